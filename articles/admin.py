@@ -1,0 +1,42 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from articles.models import Block, Claim, Sentence, Source, Story, Verdict, Version
+
+
+@admin.register(Story)
+class StoryAdmin(admin.ModelAdmin):
+    list_display = ["title", "created_by", "updated_at"]
+    search_fields = ["title"]
+    filter_horizontal = ["members"]
+    readonly_fields = ["revision"]
+
+
+@admin.register(Version)
+class VersionAdmin(admin.ModelAdmin):
+    list_display = ["label", "story", "outlet", "published_on", "created_at"]
+    list_filter = ["story"]
+    readonly_fields = ["text", "text_sha256", "segmenter"]
+
+
+@admin.register(Claim)
+class ClaimAdmin(SimpleHistoryAdmin):
+    list_display = ["__str__", "version", "created_by", "settled_rating", "created_at"]
+    list_filter = ["version__story", "settled_rating"]
+    readonly_fields = ["start", "end", "exact", "prefix", "suffix", "revision"]
+
+
+class SourceInline(admin.TabularInline):
+    model = Source
+    extra = 0
+
+
+@admin.register(Verdict)
+class VerdictAdmin(SimpleHistoryAdmin):
+    list_display = ["claim", "reviewer", "rating", "updated_at"]
+    list_filter = ["rating"]
+    inlines = [SourceInline]
+
+
+admin.site.register(Block)
+admin.site.register(Sentence)

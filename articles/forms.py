@@ -1,0 +1,182 @@
+"""Forms: validation at the boundary. Nothing from the client is trusted."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit, urlunsplit
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.validators import URLValidator
+from django.template.defaultfilters import filesizeformat
+
+from articles import importing
+from articles.models import Source, Story
+from articles.ratings import SCALE, Rating
+
+MAX_RATIONALE = 10_000
+MAX_QUOTE = 5_000
+
+
+def normalise_url(url: str) -> str:
+    """Lower-case scheme and host, drop a default port; the rest is kept as written."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower()
+    port = parts.port
+    netloc = host
+    if port and not (
+        parts.scheme == "http" and port == 80 or parts.scheme == "https" and port == 443
+    ):
+        netloc = f"{host}:{port}"
+    if parts.username:
+        netloc = f"{parts.username}@{netloc}"
+    return urlunsplit(
+        (parts.scheme.lower(), netloc, parts.path or "/", parts.query, parts.fragment)
+    )
+
+
+class HttpURLField(forms.URLField):
+    """A URL that must be http or https (never javascript:, data: or file:), normalised."""
+
+    default_validators = [URLValidator(schemes=["http", "https"])]
+    default_error_messages = {"invalid": "Enter a web address starting with http:// or https://."}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("assume_scheme", "https")
+        kwargs.setdefault("max_length", 2000)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return normalise_url(value) if value else value
+
+
+class StoryForm(forms.ModelForm):
+    members = forms.ModelMultipleChoiceField(
+        queryset=get_user_model().objects.filter(is_active=True).order_by("username"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Reviewers",
+        help_text="Who may read and annotate this story. Editors see every story.",
+    )
+
+    class Meta:
+        model = Story
+        fields = ["title", "description", "members"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+
+class VersionImportForm(forms.Form):
+    """A version's metadata and its text: pasted, or uploaded as .txt or saved .html."""
+
+    label = forms.CharField(max_length=120, help_text="For example “Original report”.")
+    outlet = forms.CharField(max_length=120, required=False)
+    byline = forms.CharField(max_length=200, required=False)
+    url = HttpURLField(required=False, label="URL")
+    published_on = forms.DateField(
+        required=False, label="Published on", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    text = forms.CharField(
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 12, "spellcheck": "false"}),
+        label="Paste the text",
+        help_text="Paragraphs separated by blank lines; headings and captions on lines of their own.",
+    )
+    file = forms.FileField(
+        required=False,
+        label="…or upload a file",
+        help_text="A .txt file or a saved web page (.html).",
+        widget=forms.ClearableFileInput(attrs={"accept": ".txt,.html,.htm,text/plain,text/html"}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if upload and upload.size > settings.VERSION_UPLOAD_MAX_BYTES:
+            raise forms.ValidationError(
+                f"The file is {filesizeformat(upload.size)}; the limit is "
+                f"{filesizeformat(settings.VERSION_UPLOAD_MAX_BYTES)}."
+            )
+        return upload
+
+    def clean(self):
+        data = super().clean()
+        text, upload = data.get("text") or "", data.get("file")
+        if self.errors:
+            return data
+        if upload and text.strip():
+            raise forms.ValidationError("Paste the text or upload a file, not both.")
+        if upload:
+            try:
+                extracted = importing.read_upload(upload.name, upload.read())
+            except importing.UnreadableFile as exc:
+                self.add_error("file", str(exc))
+                return data
+            data["text"] = extracted.text
+            # Metadata found in a saved web page fills fields the user left empty.
+            for field in ("outlet", "byline", "url", "published_on"):
+                if not data.get(field) and getattr(extracted, field):
+                    data[field] = getattr(extracted, field)
+        elif not text.strip():
+            self.add_error("text", "The text is empty: paste the version's text or upload a file.")
+        elif len(text.encode("utf-8")) > settings.VERSION_UPLOAD_MAX_BYTES:
+            self.add_error(
+                "text",
+                f"The text is longer than {filesizeformat(settings.VERSION_UPLOAD_MAX_BYTES)}.",
+            )
+        return data
+
+
+class SelectionForm(forms.Form):
+    """A browser selection; the offsets are re-checked against the stored text."""
+
+    start = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+    end = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    exact = forms.CharField(strip=False, max_length=20_000, widget=forms.HiddenInput)
+    prefix = forms.CharField(
+        strip=False, required=False, max_length=2_000, widget=forms.HiddenInput
+    )
+    suffix = forms.CharField(
+        strip=False, required=False, max_length=2_000, widget=forms.HiddenInput
+    )
+    revision = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class VerdictForm(forms.Form):
+    rating = forms.ChoiceField(
+        choices=Rating.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "invalid_choice": "Choose a rating on the scale.",
+            "required": "Choose a rating on the scale.",
+        },
+    )
+    rationale = forms.CharField(
+        required=False,
+        max_length=MAX_RATIONALE,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Why: what the sources show.",
+    )
+    revision = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def rating_steps(self):
+        return [SCALE[value] for value, _ in Rating.choices]
+
+
+class SourceForm(forms.Form):
+    id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    url = HttpURLField(label="Link")
+    title = forms.CharField(max_length=300, required=False)
+    publisher = forms.CharField(max_length=200, required=False)
+    quote = forms.CharField(
+        max_length=MAX_QUOTE,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Quoted evidence",
+    )
+    stance = forms.ChoiceField(choices=Source.Stance.choices, initial=Source.Stance.SUPPORTS)
+
+
+SourceFormSet = forms.formset_factory(
+    SourceForm, extra=1, can_delete=True, max_num=20, validate_max=True
+)

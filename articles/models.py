@@ -1,0 +1,398 @@
+"""Stories, their versions (segmented into blocks and sentences), claims, verdicts, sources."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import Count, F, Prefetch, Q
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from articles import segmentation
+from articles.ratings import SCALE, Rating, disagree
+
+EDITORS_GROUP = "Editors"
+REVIEWERS_GROUP = "Reviewers"
+
+
+def is_editor(user) -> bool:
+    """Editors create stories, import versions and settle verdicts."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    cached = getattr(user, "_is_editor", None)
+    if cached is None:
+        cached = user.groups.filter(name=EDITORS_GROUP).exists()
+        user._is_editor = cached
+    return cached
+
+
+class ImportError_(ValueError):
+    """A version's text cannot be imported; the message is shown to the user."""
+
+
+# ---------------------------------------------------------------------------- stories
+
+
+class StoryQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Editors see every story; reviewers see the stories they are members of."""
+        if is_editor(user):
+            return self
+        return self.filter(members=user)
+
+    def with_counts(self):
+        return self.annotate(
+            version_count=Count("versions", distinct=True),
+            claim_count=Count("versions__claims", distinct=True),
+            settled_count=Count(
+                "versions__claims",
+                filter=Q(versions__claims__settled_at__isnull=False),
+                distinct=True,
+            ),
+        )
+
+
+class Story(models.Model):
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        related_name="stories",
+        blank=True,
+        help_text="Reviewers who may read and annotate this story. Editors see every story.",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+    # Bumped by every change to the story's claims and verdicts; open pages poll it.
+    revision = models.PositiveBigIntegerField(default=0)
+
+    objects = StoryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-updated_at"]
+        verbose_name_plural = "stories"
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("articles:story_detail", args=[self.pk])
+
+    def touch(self) -> None:
+        """Record activity: open pages of this story refresh on their next poll."""
+        Story.objects.filter(pk=self.pk).update(
+            revision=F("revision") + 1, updated_at=timezone.now()
+        )
+
+
+# ---------------------------------------------------------------------------- versions
+
+
+class VersionQuerySet(models.QuerySet):
+    def with_counts(self):
+        return self.annotate(
+            sentence_count=Count("sentences", distinct=True),
+            claim_count=Count("claims", distinct=True),
+        )
+
+    @transaction.atomic
+    def create_from_text(
+        self,
+        *,
+        story: Story,
+        text: str,
+        label: str,
+        created_by,
+        outlet: str = "",
+        byline: str = "",
+        url: str = "",
+        published_on=None,
+    ) -> Version:
+        """Store text verbatim (normalised), segment it, and save blocks and sentences.
+
+        Raises ImportError_ with a message for the user if the text is empty, holds
+        NUL characters, or duplicates a version already in the story.
+        """
+        text = segmentation.normalize(text)
+        if not text.strip():
+            raise ImportError_("The text is empty: paste or upload the version's text.")
+        if "\x00" in text:
+            raise ImportError_("The text contains NUL characters; is it a binary file?")
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        # Lock the story row so two imports of the same text cannot both pass the check.
+        Story.objects.select_for_update().filter(pk=story.pk).first()
+        duplicate = story.versions.filter(text_sha256=digest).first()
+        if duplicate:
+            raise ImportError_(f"This text is already in the story as “{duplicate.label}”.")
+        if story.versions.filter(label=label).exists():
+            raise ImportError_(f"The story already has a version labelled “{label}”.")
+        blocks = segmentation.segment(text)
+        version = self.create(
+            story=story,
+            label=label,
+            outlet=outlet,
+            byline=byline,
+            url=url,
+            published_on=published_on,
+            text=text,
+            text_sha256=digest,
+            segmenter=segmentation.BACKEND,
+            created_by=created_by,
+        )
+        saved_blocks = Block.objects.bulk_create(
+            Block(version=version, position=i, kind=b.kind, start=b.start, end=b.end)
+            for i, b in enumerate(blocks)
+        )
+        position = 0
+        sentences = []
+        for block, saved in zip(blocks, saved_blocks, strict=True):
+            for span in block.sentences:
+                sentences.append(
+                    Sentence(
+                        version=version,
+                        block=saved,
+                        position=position,
+                        start=span.start,
+                        end=span.end,
+                    )
+                )
+                position += 1
+        Sentence.objects.bulk_create(sentences)
+        story.touch()
+        return version
+
+
+class Version(models.Model):
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="versions")
+    label = models.CharField(max_length=120, help_text="For example “Original report”.")
+    outlet = models.CharField(max_length=120, blank=True)
+    byline = models.CharField(max_length=200, blank=True)
+    url = models.URLField(max_length=2000, blank=True)
+    published_on = models.DateField(null=True, blank=True)
+    text = models.TextField()
+    text_sha256 = models.CharField(max_length=64, editable=False)
+    segmenter = models.CharField(max_length=80, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = VersionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["story", "created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["story", "text_sha256"], name="unique_version_text_per_story"
+            ),
+            models.UniqueConstraint(fields=["story", "label"], name="unique_version_label"),
+        ]
+
+    def __str__(self):
+        return f"{self.story}: {self.label}"
+
+    def get_absolute_url(self):
+        return reverse("articles:version_detail", args=[self.pk])
+
+
+class Block(models.Model):
+    KIND_CHOICES = [(k, k.capitalize()) for k in segmentation.BLOCK_KINDS]
+
+    version = models.ForeignKey(Version, on_delete=models.CASCADE, related_name="blocks")
+    position = models.PositiveIntegerField()
+    kind = models.CharField(max_length=20, choices=KIND_CHOICES)
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["version", "position"]
+        constraints = [
+            models.CheckConstraint(condition=Q(start__lt=F("end")), name="block_not_empty"),
+            models.UniqueConstraint(fields=["version", "position"], name="unique_block_position"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.start}-{self.end}"
+
+
+class Sentence(models.Model):
+    version = models.ForeignKey(Version, on_delete=models.CASCADE, related_name="sentences")
+    block = models.ForeignKey(Block, on_delete=models.CASCADE, related_name="sentences")
+    position = models.PositiveIntegerField()
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["version", "position"]
+        constraints = [
+            models.CheckConstraint(condition=Q(start__lt=F("end")), name="sentence_not_empty"),
+            models.UniqueConstraint(
+                fields=["version", "position"], name="unique_sentence_position"
+            ),
+        ]
+
+    def __str__(self):
+        return f"sentence {self.position} {self.start}-{self.end}"
+
+
+# ---------------------------------------------------------------------------- claims
+
+
+class ClaimQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(version__story__in=Story.objects.visible_to(user))
+
+    def with_verdicts(self):
+        return self.select_related("created_by", "settled_by", "version").prefetch_related(
+            Prefetch(
+                "verdicts",
+                queryset=Verdict.objects.select_related("reviewer")
+                .prefetch_related("sources")
+                .order_by("created_at"),
+            )
+        )
+
+
+class Claim(models.Model):
+    version = models.ForeignKey(Version, on_delete=models.CASCADE, related_name="claims")
+    # Shown on highlights and in lists ("#3"); numbered per version, never reused.
+    number = models.PositiveIntegerField()
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    # W3C TextQuoteSelector: lets the claim be re-anchored if the text is re-imported.
+    exact = models.TextField()
+    prefix = models.CharField(max_length=64, blank=True)
+    suffix = models.CharField(max_length=64, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="claims"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Optimistic concurrency: a save must name the revision it was based on.
+    revision = models.PositiveIntegerField(default=1)
+
+    settled_rating = models.CharField(max_length=30, choices=Rating.choices, blank=True)
+    settled_note = models.TextField(blank=True)
+    settled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords()
+    objects = ClaimQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["version", "start", "-end", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(start__lt=F("end")), name="claim_not_empty"),
+            models.UniqueConstraint(fields=["version", "start", "end"], name="unique_claim_span"),
+            models.UniqueConstraint(fields=["version", "number"], name="unique_claim_number"),
+        ]
+
+    def __str__(self):
+        return f"Claim {self.pk}: {self.exact[:60]}"
+
+    def get_absolute_url(self):
+        return reverse("articles:claim_detail", args=[self.pk])
+
+    @property
+    def is_settled(self) -> bool:
+        return self.settled_at is not None
+
+    def ratings(self) -> list[str]:
+        return [v.rating for v in self.verdicts.all()]
+
+    @property
+    def reviewers_disagree(self) -> bool:
+        ratings = self.ratings()
+        return any(disagree(a, b) for i, a in enumerate(ratings) for b in ratings[i + 1 :])
+
+    @property
+    def status(self) -> str:
+        """One of settled, contested, reviewed, unreviewed."""
+        if self.is_settled:
+            return "settled"
+        if self.reviewers_disagree:
+            return "contested"
+        if self.ratings():
+            return "reviewed"
+        return "unreviewed"
+
+    @property
+    def display_rating(self) -> str | None:
+        """The rating that colours the claim: the final verdict, or the reviewers' median."""
+        if self.settled_rating:
+            return self.settled_rating
+        ratings = self.ratings()
+        if not ratings or self.reviewers_disagree:
+            return None
+        on_scale = sorted(r for r in ratings if SCALE[r].value is not None)
+        if not on_scale:
+            return Rating.UNVERIFIABLE
+        return on_scale[len(on_scale) // 2]
+
+    def deletable_by(self, user) -> bool:
+        """Editors may delete any claim; its author only while no one else judged it."""
+        if is_editor(user):
+            return True
+        if self.created_by_id != user.pk:
+            return False
+        return not any(v.reviewer_id != user.pk for v in self.verdicts.all())
+
+
+class Verdict(models.Model):
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="verdicts")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="verdicts"
+    )
+    rating = models.CharField(max_length=30, choices=Rating.choices)
+    rationale = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    revision = models.PositiveIntegerField(default=1)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["claim", "created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["claim", "reviewer"], name="one_verdict_per_reviewer"),
+        ]
+
+    def __str__(self):
+        return f"{self.reviewer}: {self.get_rating_display()} on claim {self.claim_id}"
+
+
+class Source(models.Model):
+    class Stance(models.TextChoices):
+        SUPPORTS = "supports", "Supports the claim"
+        REFUTES = "refutes", "Refutes the claim"
+        CONTEXT = "context", "Context"
+
+    verdict = models.ForeignKey(Verdict, on_delete=models.CASCADE, related_name="sources")
+    url = models.URLField(max_length=2000)
+    title = models.CharField(max_length=300, blank=True)
+    publisher = models.CharField(max_length=200, blank=True)
+    quote = models.TextField(blank=True, help_text="The passage that supports or refutes.")
+    stance = models.CharField(max_length=10, choices=Stance.choices, default=Stance.SUPPORTS)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["verdict", "created_at", "pk"]
+
+    def __str__(self):
+        return self.title or self.url

@@ -1,0 +1,99 @@
+"""Build the reading view's text: blocks, sentences and claim highlights, as safe HTML.
+
+Markup is built here rather than in a template because whitespace inside a sentence
+element must be exactly the stored text's: the browser measures offsets from it.
+Every piece of text goes through ``escape``; nothing the user wrote becomes markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+
+from articles.anchoring import pieces_by_sentence
+
+BLOCK_TAGS = {
+    "heading": "h2",
+    "byline": "p",
+    "dateline": "p",
+    "caption": "p",
+    "paragraph": "p",
+}
+
+
+def render_text(text: str, blocks: Sequence, sentences: Sequence, claims: Sequence) -> SafeString:
+    """Return the version's text as HTML: one element per block, one per sentence, marks per claim.
+
+    ``blocks`` and ``sentences`` are model rows (ordered), ``claims`` the version's claims.
+    Sentence elements carry ``data-start``/``data-end`` (code points into the stored text).
+    """
+    by_block: dict[int, list] = {}
+    for sentence in sentences:
+        by_block.setdefault(sentence.block_id, []).append(sentence)
+
+    runs: list[tuple[int, int, object]] = []  # (start, end, sentence or None for a gap)
+    for block in blocks:
+        previous_end = None
+        for sentence in by_block.get(block.pk, []):
+            if previous_end is not None and previous_end < sentence.start:
+                runs.append((previous_end, sentence.start, None))
+            runs.append((sentence.start, sentence.end, sentence))
+            previous_end = sentence.end
+    spans = [(c.start, c.end, c) for c in claims]
+    pieces = pieces_by_sentence([(s, e) for s, e, _ in runs], spans)
+    first_piece_seen: set[int] = set()
+
+    html_by_run = []
+    for (start, _end, sentence), run_pieces in zip(runs, pieces, strict=True):
+        inner = "".join(_piece_html(text, p, first_piece_seen) for p in run_pieces)
+        if sentence is None:
+            html_by_run.append((start, inner))
+        else:
+            html_by_run.append(
+                (
+                    start,
+                    f'<span class="s" id="s{sentence.position}" data-start="{sentence.start}" '
+                    f'data-end="{sentence.end}">{inner}</span>',
+                )
+            )
+
+    out = []
+    run_index = 0
+    for block in blocks:
+        tag = BLOCK_TAGS.get(block.kind, "p")
+        parts = []
+        while run_index < len(html_by_run) and html_by_run[run_index][0] < block.end:
+            parts.append(html_by_run[run_index][1])
+            run_index += 1
+        out.append(
+            f'<{tag} class="block block--{block.kind}" data-kind="{block.kind}">'
+            f"{''.join(parts)}</{tag}>"
+        )
+    return mark_safe("\n".join(out))  # noqa: S308 -- every text piece is escaped above
+
+
+def _piece_html(text: str, piece, first_piece_seen: set[int]) -> str:
+    chunk = escape(text[piece.start : piece.end])
+    if not piece.keys:
+        return chunk
+    claims = piece.keys
+    inner = claims[-1]  # innermost: the one a click opens
+    numbers = []
+    for claim in claims:
+        if claim.pk not in first_piece_seen:
+            first_piece_seen.add(claim.pk)
+            numbers.append(str(claim.number))
+    rating = inner.display_rating or "none"
+    return format_html(
+        '<mark class="hl hl--{} r-{}" data-claim="{}" data-claims="{}" data-depth="{}"{}{}>{}</mark>',
+        inner.status,
+        rating,
+        inner.pk,
+        " ".join(str(c.pk) for c in claims),
+        min(len(claims), 3),
+        format_html(' data-n="{}"', " ".join(numbers)) if numbers else "",
+        format_html(' id="hl-{}"', inner.pk) if str(inner.number) in numbers else "",
+        chunk,
+    )

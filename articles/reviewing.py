@@ -1,0 +1,167 @@
+"""Writes of the review workflow: claims, verdicts with their sources.
+
+Each function is one transaction and bumps the story's revision, which open pages poll.
+Concurrent edits are detected with revision numbers (optimistic locking): a save names
+the revision it started from, and a newer one raises Conflict instead of overwriting.
+"""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+
+from articles import anchoring
+from articles.models import Claim, Source, Story, Verdict, Version
+
+
+class Conflict(Exception):
+    """Someone saved a newer state first; ``current`` is that state (None if deleted)."""
+
+    def __init__(self, message: str, current=None):
+        super().__init__(message)
+        self.current = current
+
+
+class NotAllowed(Exception):
+    """The user may not make this change; the message says why."""
+
+
+def claim_create(*, version: Version, user, start, end, exact: str) -> tuple[Claim, bool]:
+    """Create a claim from a browser selection; return (claim, created).
+
+    Selecting the span of an existing claim returns that claim. Raises
+    anchoring.SelectionError for a selection that does not match the stored text.
+    """
+    span = anchoring.check_selection(version.text, start, end, exact)
+    quote = anchoring.describe(version.text, span)
+    try:
+        with transaction.atomic():
+            # The story row lock serialises numbering, so two reviewers never get one number.
+            Story.objects.select_for_update().filter(pk=version.story_id).first()
+            existing = Claim.objects.filter(version=version, start=span.start, end=span.end)
+            if claim := existing.first():
+                return claim, False
+            number = (version.claims.aggregate(n=Max("number"))["n"] or 0) + 1
+            claim = Claim.objects.create(
+                version=version,
+                number=number,
+                start=span.start,
+                end=span.end,
+                exact=quote.exact,
+                prefix=quote.prefix,
+                suffix=quote.suffix,
+                created_by=user,
+            )
+            version.story.touch()
+            return claim, True
+    except IntegrityError:
+        # Lost a race for the same span on a database without row locks (SQLite).
+        return Claim.objects.get(version=version, start=span.start, end=span.end), False
+
+
+def claim_update_span(*, claim: Claim, user, start, end, exact: str, revision: int) -> Claim:
+    """Move a claim to a new span; only its author may. Raises Conflict if stale."""
+    if claim.created_by_id != user.pk:
+        raise NotAllowed("Only the reviewer who marked this claim can change its span.")
+    span = anchoring.check_selection(claim.version.text, start, end, exact)
+    quote = anchoring.describe(claim.version.text, span)
+    with transaction.atomic():
+        locked = Claim.objects.select_for_update().filter(pk=claim.pk).first()
+        if locked is None:
+            raise Conflict("This claim was deleted by someone else.")
+        if locked.revision != revision:
+            raise Conflict("Someone changed this claim while you were editing it.", locked)
+        if (
+            Claim.objects.filter(version_id=locked.version_id, start=span.start, end=span.end)
+            .exclude(pk=locked.pk)
+            .exists()
+        ):
+            raise anchoring.SelectionError("Another claim already covers exactly these words.")
+        locked.start, locked.end = span.start, span.end
+        locked.exact, locked.prefix, locked.suffix = quote.exact, quote.prefix, quote.suffix
+        locked.revision += 1
+        locked.save()
+        locked.version.story.touch()
+    return locked
+
+
+def claim_delete(*, claim: Claim, user) -> None:
+    """Delete a claim with its verdicts. Reviewers may delete only their own, unjudged by others."""
+    with transaction.atomic():
+        locked = Claim.objects.select_for_update().filter(pk=claim.pk).first()
+        if locked is None:
+            return
+        if not locked.deletable_by(user):
+            raise NotAllowed(
+                "Only an editor can delete a claim that other reviewers have judged."
+                if locked.created_by_id == user.pk
+                else "Only the claim's author or an editor can delete it."
+            )
+        story = locked.version.story
+        locked.delete()
+        story.touch()
+
+
+def verdict_save(
+    *,
+    claim: Claim,
+    user,
+    rating: str,
+    rationale: str,
+    sources: list[dict],
+    revision: int | None,
+) -> Verdict:
+    """Create or update the user's verdict on a claim, replacing its sources, atomically.
+
+    ``revision`` is the verdict revision the form was based on (None for a new verdict).
+    ``sources`` are dicts of Source fields, with ``id`` for sources being kept.
+    Raises Conflict if the verdict changed since, or the claim was deleted.
+    """
+    with transaction.atomic():
+        if not Claim.objects.select_for_update().filter(pk=claim.pk).exists():
+            raise Conflict("This claim was deleted while you were writing your verdict.")
+        verdict = Verdict.objects.select_for_update().filter(claim=claim, reviewer=user).first()
+        if verdict is None:
+            if revision is not None:
+                raise Conflict("Your verdict was deleted in another window.")
+            try:
+                with transaction.atomic():
+                    verdict = Verdict.objects.create(
+                        claim=claim, reviewer=user, rating=rating, rationale=rationale
+                    )
+            except IntegrityError:
+                raise Conflict(
+                    "You saved a verdict on this claim in another window a moment ago.",
+                    Verdict.objects.filter(claim=claim, reviewer=user).first(),
+                ) from None
+        else:
+            if revision != verdict.revision:
+                raise Conflict(
+                    "Your verdict was changed in another window since you opened this form.",
+                    verdict,
+                )
+            verdict.rating, verdict.rationale = rating, rationale
+            verdict.revision += 1
+            verdict.save()
+        _replace_sources(verdict, sources)
+        claim.version.story.touch()
+    return verdict
+
+
+def _replace_sources(verdict: Verdict, sources: list[dict]) -> None:
+    existing = {s.pk: s for s in verdict.sources.all()}
+    keep = set()
+    fields = ("url", "title", "publisher", "quote", "stance")
+    for data in sources:
+        source = existing.get(data.get("id"))
+        if source is None:
+            Source.objects.create(verdict=verdict, **{f: data.get(f, "") for f in fields})
+            continue
+        keep.add(source.pk)
+        if any(getattr(source, f) != data.get(f, "") for f in fields):
+            for f in fields:
+                setattr(source, f, data.get(f, ""))
+            source.save()
+    for pk, source in existing.items():
+        if pk not in keep:
+            source.delete()

@@ -1,0 +1,385 @@
+"""Views: access-checked fetch, a form, one model call, render or redirect."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import trigger_client_event
+
+from articles import anchoring, reading, reviewing
+from articles.forms import (
+    SelectionForm,
+    SourceFormSet,
+    StoryForm,
+    VerdictForm,
+    VersionImportForm,
+)
+from articles.models import (
+    Claim,
+    ImportError_,
+    Story,
+    Version,
+    is_editor,
+)
+from articles.ratings import SCALE
+
+# ---------------------------------------------------------------------------- access
+
+
+def editor_required(view):
+    """Refuse (403) anyone who is not an editor, whatever the template shows."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not is_editor(request.user):
+            raise PermissionDenied("Only editors can do this.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _get_story(user, pk) -> Story:
+    return get_object_or_404(Story.objects.visible_to(user), pk=pk)
+
+
+def _get_version(user, pk) -> Version:
+    return get_object_or_404(
+        Version.objects.select_related("story").filter(story__in=Story.objects.visible_to(user)),
+        pk=pk,
+    )
+
+
+def _get_claim(user, pk) -> Claim:
+    return get_object_or_404(Claim.objects.visible_to(user).select_related("version__story"), pk=pk)
+
+
+# ---------------------------------------------------------------------------- stories
+
+
+@require_GET
+def story_list(request):
+    stories = Story.objects.visible_to(request.user).with_counts()
+    return render(request, "articles/story_list.html", {"stories": stories})
+
+
+@editor_required
+@require_http_methods(["GET", "POST"])
+def story_create(request):
+    form = StoryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        story = form.save(commit=False)
+        story.created_by = request.user
+        story.save()
+        form.save_m2m()
+        messages.success(request, "Story created. Now import its versions.")
+        return redirect("articles:version_create", story.pk)
+    return render(request, "articles/story_form.html", {"form": form})
+
+
+@require_GET
+def story_detail(request, pk):
+    story = _get_story(request.user, pk)
+    versions = story.versions.with_counts()
+    return render(
+        request,
+        "articles/story_detail.html",
+        {"story": story, "versions": versions, "members": story.members.all()},
+    )
+
+
+# ---------------------------------------------------------------------------- versions
+
+
+@editor_required
+@require_http_methods(["GET", "POST"])
+def version_create(request, pk):
+    story = _get_story(request.user, pk)
+    form = VersionImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            version = Version.objects.create_from_text(
+                story=story,
+                text=data["text"],
+                label=data["label"],
+                outlet=data["outlet"],
+                byline=data["byline"],
+                url=data["url"],
+                published_on=data["published_on"],
+                created_by=request.user,
+            )
+        except ImportError_ as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request,
+                f"Imported “{version.label}”: {version.sentences.count()} sentences.",
+            )
+            return redirect(version)
+    return render(request, "articles/version_form.html", {"story": story, "form": form})
+
+
+def _reading_context(request, version: Version, open_claim: Claim | None = None) -> dict:
+    """Everything the reading view's regions need, in a fixed number of queries."""
+    claims = list(version.claims.with_verdicts().order_by("start", "-end", "pk"))
+    blocks = list(version.blocks.all())
+    sentences = list(version.sentences.all())
+    return {
+        "story": version.story,
+        "version": version,
+        "claims": claims,
+        "text_html": reading.render_text(version.text, blocks, sentences, claims),
+        "sentence_count": len(sentences),
+        "other_versions": [v for v in version.story.versions.all() if v.pk != version.pk],
+        "open_claim": open_claim,
+        "revision": version.story.revision,
+        "scale": SCALE.values(),
+    }
+
+
+@require_GET
+def version_detail(request, pk):
+    version = _get_version(request.user, pk)
+    open_claim = None
+    if claim_id := request.GET.get("claim"):
+        open_claim = (
+            version.claims.with_verdicts().filter(pk=claim_id).first()
+            if claim_id.isdigit()
+            else None
+        )
+    context = _reading_context(request, version, open_claim)
+    if open_claim:
+        context.update(_panel_context(request, open_claim))
+    return render(request, "articles/version_detail.html", context)
+
+
+@require_GET
+def version_live(request, pk):
+    """Poll target: 204 if nothing changed since ``rev``, else the refreshed regions."""
+    version = _get_version(request.user, pk)
+    if request.GET.get("rev") == str(version.story.revision):
+        return HttpResponse(status=204)
+    response = render(
+        request, "articles/version_detail.html#live-regions", _reading_context(request, version)
+    )
+    return trigger_client_event(response, "claims-changed")
+
+
+# ---------------------------------------------------------------------------- claims
+
+
+def _panel_context(request, claim: Claim, verdict_form=None, source_formset=None) -> dict:
+    mine = next((v for v in claim.verdicts.all() if v.reviewer_id == request.user.pk), None)
+    if verdict_form is None:
+        verdict_form = VerdictForm(
+            initial={"rating": mine.rating, "rationale": mine.rationale, "revision": mine.revision}
+            if mine
+            else None
+        )
+        source_formset = SourceFormSet(
+            prefix="sources",
+            initial=[
+                {f: getattr(s, f) for f in ("id", "url", "title", "publisher", "quote", "stance")}
+                for s in mine.sources.all()
+            ]
+            if mine
+            else None,
+        )
+    return {
+        "claim": claim,
+        "my_verdict": mine,
+        "verdict_form": verdict_form,
+        "source_formset": source_formset,
+        "can_delete": claim.deletable_by(request.user),
+        "can_edit_span": claim.created_by_id == request.user.pk,
+        "is_editor": is_editor(request.user),
+    }
+
+
+@require_POST
+def claim_create(request, pk):
+    version = _get_version(request.user, pk)
+    form = SelectionForm(request.POST)
+    error = None
+    if form.is_valid():
+        try:
+            claim, created = reviewing.claim_create(
+                version=version,
+                user=request.user,
+                start=form.cleaned_data["start"],
+                end=form.cleaned_data["end"],
+                exact=form.cleaned_data["exact"],
+            )
+        except anchoring.SelectionError as exc:
+            error = str(exc)
+    else:
+        error = "The selection could not be read. Select the words again."
+    if error:
+        if request.htmx:
+            return render(
+                request, "articles/claim_panel.html#selection-error", {"error": error}, status=422
+            )
+        messages.error(request, error)
+        return redirect(version)
+    if not request.htmx:
+        return redirect(f"{version.get_absolute_url()}?claim={claim.pk}")
+    claim = version.claims.with_verdicts().get(pk=claim.pk)
+    context = _reading_context(request, version, claim) | _panel_context(request, claim)
+    context["notice"] = (
+        f"Claim #{claim.number} marked."
+        if created
+        else (f"These words are already claim #{claim.number}.")
+    )
+    return render(request, "articles/claim_panel.html#panel-with-regions", context)
+
+
+@require_GET
+def claim_detail(request, pk):
+    claim = _get_claim(request.user, pk)
+    if not request.htmx:
+        return redirect(f"{claim.version.get_absolute_url()}?claim={claim.pk}#hl-{claim.pk}")
+    claim = Claim.objects.with_verdicts().get(pk=claim.pk)
+    return render(request, "articles/claim_panel.html", _panel_context(request, claim))
+
+
+@require_GET
+def claim_verdicts(request, pk):
+    """The panel's verdicts, refreshed when anyone changes the story."""
+    claim = Claim.objects.with_verdicts().filter(pk=pk).visible_to(request.user).first()
+    if claim is None:
+        return render(request, "articles/claim_panel.html#claim-gone", {})
+    return render(request, "articles/claim_panel.html#verdicts", _panel_context(request, claim))
+
+
+@require_POST
+def claim_update(request, pk):
+    claim = _get_claim(request.user, pk)
+    form = SelectionForm(request.POST)
+    error, exc_seen = None, None
+    if not form.is_valid() or form.cleaned_data.get("revision") is None:
+        error = "The selection could not be read. Select the words again."
+    else:
+        try:
+            claim = reviewing.claim_update_span(
+                claim=claim,
+                user=request.user,
+                start=form.cleaned_data["start"],
+                end=form.cleaned_data["end"],
+                exact=form.cleaned_data["exact"],
+                revision=form.cleaned_data["revision"],
+            )
+        except reviewing.NotAllowed as exc:
+            raise PermissionDenied(str(exc)) from exc
+        except (anchoring.SelectionError, reviewing.Conflict) as exc:
+            error, exc_seen = str(exc), exc
+    if error:
+        if request.htmx:
+            status = 409 if isinstance(exc_seen, reviewing.Conflict) else 422
+            return render(
+                request,
+                "articles/claim_panel.html#selection-error",
+                {"error": error},
+                status=status,
+            )
+        messages.error(request, error)
+        return redirect(claim.version)
+    if not request.htmx:
+        return redirect(f"{claim.version.get_absolute_url()}?claim={claim.pk}")
+    claim = Claim.objects.with_verdicts().get(pk=claim.pk)
+    context = _reading_context(request, claim.version, claim) | _panel_context(request, claim)
+    context["notice"] = f"Claim #{claim.number} now covers the new selection."
+    return render(request, "articles/claim_panel.html#panel-with-regions", context)
+
+
+@require_http_methods(["GET", "POST"])
+def claim_delete(request, pk):
+    claim = _get_claim(request.user, pk)
+    claim = Claim.objects.with_verdicts().get(pk=claim.pk)
+    if not claim.deletable_by(request.user):
+        raise PermissionDenied("Only an editor can delete a claim that other reviewers judged.")
+    if request.method == "POST":
+        version = claim.version
+        try:
+            reviewing.claim_delete(claim=claim, user=request.user)
+        except reviewing.NotAllowed as exc:
+            raise PermissionDenied(str(exc)) from exc
+        messages.success(request, f"Claim #{claim.number} deleted.")
+        return redirect(version)
+    return render(request, "articles/claim_confirm_delete.html", {"claim": claim})
+
+
+@require_POST
+def verdict_save(request, pk):
+    claim = _get_claim(request.user, pk)
+    form = VerdictForm(request.POST)
+    formset = SourceFormSet(request.POST, prefix="sources")
+    status = 200
+    notice = None
+    if "add_source" in request.POST:
+        # Another blank source row, keeping what was typed; nothing is saved.
+        data = request.POST.copy()
+        total = int(data.get("sources-TOTAL_FORMS", 0) or 0)
+        data["sources-TOTAL_FORMS"] = str(min(total + 1, 20))
+        form, formset = VerdictForm(data), SourceFormSet(data, prefix="sources")
+        claim = Claim.objects.with_verdicts().get(pk=claim.pk)
+        context = _panel_context(request, claim, form, formset) | {"adding_source": True}
+        return _verdict_response(request, claim, context)
+    if form.is_valid() and formset.is_valid():
+        sources = [
+            f.cleaned_data
+            for f in formset.forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE") and f.cleaned_data.get("url")
+        ]
+        try:
+            reviewing.verdict_save(
+                claim=claim,
+                user=request.user,
+                rating=form.cleaned_data["rating"],
+                rationale=form.cleaned_data["rationale"],
+                sources=sources,
+                revision=form.cleaned_data["revision"],
+            )
+        except reviewing.Conflict as exc:
+            status = 409
+            messages.error(request, f"{exc} Here is the newer state; your text is kept below.")
+            if not request.htmx:
+                return redirect(f"{claim.version.get_absolute_url()}?claim={claim.pk}")
+            latest = Claim.objects.with_verdicts().filter(pk=claim.pk).first()
+            if latest is None:
+                return render(request, "articles/claim_panel.html#claim-gone", {}, status=409)
+            # Keep the user's input but base it on the newer revision.
+            data = request.POST.copy()
+            current = exc.current
+            data["revision"] = "" if current is None else str(current.revision)
+            context = _panel_context(
+                request, latest, VerdictForm(data), SourceFormSet(data, prefix="sources")
+            )
+            context["conflict"] = str(exc)
+            context["conflict_current"] = current
+            return _verdict_response(request, latest, context, status=status)
+        notice = "Verdict saved."
+        if not request.htmx:
+            messages.success(request, notice)
+            return redirect(f"{claim.version.get_absolute_url()}?claim={claim.pk}")
+        claim = Claim.objects.with_verdicts().get(pk=claim.pk)
+        response = _verdict_response(
+            request, claim, _panel_context(request, claim) | {"notice": notice}
+        )
+        return trigger_client_event(response, "claims-changed")
+    status = 422
+    if not request.htmx:
+        claim = Claim.objects.with_verdicts().get(pk=claim.pk)
+        context = _reading_context(request, claim.version, claim)
+        context.update(_panel_context(request, claim, form, formset))
+        return render(request, "articles/version_detail.html", context, status=status)
+    claim = Claim.objects.with_verdicts().get(pk=claim.pk)
+    return _verdict_response(request, claim, _panel_context(request, claim, form, formset), status)
+
+
+def _verdict_response(request, claim, context, status=200):
+    return render(request, "articles/claim_panel.html#my-verdict", context, status=status)

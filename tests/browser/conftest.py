@@ -1,0 +1,62 @@
+"""Playwright in real Chromium (Debian's /usr/bin/chromium) against live_server."""
+
+import os
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls made by
+# fixtures here are ordinary synchronous test setup.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+    }
+
+
+@pytest.fixture
+def login(live_server):
+    """Log a page in as a user through the real login form."""
+    from tests.conftest import PASSWORD
+
+    def _login(page, user):
+        page.goto(f"{live_server.url}/login/")
+        page.fill("#id_username", user.username)
+        page.fill("#id_password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{live_server.url}/")
+        return page
+
+    return _login
+
+
+def select_text(page, container_selector: str, words: str, occurrence: int = 0):
+    """Select words with real mouse events: press before the first character, drag past the last."""
+    box = page.evaluate(
+        """([sel, words, occurrence]) => {
+          const root = document.querySelector(sel);
+          const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+          let text = "", nodes = [];
+          while (walker.nextNode()) { nodes.push([walker.currentNode, text.length]); text += walker.currentNode.data; }
+          let index = -1;
+          for (let i = 0; i <= occurrence; i++) index = text.indexOf(words, index + 1);
+          if (index < 0) throw new Error("words not found: " + words);
+          const locate = (pos) => { for (let i = nodes.length - 1; i >= 0; i--) if (nodes[i][1] <= pos) return [nodes[i][0], pos - nodes[i][1]]; };
+          const rectAt = (pos) => { const [n, o] = locate(pos); const r = document.createRange(); r.setStart(n, o); r.setEnd(n, o + 1); return r.getClientRects()[0]; };
+          const first = rectAt(index);
+          first && document.scrollingElement.scrollBy(0, first.top - 200);
+          const a = rectAt(index), b = rectAt(index + words.length - 1);
+          return {x1: a.left + 0.5, y1: a.top + a.height / 2, x2: b.right - 0.5, y2: b.top + b.height / 2};
+        }""",
+        [container_selector, words, occurrence],
+    )
+    page.mouse.move(box["x1"], box["y1"])
+    page.mouse.down()
+    page.mouse.move(box["x2"], box["y2"], steps=8)
+    page.mouse.up()

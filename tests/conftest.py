@@ -1,0 +1,82 @@
+"""Shared fixtures: users in their roles and a two-version story written for the tests."""
+
+import pytest
+from django.contrib.auth.models import Group
+
+from articles.models import EDITORS_GROUP, REVIEWERS_GROUP, Story, Version
+
+ORIGINAL = """Harbour town votes to rebuild its sea wall
+
+By Ana Ruiz
+
+The council voted on Tuesday to spend £4.2m on the wall. Mr. Allen said the vote was “a turning point.” It protects 3,400 homes.
+
+Work starts in April and takes eighteen months.
+"""
+
+REWRITTEN = """Coastal town backs a new sea wall
+
+By Ana Ruiz
+
+On Tuesday the council approved £42m for the wall. Mr. Allen called it “a turning point.” The wall shields 3,400 homes.
+
+Work begins in April and will last eighteen years.
+"""
+
+PASSWORD = "correct horse battery staple"
+
+
+def _user(django_user_model, username, group_name):
+    user = django_user_model.objects.create_user(
+        username=username, password=PASSWORD, first_name=username.capitalize()
+    )
+    user.groups.add(Group.objects.get_or_create(name=group_name)[0])
+    return user
+
+
+@pytest.fixture
+def editor(django_user_model):
+    return _user(django_user_model, "edith", EDITORS_GROUP)
+
+
+@pytest.fixture
+def reviewer(django_user_model):
+    return _user(django_user_model, "rosa", REVIEWERS_GROUP)
+
+
+@pytest.fixture
+def reviewer2(django_user_model):
+    return _user(django_user_model, "rami", REVIEWERS_GROUP)
+
+
+@pytest.fixture
+def outsider(django_user_model):
+    """A reviewer who is not a member of the story."""
+    return _user(django_user_model, "olga", REVIEWERS_GROUP)
+
+
+@pytest.fixture
+def story(editor, reviewer, reviewer2):
+    story = Story.objects.create(title="Sea wall", created_by=editor)
+    story.members.add(reviewer, reviewer2)
+    return story
+
+
+@pytest.fixture
+def original(story, editor):
+    return Version.objects.create_from_text(
+        story=story, text=ORIGINAL, label="Original report", created_by=editor
+    )
+
+
+@pytest.fixture
+def rewritten(story, editor):
+    return Version.objects.create_from_text(
+        story=story, text=REWRITTEN, label="Rewritten copy", created_by=editor
+    )
+
+
+def span_of(version, words):
+    """Code point offsets of the first occurrence of words in a version's text."""
+    start = version.text.index(words)
+    return start, start + len(words)
