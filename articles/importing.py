@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 TEXT_SUFFIXES = (".txt", ".text", ".md")
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
+MIN_ARTICLE_WORDS = 12
 
 
 class UnreadableFile(ValueError):
@@ -53,7 +54,8 @@ def extract_article(html: str) -> Extracted:
     text = trafilatura.extract(
         html, include_comments=False, include_tables=False, favor_precision=True, deduplicate=True
     )
-    if not text or not text.strip():
+    # A menu or a cookie banner is not an article: ask for a few sentences' worth.
+    if not text or len(text.split()) < MIN_ARTICLE_WORDS:
         raise UnreadableFile("No article text was found in this web page.")
     meta = trafilatura.extract_metadata(html)
     title = (meta.title or "").strip() if meta else ""

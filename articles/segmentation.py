@@ -31,6 +31,7 @@ BYLINE_MAX_WORDS = 8
 
 _TERMINAL = re.compile(r"[.!?…][\"'”’)\]]*\s*$")
 _LIST_MARKER = re.compile(r"^(?:\d{1,3}|[ivxIVX]{1,4}|[a-zA-Z])[.)]$")
+_MARKER_PREFIX = re.compile(r"^(?:\d{1,3}|[ivxIVX]{1,4}|[a-zA-Z])[.)]\s*\n\s*")
 # "Reporting fromSingapore": pages pasted from the web often lose the space.
 _DATELINE = re.compile(r"^(?:Reporting from|Reported from|Published\b|Updated\b|Filed\b)")
 _QUOTES = re.compile(r"[“”\"«»„]")
@@ -99,7 +100,8 @@ def split_blocks(text: str) -> list[tuple[int, int, str]]:
     blocks: list[tuple[int, int, str]] = []
     seen_paragraph = False
     for index, (start, end) in enumerate(spans):
-        kind = _classify(text[start:end], index=index, before_body=not seen_paragraph)
+        body = _MARKER_PREFIX.sub("", text[start:end], count=1)
+        kind = _classify(body, index=index, before_body=not seen_paragraph)
         seen_paragraph = seen_paragraph or kind == PARAGRAPH
         blocks.append((start, end, kind))
     return blocks

@@ -250,9 +250,10 @@ def claim_detail(request, pk):
 @require_GET
 def claim_verdicts(request, pk):
     """The panel's verdicts, refreshed when anyone changes the story."""
-    claim = Claim.objects.with_verdicts().filter(pk=pk).visible_to(request.user).first()
-    if claim is None:
+    if not Claim.objects.filter(pk=pk).exists():
         return render(request, "articles/claim_panel.html#claim-gone", {})
+    claim = _get_claim(request.user, pk)
+    claim = Claim.objects.with_verdicts().get(pk=claim.pk)
     return render(request, "articles/claim_panel.html#verdicts", _panel_context(request, claim))
 
 
@@ -315,6 +316,15 @@ def claim_delete(request, pk):
 
 @require_POST
 def verdict_save(request, pk):
+    if not Claim.objects.filter(pk=pk).exists():
+        # A form left open while someone deleted the claim: say so, where the form was.
+        message = "This claim was deleted by someone else; your verdict was not saved."
+        if request.htmx:
+            return render(
+                request, "articles/claim_panel.html#selection-error", {"error": message}, status=409
+            )
+        messages.error(request, message)
+        return redirect("articles:story_list")
     claim = _get_claim(request.user, pk)
     form = VerdictForm(request.POST)
     formset = SourceFormSet(request.POST, prefix="sources")

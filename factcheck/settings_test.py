@@ -16,3 +16,5 @@ STORAGES = {
 }
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LIVE_POLL_MS = 1000
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True

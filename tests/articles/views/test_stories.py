@@ -1,0 +1,71 @@
+"""Story list, creation and detail: roles enforced on the server."""
+
+import pytest
+from django.urls import reverse
+
+from articles.models import Story
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_sends_anonymous_users_to_the_login_page(client, story):
+    for url in [reverse("articles:story_list"), story.get_absolute_url()]:
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("login"))
+
+
+def test_the_list_shows_reviewers_only_their_stories(client, reviewer, outsider, story):
+    client.force_login(reviewer)
+    assert story.title in client.get(reverse("articles:story_list")).text
+    client.force_login(outsider)
+    page = client.get(reverse("articles:story_list")).text
+    assert story.title not in page
+    assert "No stories have been shared with you yet" in page
+
+
+def test_a_non_member_cannot_open_a_story(client, outsider, story):
+    client.force_login(outsider)
+    assert client.get(story.get_absolute_url()).status_code == 404
+
+
+def test_reviewers_cannot_create_stories(client, reviewer):
+    client.force_login(reviewer)
+    assert client.get(reverse("articles:story_create")).status_code == 403
+    response = client.post(reverse("articles:story_create"), {"title": "Sneaky"})
+    assert response.status_code == 403
+    assert not Story.objects.filter(title="Sneaky").exists()
+
+
+def test_an_editor_creates_a_story_with_members(client, editor, reviewer):
+    client.force_login(editor)
+    response = client.post(
+        reverse("articles:story_create"), {"title": "Budget row", "members": [reviewer.pk]}
+    )
+    story = Story.objects.get(title="Budget row")
+    assert response.status_code == 302
+    assert response.url == reverse("articles:version_create", args=[story.pk])
+    assert list(story.members.all()) == [reviewer]
+    assert story.created_by == editor
+
+
+def test_the_story_page_lists_versions_with_sentence_counts(client, reviewer, original, rewritten):
+    client.force_login(reviewer)
+    response = client.get(original.story.get_absolute_url())
+    assert response.status_code == 200
+    assert "Original report" in response.text and "Rewritten copy" in response.text
+    counts = [v.sentence_count for v in response.context["versions"]]
+    assert counts == [original.sentences.count(), rewritten.sentences.count()]
+    assert f'<dd class="sentence-count">{original.sentences.count()}</dd>' in response.text
+
+
+def test_the_story_page_hides_import_from_reviewers(client, reviewer, editor, story):
+    client.force_login(reviewer)
+    assert "Import a version" not in client.get(story.get_absolute_url()).text
+    client.force_login(editor)
+    assert "Import a version" in client.get(story.get_absolute_url()).text
+
+
+def test_the_empty_list_tells_an_editor_what_to_do_first(client, editor):
+    client.force_login(editor)
+    assert "Create a story, then import its versions" in client.get("/").text
