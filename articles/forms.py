@@ -180,3 +180,44 @@ class SourceForm(forms.Form):
 SourceFormSet = forms.formset_factory(
     SourceForm, extra=1, can_delete=True, max_num=20, validate_max=True
 )
+
+
+class LinkForm(forms.Form):
+    """An editor's correction of the alignment: a sentence and its counterpart(s)."""
+
+    position = forms.IntegerField(min_value=0)
+    other_positions = forms.CharField(
+        required=False,
+        max_length=40,
+        help_text="Sentence number(s) in the other version, e.g. 12 or 12, 13; empty: none.",
+    )
+
+    def clean_other_positions(self):
+        """Sentence numbers as shown (1-based) to positions (0-based)."""
+        raw = self.cleaned_data["other_positions"].strip().lower()
+        if raw in {"", "none", "-"}:
+            return []
+        try:
+            numbers = [int(p) for p in raw.replace(" ", "").split(",") if p]
+        except ValueError:
+            raise forms.ValidationError("Enter sentence numbers such as 12 or 12, 13.") from None
+        if any(n < 1 for n in numbers):
+            raise forms.ValidationError("Sentence numbers start at 1.")
+        return [n - 1 for n in numbers]
+
+
+class SettleForm(forms.Form):
+    action = forms.ChoiceField(
+        choices=[("settle", "Settle"), ("reopen", "Reopen")], initial="settle"
+    )
+    rating = forms.ChoiceField(choices=Rating.choices, required=False)
+    note = forms.CharField(
+        required=False, max_length=MAX_RATIONALE, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    revision = forms.IntegerField(widget=forms.HiddenInput)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == "settle" and not data.get("rating"):
+            self.add_error("rating", "Choose a final rating on the scale.")
+        return data

@@ -166,6 +166,10 @@ class VersionQuerySet(models.QuerySet):
                 )
                 position += 1
         Sentence.objects.bulk_create(sentences)
+        from articles.comparison import align_versions  # comparison builds on these models
+
+        for other in story.versions.exclude(pk=version.pk):
+            align_versions(version, other)
         story.touch()
         return version
 
@@ -257,7 +261,8 @@ class ClaimQuerySet(models.QuerySet):
                 queryset=Verdict.objects.select_related("reviewer")
                 .prefetch_related("sources")
                 .order_by("created_at"),
-            )
+            ),
+            Prefetch("counterparts", queryset=Counterpart.objects.select_related("version")),
         )
 
 
@@ -322,9 +327,11 @@ class Claim(models.Model):
     @property
     def status(self) -> str:
         """One of settled, contested, reviewed, unreviewed."""
+        from articles.dashboard import contest_reasons
+
         if self.is_settled:
             return "settled"
-        if self.reviewers_disagree:
+        if contest_reasons(self):
             return "contested"
         if self.ratings():
             return "reviewed"
@@ -396,3 +403,98 @@ class Source(models.Model):
 
     def __str__(self):
         return self.title or self.url
+
+
+# ---------------------------------------------------------------------------- comparison
+
+
+class SentenceLink(models.Model):
+    """Aligned sentences of two versions: 1-1, 1-2, 2-1, or one side with no counterpart.
+
+    Sentences are named by position. ``left_version`` is always the lower pk of the pair.
+    Automatic links are recomputed on import; manual ones (an editor's correction) survive.
+    """
+
+    left_version = models.ForeignKey(Version, on_delete=models.CASCADE, related_name="+")
+    right_version = models.ForeignKey(Version, on_delete=models.CASCADE, related_name="+")
+    left_start = models.PositiveIntegerField(null=True, blank=True)
+    left_count = models.PositiveSmallIntegerField(default=1)
+    right_start = models.PositiveIntegerField(null=True, blank=True)
+    right_count = models.PositiveSmallIntegerField(default=1)
+    score = models.FloatField(default=0)
+    manual = models.BooleanField(default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["left_version", "right_version", "left_start", "right_start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(left_count__gt=0) | Q(right_count__gt=0), name="link_has_a_side"
+            ),
+            models.CheckConstraint(
+                condition=Q(left_version__lt=F("right_version")), name="link_versions_ordered"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.left_positions()} ↔ {self.right_positions()} ({self.score:.2f})"
+
+    def left_positions(self) -> list[int]:
+        if self.left_start is None:
+            return []
+        return list(range(self.left_start, self.left_start + self.left_count))
+
+    def right_positions(self) -> list[int]:
+        if self.right_start is None:
+            return []
+        return list(range(self.right_start, self.right_start + self.right_count))
+
+
+class Counterpart(models.Model):
+    """Where a claim's words stand in another version of the story, or that they do not."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", "Proposed from the alignment"
+        CONFIRMED = "confirmed", "Confirmed by a reviewer"
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="counterparts")
+    version = models.ForeignKey(Version, on_delete=models.CASCADE, related_name="+")
+    # None: the claim is not present in that version.
+    start = models.PositiveIntegerField(null=True, blank=True)
+    end = models.PositiveIntegerField(null=True, blank=True)
+    exact = models.TextField(blank=True)
+    score = models.FloatField(default=0)
+    # [{"kind": ..., "left": ..., "right": ..., "text": "number: 2,000 vs 20,000"}]
+    fact_diffs = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROPOSED)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["claim", "version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim", "version"], name="one_counterpart_per_version"
+            ),
+            models.CheckConstraint(
+                condition=(Q(start__isnull=True) & Q(end__isnull=True)) | Q(start__lt=F("end")),
+                name="counterpart_span_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Counterpart of claim {self.claim_id} in version {self.version_id}"
+
+    @property
+    def absent(self) -> bool:
+        return self.start is None

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.utils import timezone
 
 from articles import anchoring
-from articles.models import Claim, Source, Story, Verdict, Version
+from articles.models import Claim, Source, Story, Verdict, Version, is_editor
+from articles.ratings import SCALE
 
 
 class Conflict(Exception):
@@ -52,6 +54,7 @@ def claim_create(*, version: Version, user, start, end, exact: str) -> tuple[Cla
                 suffix=quote.suffix,
                 created_by=user,
             )
+            _propose_counterparts(claim)
             version.story.touch()
             return claim, True
     except IntegrityError:
@@ -81,6 +84,7 @@ def claim_update_span(*, claim: Claim, user, start, end, exact: str, revision: i
         locked.exact, locked.prefix, locked.suffix = quote.exact, quote.prefix, quote.suffix
         locked.revision += 1
         locked.save()
+        _propose_counterparts(locked)
         locked.version.story.touch()
     return locked
 
@@ -165,3 +169,65 @@ def _replace_sources(verdict: Verdict, sources: list[dict]) -> None:
     for pk, source in existing.items():
         if pk not in keep:
             source.delete()
+
+
+def _propose_counterparts(claim: Claim) -> None:
+    from articles.comparison import propose_counterparts  # comparison imports this module's models
+
+    propose_counterparts(Claim.objects.filter(pk=claim.pk))
+
+
+def claim_settle(*, claim: Claim, user, rating: str, note: str, revision: int) -> Claim:
+    """An editor's final verdict on a contested claim. Raises Conflict if someone settled
+    or changed it first, NotAllowed for non-editors and claims that are not contested."""
+    from articles.dashboard import entries_for, story_claims
+
+    if not is_editor(user):
+        raise NotAllowed("Only editors can settle a claim.")
+    if rating not in SCALE:
+        raise NotAllowed("Choose a rating on the scale.")
+    with transaction.atomic():
+        locked = Claim.objects.select_for_update().filter(pk=claim.pk).first()
+        if locked is None:
+            raise Conflict("This claim was deleted.")
+        if locked.is_settled:
+            who = locked.settled_by.get_full_name() or locked.settled_by.get_username()
+            raise Conflict(f"{who} settled this claim a moment ago.", locked)
+        if locked.revision != revision:
+            raise Conflict("This claim changed since you opened it; check it again.", locked)
+        entry = next(
+            e for e in entries_for(story_claims(locked.version.story)) if e.claim.pk == locked.pk
+        )
+        if not entry.reasons:
+            raise NotAllowed(
+                "This claim is not contested: reviewers agree and the versions state the same "
+                "facts, so there is nothing to settle."
+            )
+        locked.settled_rating, locked.settled_note = rating, note
+        locked.settled_by, locked.settled_at = user, timezone.now()
+        locked.revision += 1
+        locked.save()
+        locked.version.story.touch()
+    return locked
+
+
+def claim_reopen(*, claim: Claim, user, revision: int) -> Claim:
+    """Undo a settlement; the history keeps who settled, who reopened and when."""
+    if not is_editor(user):
+        raise NotAllowed("Only editors can reopen a settled claim.")
+    with transaction.atomic():
+        locked = Claim.objects.select_for_update().filter(pk=claim.pk).first()
+        if locked is None:
+            raise Conflict("This claim was deleted.")
+        if not locked.is_settled:
+            raise Conflict(
+                "This claim is not settled (someone may have reopened it already).", locked
+            )
+        if locked.revision != revision:
+            raise Conflict("This claim changed since you opened it; check it again.", locked)
+        locked.settled_rating, locked.settled_note = "", ""
+        locked.settled_by, locked.settled_at = None, None
+        locked.revision += 1
+        locked.save()
+        locked.version.story.touch()
+    return locked

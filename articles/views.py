@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
-from articles import anchoring, reading, reviewing
+from articles import alignment, anchoring, comparison, dashboard, history, reading, reviewing
 from articles.forms import (
+    LinkForm,
     SelectionForm,
+    SettleForm,
     SourceFormSet,
     StoryForm,
     VerdictForm,
@@ -21,6 +25,7 @@ from articles.forms import (
 )
 from articles.models import (
     Claim,
+    Counterpart,
     ImportError_,
     Story,
     Version,
@@ -260,6 +265,8 @@ def claim_verdicts(request, pk):
 @require_POST
 def claim_update(request, pk):
     claim = _get_claim(request.user, pk)
+    if claim.created_by_id != request.user.pk:
+        raise PermissionDenied("Only the reviewer who marked this claim can change its span.")
     form = SelectionForm(request.POST)
     error, exc_seen = None, None
     if not form.is_valid() or form.cleaned_data.get("revision") is None:
@@ -393,3 +400,177 @@ def verdict_save(request, pk):
 
 def _verdict_response(request, claim, context, status=200):
     return render(request, "articles/claim_panel.html#my-verdict", context, status=status)
+
+
+# ---------------------------------------------------------------------------- compare
+
+
+@require_GET
+def version_compare(request, pk, other_pk):
+    version = _get_version(request.user, pk)
+    other = _get_version(request.user, other_pk)
+    try:
+        comparison.check_pair(version, other)
+    except comparison.CompareError as exc:
+        messages.error(request, str(exc))
+        return redirect(version.story)
+    if not version.sentences.exists() or not other.sentences.exists():
+        messages.error(request, "Both versions need text with sentences to be compared.")
+        return redirect(version.story)
+    rows = comparison.compare_rows(version, other)
+    counts = Counter(row.kind for row in rows)
+    return render(
+        request,
+        "articles/version_compare.html",
+        {
+            "story": version.story,
+            "version": version,
+            "other": other,
+            "rows": rows,
+            "summary": {
+                "aligned": counts["same"] + counts["changed"],
+                "changed": counts["changed"],
+                "left_only": counts["left-only"],
+                "right_only": counts["right-only"],
+                "facts": sum(1 for row in rows if row.facts),
+            },
+            "other_sentences": list(other.sentences.all()),
+            "backend": alignment.similarity_backend(),
+        },
+    )
+
+
+@editor_required
+@require_POST
+def link_correct(request, pk, other_pk):
+    version = _get_version(request.user, pk)
+    other = _get_version(request.user, other_pk)
+    form = LinkForm(request.POST)
+    url = reverse("articles:version_compare", args=[version.pk, other.pk])
+    if not form.is_valid():
+        messages.error(request, "Choose a sentence to link, or “no counterpart”.")
+        return redirect(url)
+    try:
+        comparison.set_manual_link(
+            version=version,
+            position=form.cleaned_data["position"],
+            other=other,
+            other_positions=form.cleaned_data["other_positions"],
+            user=request.user,
+        )
+    except comparison.CompareError as exc:
+        messages.error(request, str(exc))
+    else:
+        version.story.touch()
+        messages.success(request, "Link corrected. It will survive re-alignment.")
+    return redirect(f"{url}#row-{form.cleaned_data['position']}")
+
+
+@require_POST
+def counterpart_update(request, pk):
+    counterpart = get_object_or_404(
+        Counterpart.objects.select_related("claim__version__story").filter(
+            claim__in=Claim.objects.visible_to(request.user)
+        ),
+        pk=pk,
+    )
+    if request.POST.get("action") == "absent":
+        comparison.counterpart_mark_absent(counterpart=counterpart, user=request.user)
+        notice = f"Marked as not present in {counterpart.version.label}."
+    else:
+        comparison.counterpart_confirm(counterpart=counterpart, user=request.user)
+        notice = "Counterpart confirmed."
+    claim = Claim.objects.with_verdicts().get(pk=counterpart.claim_id)
+    if not request.htmx:
+        messages.success(request, notice)
+        return redirect(f"{claim.version.get_absolute_url()}?claim={claim.pk}")
+    response = render(
+        request,
+        "articles/claim_panel.html",
+        _panel_context(request, claim) | {"notice": notice},
+    )
+    return trigger_client_event(response, "claims-changed")
+
+
+# ---------------------------------------------------------------------------- dashboard
+
+
+@require_GET
+def story_dashboard(request, pk):
+    return _render_dashboard(request, _get_story(request.user, pk))
+
+
+def _render_dashboard(request, story):
+    versions = list(story.versions.all())
+    entries = dashboard.entries_for(dashboard.story_claims(story))
+    filters = {
+        key: request.GET.get(key) or None for key in ("reason", "status", "version", "reviewer")
+    }
+    shown = dashboard.filter_entries(entries, **filters)
+    reviewers = sorted(
+        {v.reviewer for e in entries for v in e.claim.verdicts.all()}, key=lambda u: u.username
+    )
+    context = {
+        "story": story,
+        "versions": versions,
+        "entries": shown,
+        "summary": dashboard.summarise(entries),
+        "agreement": dashboard.agreement(entries),
+        "chart": dashboard.verdict_chart(entries, versions),
+        "reviewers": reviewers,
+        "filters": filters,
+        "reasons": dashboard.REASONS,
+        "revision": story.revision,
+        "settle_form": SettleForm(),
+        "is_editor": is_editor(request.user),
+    }
+    template = "articles/story_dashboard.html"
+    if request.htmx and request.GET.get("fragment") == "board":
+        template += "#board"
+    return render(request, template, context)
+
+
+@require_POST
+def claim_settle(request, pk):
+    claim = _get_claim(request.user, pk)
+    if not is_editor(request.user):
+        raise PermissionDenied("Only editors can settle a claim.")
+    form = SettleForm(request.POST)
+    back = reverse("articles:story_dashboard", args=[claim.version.story_id])
+    if not form.is_valid():
+        messages.error(request, "Choose a final rating on the scale to settle the claim.")
+        return _back_to_board(request, claim, back)
+    try:
+        if form.cleaned_data["action"] == "reopen":
+            reviewing.claim_reopen(
+                claim=claim, user=request.user, revision=form.cleaned_data["revision"]
+            )
+            messages.success(request, f"Claim #{claim.number} reopened.")
+        else:
+            reviewing.claim_settle(
+                claim=claim,
+                user=request.user,
+                rating=form.cleaned_data["rating"],
+                note=form.cleaned_data["note"],
+                revision=form.cleaned_data["revision"],
+            )
+            messages.success(request, f"Claim #{claim.number} settled.")
+    except (reviewing.Conflict, reviewing.NotAllowed) as exc:
+        messages.error(request, str(exc))
+    return _back_to_board(request, claim, back)
+
+
+def _back_to_board(request, claim, back):
+    if request.htmx:
+        # The whole board re-renders: counts, chart and rows change together.
+        return _render_dashboard(request, claim.version.story)
+    return redirect(back)
+
+
+@require_GET
+def claim_history(request, pk):
+    claim = _get_claim(request.user, pk)
+    context = {"claim": claim, "events": history.claim_history(claim.pk)}
+    if request.htmx:
+        return render(request, "articles/claim_history.html#events", context)
+    return render(request, "articles/claim_history.html", context)

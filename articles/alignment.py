@@ -1,0 +1,432 @@
+"""Sentence alignment between two versions of one story.
+
+Similarity is TF-IDF over word 1-2-grams with sublinear tf, fitted on the
+two versions together. Links come from a monotone dynamic programme with
+1-1, 1-0, 0-1, 1-2 and 2-1 moves (banded around confident anchors for large
+inputs), then a greedy pass over what is left links strong pairs out of
+order, which is how moved paragraphs are found.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+# Full DP (every left sentence against every right one) up to this many
+# cells; past it the DP is banded, so time and memory grow linearly.
+FULL_DP_CELLS = 4_000_000
+BAND_HALF_WIDTH = 100
+ROW_CHUNK = 512
+DENSE_BLOCK = 4_000_000
+# A 1-2 or 2-1 link competes with a 1-1 link plus a skipped sentence, and the
+# joined cosine is diluted by the extra text: a small bonus evens that out
+# (tuned on bench/align.py and the labelled set; 0.06 starts joining added
+# sentences to their neighbours).
+MERGE_BONUS = 0.04
+# Out-of-order links have no neighbours to support them, so they need a
+# stronger similarity than in-order ones.
+MOVED_MIN_SCORE = 0.25
+ANCHOR_MIN_SCORE = 0.3
+# A two-word heading sharing one rare word with a long sentence is not its
+# counterpart: scores are scaled down when one side has under this share of
+# the other's words.
+SHORT_RATIO = 0.25
+
+
+@dataclass(frozen=True)
+class Link:
+    left: tuple[int, ...]
+    right: tuple[int, ...]
+    score: float
+
+
+def similarity_backend() -> str:
+    """Name the similarity measure used by align(), for display."""
+    return "TF-IDF word n-grams"
+
+
+def align(left: Sequence[str], right: Sequence[str], *, min_score: float = 0.12) -> list[Link]:
+    """Align two versions' sentences; return links sorted by first left index.
+
+    Each link joins 1 or 2 consecutive left sentences to 1 or 2 consecutive
+    right sentences, with a cosine similarity score in [0, 1]; no sentence
+    is in two links and no link scores below min_score. Sentences in no link
+    were added or dropped. Whitespace-only sentences are never linked.
+    Empty input on either side gives [].
+    """
+    n, m = len(left), len(right)
+    if n == 0 or m == 0:
+        return []
+    vecs = _Vectors(left, right)
+    if vecs.x.shape[1] == 0:
+        return []
+    if n * m <= FULL_DP_CELLS:
+        lo = np.zeros(n + 1, dtype=np.int64)
+        hi = np.full(n + 1, m, dtype=np.int64)
+    else:
+        lo, hi = _band(vecs, n, m)
+    links = _banded_dp(vecs, lo, hi, min_score)
+    links += _link_leftovers(vecs, links, max(min_score, MOVED_MIN_SCORE))
+    return sorted(links, key=lambda link: link.left[0])
+
+
+class _Vectors:
+    """L2-normalised sentence vectors of both versions, and the dot products the DP needs."""
+
+    def __init__(self, left: Sequence[str], right: Sequence[str]) -> None:
+        texts = [*left, *right]
+        vectorizer = TfidfVectorizer(
+            ngram_range=(1, 2),
+            sublinear_tf=True,
+            token_pattern=r"(?u)\b\w+\b",  # noqa: S106 (not a password)
+            strip_accents="unicode",
+            dtype=np.float32,
+        )
+        try:
+            matrix = vectorizer.fit_transform(texts)
+        except ValueError:  # no word at all in either version
+            matrix = sparse.csr_matrix((len(texts), 0), dtype=np.float32)
+        wordless = np.flatnonzero(np.diff(matrix.indptr) == 0)
+        matrix = sparse.hstack(
+            [matrix, _wordless_features(texts, wordless)], format="csr", dtype=np.float32
+        )
+        self.x = matrix[: len(left)]
+        self.y = matrix[len(left) :]
+        self.y_t = self.y.T.tocsr()
+        self.x_norm2 = _row_norms2(self.x)
+        self.y_norm2 = _row_norms2(self.y)
+        # Dot product of each sentence with the next one on its side: with it,
+        # the cosine against two joined sentences follows from single cosines.
+        self.x_next = _adjacent_dots(self.x)
+        self.y_next = _adjacent_dots(self.y)
+        self.x_len = np.array([len(_WORD.findall(text)) for text in left], dtype=np.float64)
+        self.y_len = np.array([len(_WORD.findall(text)) for text in right], dtype=np.float64)
+
+    def block(self, rows: slice, cols: slice) -> np.ndarray:
+        """Cosines of left rows against right cols, dense."""
+        product = self.x[rows] @ self.y_t[:, cols]
+        return np.clip(product.toarray(), 0.0, 1.0)
+
+    def pair(self, i: int, j: int) -> float:
+        """Cosine of left sentence i and right sentence j."""
+        x, y = self.x, self.y
+        a, b = slice(x.indptr[i], x.indptr[i + 1]), slice(y.indptr[j], y.indptr[j + 1])
+        _, ia, ib = np.intersect1d(
+            x.indices[a], y.indices[b], assume_unique=True, return_indices=True
+        )
+        return float(np.dot(x.data[a][ia], y.data[b][ib]))
+
+    def joined_score(self, lefts: tuple[int, ...], rights: tuple[int, ...]) -> float:
+        """Link score: cosine between the sums of the sentence vectors, scaled for length mismatch."""
+        dot = sum(self.pair(i, j) for i in lefts for j in rights)
+        cosine = dot / math.sqrt(self._sum_norm2(lefts, "x") * self._sum_norm2(rights, "y") or 1.0)
+        factor = _length_factor(
+            np.array([sum(self.x_len[i] for i in lefts)]),
+            np.array([sum(self.y_len[j] for j in rights)]),
+        )
+        return _clip(cosine * float(factor[0]))
+
+    def _sum_norm2(self, idx: tuple[int, ...], side: str) -> float:
+        norm2 = self.x_norm2 if side == "x" else self.y_norm2
+        nxt = self.x_next if side == "x" else self.y_next
+        total = float(sum(norm2[i] for i in idx))
+        if len(idx) == 2:
+            total += 2 * float(nxt[idx[0]])
+        return total
+
+
+_WORD = re.compile(r"\w+")
+
+
+def _length_factor(left_len: np.ndarray, right_len: np.ndarray) -> np.ndarray:
+    """1 for similar lengths, falling linearly once the shorter side is under SHORT_RATIO of the longer."""
+    longer = np.maximum(np.maximum(left_len, right_len), 1.0)
+    ratio = np.maximum(np.minimum(left_len, right_len), 1.0) / longer
+    return np.minimum(1.0, ratio / SHORT_RATIO)
+
+
+def _wordless_features(texts: list[str], rows: np.ndarray) -> sparse.csr_matrix:
+    """One feature per distinct wordless sentence ("***"), so such sentences match their copies."""
+    keys: dict[str, int] = {}
+    hits, cols = [], []
+    for row in rows.tolist():
+        key = " ".join(texts[row].split())
+        if key:
+            hits.append(row)
+            cols.append(keys.setdefault(key, len(keys)))
+    data = np.ones(len(hits), dtype=np.float32)
+    return sparse.csr_matrix((data, (hits, cols)), shape=(len(texts), len(keys)))
+
+
+def _row_norms2(matrix: sparse.csr_matrix) -> np.ndarray:
+    return np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel().astype(np.float64)
+
+
+def _adjacent_dots(matrix: sparse.csr_matrix) -> np.ndarray:
+    if matrix.shape[0] < 2:
+        return np.zeros(max(matrix.shape[0] - 1, 0))
+    return np.asarray(matrix[:-1].multiply(matrix[1:]).sum(axis=1)).ravel().astype(np.float64)
+
+
+def _clip(value: float) -> float:
+    return round(min(max(float(value), 0.0), 1.0), 4)
+
+
+def _band(vecs: _Vectors, n: int, m: int) -> tuple[np.ndarray, np.ndarray]:
+    """Column range [lo[r], hi[r]] of DP row r, around a path through confident anchors."""
+    best_j = np.zeros(n, dtype=np.int64)
+    best_j_score = np.zeros(n)
+    best_i = np.zeros(m, dtype=np.int64)
+    best_i_score = np.zeros(m)
+    # Dense blocks of about DENSE_BLOCK cells keep memory flat whatever m is.
+    rows_per_block = max(1, DENSE_BLOCK // m)
+    for start in range(0, n, rows_per_block):
+        stop = min(start + rows_per_block, n)
+        block = (vecs.x[start:stop] @ vecs.y_t).toarray()
+        best_j[start:stop] = block.argmax(axis=1)
+        best_j_score[start:stop] = block.max(axis=1)
+        col_best = block.argmax(axis=0)
+        col_score = block[col_best, np.arange(m)]
+        better = col_score > best_i_score
+        best_i_score[better] = col_score[better]
+        best_i[better] = col_best[better] + start
+
+    anchors_i = [
+        i for i in range(n) if best_i[best_j[i]] == i and best_j_score[i] >= ANCHOR_MIN_SCORE
+    ]
+    chain = _longest_increasing([int(best_j[i]) for i in anchors_i])
+    # Prefix coordinates: linking sentence i to j ends in DP cell (i + 1, j + 1).
+    path_i = [0] + [anchors_i[k] + 1 for k in chain] + [n]
+    path_j = [0] + [int(best_j[anchors_i[k]]) + 1 for k in chain] + [m]
+    centre = np.interp(np.arange(n + 1), path_i, path_j)
+    prev_c = np.r_[centre[:1], centre[:-1]]
+    next_c = np.r_[centre[1:], centre[-1:]]
+    lo = np.floor(np.minimum(np.minimum(prev_c, centre), next_c)) - BAND_HALF_WIDTH
+    hi = np.ceil(np.maximum(np.maximum(prev_c, centre), next_c)) + BAND_HALF_WIDTH
+    lo = np.clip(lo, 0, m).astype(np.int64)
+    hi = np.clip(hi, 0, m).astype(np.int64)
+    lo = np.minimum.accumulate(lo[::-1])[::-1]
+    hi = np.maximum.accumulate(hi)
+    lo[0], hi[-1] = 0, m
+    return lo, hi
+
+
+def _longest_increasing(values: list[int]) -> list[int]:
+    """Positions of a longest strictly increasing subsequence of values."""
+    tails: list[int] = []
+    tail_pos: list[int] = []
+    parent = [-1] * len(values)
+    for pos, value in enumerate(values):
+        k = bisect.bisect_left(tails, value)
+        if k == len(tails):
+            tails.append(value)
+            tail_pos.append(pos)
+        else:
+            tails[k] = value
+            tail_pos[k] = pos
+        parent[pos] = tail_pos[k - 1] if k else -1
+    out = []
+    pos = tail_pos[-1] if tail_pos else -1
+    while pos >= 0:
+        out.append(pos)
+        pos = parent[pos]
+    return out[::-1]
+
+
+# DP moves, in order of preference on ties.
+_ONE_ONE, _SKIP_LEFT, _SKIP_RIGHT, _ONE_TWO, _TWO_ONE = range(5)
+
+
+def _banded_dp(vecs: _Vectors, lo: np.ndarray, hi: np.ndarray, min_score: float) -> list[Link]:
+    """Best monotone alignment inside the band; a link gains its score minus min_score."""
+    n = len(lo) - 1
+    sims = _band_similarities(vecs, lo, hi)
+    moves: list[np.ndarray] = []
+    prev2: tuple[int, np.ndarray] | None = None
+    width0 = hi[0] - lo[0] + 1
+    moves.append(np.full(width0, _SKIP_RIGHT, dtype=np.int8))
+    prev = (int(lo[0]), np.zeros(width0))
+    for r in range(1, n + 1):
+        a, b = int(lo[r]), int(hi[r])
+        cols = np.arange(a, b + 1)
+        s_start, s_row = sims[r - 1]
+        one = _take(s_row, s_start, cols - 1)
+        y_len1 = _take(vecs.y_len, 0, cols - 1)
+        one_scaled = one * _length_factor(vecs.x_len[r - 1], y_len1)
+        best = _shift(prev, cols - 1) + one_scaled - min_score
+        move = np.full(cols.size, _ONE_ONE, dtype=np.int8)
+        _improve(best, move, _shift(prev, cols), _SKIP_LEFT)
+
+        # 1-2: left r-1 against right j-2 and j-1.
+        two = _take(s_row, s_start, cols - 2)
+        y_n2 = _take(vecs.y_norm2, 0, cols - 2) + _take(vecs.y_norm2, 0, cols - 1)
+        y_dot = _take(vecs.y_next, 0, cols - 2)
+        joined = (two + one) / np.sqrt(np.maximum(vecs.x_norm2[r - 1] * (y_n2 + 2 * y_dot), 1e-12))
+        joined *= _length_factor(vecs.x_len[r - 1], _take(vecs.y_len, 0, cols - 2) + y_len1)
+        # A blank sentence adds nothing to a link, so it never joins one.
+        joined[
+            (_take(vecs.y_norm2, 0, cols - 2) == 0) | (_take(vecs.y_norm2, 0, cols - 1) == 0)
+        ] = 0
+        gain = _merge_gain(joined, min_score)
+        _improve(best, move, _shift(prev, cols - 2) + gain, _ONE_TWO)
+
+        # 2-1: left r-2 and r-1 against right j-1.
+        if prev2 is not None:
+            p_start, p_row = sims[r - 2]
+            above = _take(p_row, p_start, cols - 1)
+            x_n2 = vecs.x_norm2[r - 2] + vecs.x_norm2[r - 1] + 2 * vecs.x_next[r - 2]
+            y_n2 = _take(vecs.y_norm2, 0, cols - 1)
+            joined = (above + one) / np.sqrt(np.maximum(x_n2 * y_n2, 1e-12))
+            joined *= _length_factor(vecs.x_len[r - 2] + vecs.x_len[r - 1], y_len1)
+            if vecs.x_norm2[r - 2] == 0 or vecs.x_norm2[r - 1] == 0:
+                joined[:] = 0
+            gain = _merge_gain(joined, min_score)
+            _improve(best, move, _shift(prev2, cols - 1) + gain, _TWO_ONE)
+
+        # 0-1 moves along the row cost nothing, so a running maximum does them.
+        running = np.maximum.accumulate(best)
+        move[running > best] = _SKIP_RIGHT
+        best = running
+        moves.append(move)
+        prev2, prev = prev, (a, best)
+
+    return _trace(vecs, moves, lo, hi, sims)
+
+
+def _merge_gain(joined: np.ndarray, min_score: float) -> np.ndarray:
+    joined = np.clip(joined, 0.0, 1.0)
+    return np.where(joined >= min_score, joined - min_score + MERGE_BONUS, -np.inf)
+
+
+def _band_similarities(
+    vecs: _Vectors, lo: np.ndarray, hi: np.ndarray
+) -> list[tuple[int, np.ndarray]]:
+    """For each left sentence, (first column, cosines) over the right sentences its DP rows can reach."""
+    n, m = vecs.x.shape[0], vecs.y.shape[0]
+    # Sentence i is used by row i + 1 (1-1, 1-2) and row i + 2 (2-1).
+    starts = np.maximum(lo[1:] - 2, 0)
+    ends = np.minimum(np.maximum(hi[1:], np.r_[hi[2:], hi[-1:]]), m)
+    out: list[tuple[int, np.ndarray]] = []
+    for start in range(0, n, ROW_CHUNK):
+        stop = min(start + ROW_CHUNK, n)
+        c0, c1 = int(starts[start:stop].min()), int(ends[start:stop].max())
+        block = vecs.block(slice(start, stop), slice(c0, c1))
+        for i in range(start, stop):
+            s, e = int(starts[i]), int(ends[i])
+            out.append((s, block[i - start, s - c0 : e - c0].astype(np.float64)))
+    return out
+
+
+def _take(values: np.ndarray, start: int, idx: np.ndarray) -> np.ndarray:
+    """values[idx - start] where in range, else 0."""
+    pos = idx - start
+    ok = (pos >= 0) & (pos < len(values))
+    out = np.zeros(idx.size)
+    out[ok] = values[pos[ok]]
+    return out
+
+
+def _shift(row: tuple[int, np.ndarray], idx: np.ndarray) -> np.ndarray:
+    """DP scores of an earlier row at columns idx; -inf outside its band."""
+    start, values = row
+    pos = idx - start
+    ok = (pos >= 0) & (pos < len(values))
+    out = np.full(idx.size, -np.inf)
+    out[ok] = values[pos[ok]]
+    return out
+
+
+def _improve(best: np.ndarray, move: np.ndarray, candidate: np.ndarray, code: int) -> None:
+    better = candidate > best
+    best[better] = candidate[better]
+    move[better] = code
+
+
+def _trace(vecs, moves, lo, hi, sims) -> list[Link]:
+    links: list[Link] = []
+    r, j = len(moves) - 1, int(hi[-1])
+    while r > 0 or j > 0:
+        mv = moves[r][j - lo[r]] if r > 0 else _SKIP_RIGHT
+        if mv == _ONE_ONE:
+            start, row = sims[r - 1]
+            factor = _length_factor(vecs.x_len[r - 1 : r], vecs.y_len[j - 1 : j])[0]
+            links.append(Link((r - 1,), (j - 1,), _clip(float(row[j - 1 - start]) * factor)))
+            r, j = r - 1, j - 1
+        elif mv == _SKIP_LEFT:
+            r -= 1
+        elif mv == _SKIP_RIGHT:
+            j -= 1
+        elif mv == _ONE_TWO:
+            lefts, rights = (r - 1,), (j - 2, j - 1)
+            links.append(Link(lefts, rights, vecs.joined_score(lefts, rights)))
+            r, j = r - 1, j - 2
+        else:
+            lefts, rights = (r - 2, r - 1), (j - 1,)
+            links.append(Link(lefts, rights, vecs.joined_score(lefts, rights)))
+            r, j = r - 2, j - 1
+    return links[::-1]
+
+
+def _link_leftovers(vecs: _Vectors, links: list[Link], threshold: float) -> list[Link]:
+    """Greedily link unlinked sentences out of order, strongest pairs first, growing splits and merges."""
+    n, m = vecs.x.shape[0], vecs.y.shape[0]
+    free_left = np.ones(n, dtype=bool)
+    free_right = np.ones(m, dtype=bool)
+    for link in links:
+        free_left[list(link.left)] = False
+        free_right[list(link.right)] = False
+    rows, cols = np.flatnonzero(free_left), np.flatnonzero(free_right)
+    if rows.size == 0 or cols.size == 0:
+        return []
+    y_free = vecs.y_t[:, cols]
+    pairs: list[tuple[float, int, int]] = []
+    for start in range(0, rows.size, ROW_CHUNK):
+        chunk = rows[start : start + ROW_CHUNK]
+        product = (vecs.x[chunk] @ y_free).tocoo()
+        product.data *= _length_factor(
+            vecs.x_len[chunk[product.row]], vecs.y_len[cols[product.col]]
+        ).astype(product.data.dtype)
+        keep = product.data >= threshold
+        pairs += zip(
+            product.data[keep].tolist(),
+            chunk[product.row[keep]].tolist(),
+            cols[product.col[keep]].tolist(),
+            strict=True,
+        )
+    pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
+
+    found: list[Link] = []
+    for score, i, j in pairs:
+        if not (free_left[i] and free_right[j]):
+            continue
+        lefts, rights, score = _grow(
+            vecs, (i,), (j,), _clip(score), free_left, free_right, threshold
+        )
+        free_left[list(lefts)] = False
+        free_right[list(rights)] = False
+        found.append(Link(lefts, rights, score))
+    return found
+
+
+def _grow(vecs, lefts, rights, score, free_left, free_right, threshold):
+    """Extend a 1-1 link to a free neighbour when the joined pair scores clearly better."""
+    (i,), (j,) = lefts, rights
+    options = []
+    for k in (i - 1, i + 1):
+        if 0 <= k < len(free_left) and free_left[k] and vecs.x_norm2[k] > 0:
+            options.append((tuple(sorted((i, k))), rights))
+    for k in (j - 1, j + 1):
+        if 0 <= k < len(free_right) and free_right[k] and vecs.y_norm2[k] > 0:
+            options.append((lefts, tuple(sorted((j, k)))))
+    for cand_left, cand_right in options:
+        cand = vecs.joined_score(cand_left, cand_right)
+        if cand > score - MERGE_BONUS and cand >= threshold:
+            lefts, rights, score = cand_left, cand_right, cand
+    return lefts, rights, score

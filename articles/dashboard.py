@@ -1,0 +1,214 @@
+"""Reads for the contested-claims dashboard: why each claim is contested, counts, agreement.
+
+All of a story's claims are loaded in a fixed number of queries and judged in Python.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch
+
+from articles.models import Claim, Counterpart, Verdict
+from articles.ratings import SCALE, Rating, disagree
+
+FACTS = "facts"
+REVIEWERS = "reviewers"
+ONE_VERSION = "one_version"
+CROSS = "cross"
+
+# reason: (label, severity weight)
+REASONS = {
+    FACTS: ("Versions state different facts", 3),
+    REVIEWERS: ("Reviewers disagree", 3),
+    CROSS: ("Counterpart judged differently", 2),
+    ONE_VERSION: ("In one version only", 1),
+}
+STATUSES = ("contested", "settled", "open")
+
+
+def contest_reasons(claim: Claim, counterpart_claims: list[Claim] | None = None) -> list[str]:
+    """Why a claim is contested (empty if it is not). Uses prefetched counterparts and verdicts.
+
+    ``counterpart_claims`` are claims in other versions covering the claim's counterpart; when
+    None they are not considered (the reading view of one version does not load them).
+    """
+    counterparts = list(claim.counterparts.all())
+    reasons = []
+    if any(cp.fact_diffs for cp in counterparts):
+        reasons.append(FACTS)
+    if claim.reviewers_disagree:
+        reasons.append(REVIEWERS)
+    if counterpart_claims:
+        mine = claim.display_rating
+        for other in counterpart_claims:
+            theirs = other.display_rating
+            if mine and theirs and disagree(mine, theirs):
+                reasons.append(CROSS)
+                break
+    if any(cp.absent for cp in counterparts):
+        reasons.append(ONE_VERSION)
+    return reasons
+
+
+def counterpart_claim(counterpart: Counterpart, claims_by_version: dict[int, list[Claim]]):
+    """The claim in the other version that overlaps the counterpart span most, or None."""
+    if counterpart.absent:
+        return None
+    best, best_overlap = None, 0
+    for other in claims_by_version.get(counterpart.version_id, []):
+        overlap = min(other.end, counterpart.end) - max(other.start, counterpart.start)
+        if overlap > best_overlap:
+            best, best_overlap = other, overlap
+    return best
+
+
+@dataclass
+class Entry:
+    claim: Claim
+    reasons: list[str]
+    counterparts: list[tuple[Counterpart, Claim | None]] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        if self.claim.is_settled:
+            return "settled"
+        return "contested" if self.reasons else "open"
+
+    @property
+    def severity(self) -> int:
+        return sum(REASONS[r][1] for r in self.reasons)
+
+    @property
+    def reason_labels(self) -> list[tuple[str, str]]:
+        return [(r, REASONS[r][0]) for r in self.reasons]
+
+    @property
+    def fact_diffs(self) -> list[str]:
+        return [d["text"] for cp, _ in self.counterparts for d in cp.fact_diffs]
+
+
+def story_claims(story):
+    """Every claim of the story with verdicts, sources and counterparts: five queries."""
+    return (
+        Claim.objects.filter(version__story=story)
+        .select_related("version", "created_by", "settled_by")
+        .prefetch_related(
+            Prefetch(
+                "verdicts",
+                queryset=Verdict.objects.select_related("reviewer").order_by("created_at"),
+            ),
+            Prefetch("counterparts", queryset=Counterpart.objects.select_related("version")),
+        )
+        .order_by("version_id", "start", "-end", "pk")
+    )
+
+
+def entries_for(claims) -> list[Entry]:
+    claims = list(claims)
+    by_version: dict[int, list[Claim]] = {}
+    for claim in claims:
+        by_version.setdefault(claim.version_id, []).append(claim)
+    entries = []
+    for claim in claims:
+        pairs = [(cp, counterpart_claim(cp, by_version)) for cp in claim.counterparts.all()]
+        others = [other for _, other in pairs if other is not None]
+        entries.append(Entry(claim, contest_reasons(claim, others), pairs))
+    return entries
+
+
+def filter_entries(entries, *, reason=None, status=None, version=None, reviewer=None):
+    result = entries
+    if reason in REASONS:
+        result = [e for e in result if reason in e.reasons]
+    if status in STATUSES:
+        result = [e for e in result if e.status == status]
+    if version:
+        result = [e for e in result if str(e.claim.version_id) == str(version)]
+    if reviewer:
+        result = [
+            e
+            for e in result
+            if any(str(v.reviewer_id) == str(reviewer) for v in e.claim.verdicts.all())
+        ]
+    return sorted(
+        result,
+        key=lambda e: (-e.severity, e.status != "contested", e.claim.version_id, e.claim.start),
+    )
+
+
+def summarise(entries) -> dict:
+    by_reason = Counter(r for e in entries if e.status == "contested" for r in e.reasons)
+    return {
+        "claims": len(entries),
+        "contested": sum(1 for e in entries if e.status == "contested"),
+        "settled": sum(1 for e in entries if e.status == "settled"),
+        "open": sum(1 for e in entries if e.status == "open"),
+        "by_reason": [(key, label, by_reason.get(key, 0)) for key, (label, _) in REASONS.items()],
+    }
+
+
+def agreement(entries) -> dict:
+    """Krippendorff's alpha (ordinal) over claims rated by two or more reviewers.
+
+    Unverifiable is not a point on the ordinal scale and is left out. Returns the alpha
+    (None when there is too little overlap to say), and how many claims and reviewers it covers.
+    """
+    import krippendorff
+    import numpy as np
+
+    reviewers = sorted({v.reviewer_id for e in entries for v in e.claim.verdicts.all()})
+    units = []
+    for e in entries:
+        ratings = {v.reviewer_id: SCALE[v.rating].value for v in e.claim.verdicts.all()}
+        if sum(1 for value in ratings.values() if value is not None) >= 2:
+            units.append(ratings)
+    result = {"alpha": None, "claims": len(units), "reviewers": len(reviewers)}
+    if len(units) < 2 or len(reviewers) < 2:
+        return result
+    matrix = np.array(
+        [[u.get(r) if u.get(r) is not None else np.nan for u in units] for r in reviewers],
+        dtype=float,
+    )
+    values = {v for v in matrix.flatten() if not math.isnan(v)}
+    if len(values) < 2:
+        # Everyone used one rating: perfect agreement, but alpha is undefined (no variation).
+        result["alpha"] = 1.0
+        return result
+    result["alpha"] = float(
+        krippendorff.alpha(
+            reliability_data=matrix,
+            level_of_measurement="ordinal",
+            value_domain=[s.value for s in SCALE.values() if s.value is not None],
+        )
+    )
+    return result
+
+
+def verdict_chart(entries, versions) -> list[dict]:
+    """Per version, how many claims carry each rating (settled, else reviewers' consensus)."""
+    rows = []
+    for version in versions:
+        counts = Counter(
+            e.claim.display_rating or ("contested" if e.status == "contested" else "unrated")
+            for e in entries
+            if e.claim.version_id == version.pk
+        )
+        total = sum(counts.values())
+        segments = []
+        x = 0.0
+        for key in [*(r.value for r in Rating), "contested", "unrated"]:
+            n = counts.get(key, 0)
+            if not n:
+                continue
+            width = 100.0 * n / total
+            label = SCALE[key].label if key in SCALE else key.capitalize()
+            code = SCALE[key].code if key in SCALE else ""
+            segments.append(
+                {"key": key, "n": n, "x": x, "width": width, "label": label, "code": code}
+            )
+            x += width
+        rows.append({"version": version, "total": total, "segments": segments})
+    return rows

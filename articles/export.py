@@ -1,0 +1,566 @@
+"""Exports of a story's claims and verdicts: standalone HTML summary, schema.org ClaimReview,
+W3C Web Annotations and CSV.
+
+Pure: functions take a Bundle of already-loaded rows (see ``export_views.load_bundle``) and
+return dicts, strings or bytes; nothing here queries the database, so an export costs the
+same fixed number of queries however many claims the story has.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.template.loader import render_to_string
+
+from articles import anchoring
+from articles.ratings import SCALE, review_rating
+
+ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
+ANNO_MEDIA_TYPE = 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"'
+# Extension keys of our own on Web Annotations (undefined prefixes are absolute IRIs in
+# JSON-LD, so other tools keep or ignore them). Import reads them back.
+EXT = "factcheck:"
+GENERATOR = {"id": "https://github.com/factcheck/factcheck", "type": "Software", "name": "factcheck"}
+# Formula injection: spreadsheet programs evaluate cells starting with these.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass
+class Bundle:
+    """Everything one export needs, loaded in a fixed number of queries.
+
+    ``entries`` are ``dashboard.Entry`` objects whose claims have verdicts (with reviewer
+    and sources) and counterparts prefetched; ``blocks`` maps version pk to its blocks.
+    ``site`` is the installation's root URL without trailing slash ("https://fc.example").
+    """
+
+    story: object
+    versions: list
+    blocks: dict
+    entries: list
+    site: str
+    summary_url: str
+    generated_at: datetime
+    organisation: str = "factcheck"
+    by_pk: dict = field(init=False)
+
+    def __post_init__(self):
+        self.by_pk = {v.pk: v for v in self.versions}
+
+    def claims_of(self, version) -> list:
+        return [e.claim for e in self.entries if e.claim.version_id == version.pk]
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def person_name(user) -> str:
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()
+
+
+def claim_anchor(claim) -> str:
+    return f"claim-{claim.pk}"
+
+
+def version_page_url(bundle: Bundle, version) -> str:
+    return bundle.site + version.get_absolute_url()
+
+
+def version_source(bundle: Bundle, version) -> str:
+    """The address of a version: its published URL, else its page in this installation."""
+    return version.url or version_page_url(bundle, version)
+
+
+def claim_url(bundle: Bundle, claim) -> str:
+    return bundle.site + claim.get_absolute_url()
+
+
+def is_web_url(url: str) -> bool:
+    return url.lower().startswith(("http://", "https://"))
+
+
+def _iso(dt: datetime | None) -> str | None:
+    if dt is None:
+        return None
+    return dt.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def rating_key(entry) -> str:
+    """A claim's rating for the counts: final or agreed rating, else contested or unrated."""
+    return entry.claim.display_rating or ("contested" if entry.status == "contested" else "unrated")
+
+
+# ---------------------------------------------------------------------------- HTML summary
+
+
+def verdict_table(bundle: Bundle) -> dict:
+    """Rows of (label, code, key, counts per version, total) for the summary table."""
+    counts = Counter((e.claim.version_id, rating_key(e)) for e in bundle.entries)
+    keys = [(s.rating, s.label, s.code) for s in SCALE.values()] + [
+        ("contested", "Contested, no agreed verdict", ""),
+        ("unrated", "Not yet reviewed", ""),
+    ]
+    rows = []
+    for key, label, code in keys:
+        per_version = [counts.get((v.pk, key), 0) for v in bundle.versions]
+        rows.append(
+            {"key": key, "label": label, "code": code, "counts": per_version, "total": sum(per_version)}
+        )
+    totals = [sum(1 for e in bundle.entries if e.claim.version_id == v.pk) for v in bundle.versions]
+    return {"rows": rows, "totals": totals, "total": len(bundle.entries)}
+
+
+def _verdict_view(verdict) -> dict:
+    step = SCALE[verdict.rating]
+    return {
+        "pk": verdict.pk,
+        "reviewer": person_name(verdict.reviewer),
+        "rating": verdict.rating,
+        "label": step.label,
+        "code": step.code,
+        "rationale": verdict.rationale,
+        "updated_at": verdict.updated_at,
+        "sources": [
+            {
+                "url": s.url,
+                "linkable": is_web_url(s.url),
+                "title": s.title,
+                "publisher": s.publisher,
+                "quote": s.quote,
+                "stance": s.get_stance_display(),
+                "stance_key": s.stance,
+            }
+            for s in verdict.sources.all()
+        ],
+    }
+
+
+def _entry_view(bundle: Bundle, entry) -> dict:
+    claim = entry.claim
+    final = None
+    if claim.is_settled:
+        step = SCALE[claim.settled_rating]
+        final = {
+            "rating": claim.settled_rating,
+            "label": step.label,
+            "code": step.code,
+            "note": claim.settled_note,
+            "by": person_name(claim.settled_by),
+            "at": claim.settled_at,
+        }
+    shown = claim.display_rating
+    return {
+        "pk": claim.pk,
+        "anchor": claim_anchor(claim),
+        "number": claim.number,
+        "version": bundle.by_pk[claim.version_id],
+        "exact": claim.exact,
+        "status": entry.status,
+        "reasons": entry.reason_labels,
+        "rating": shown or "",
+        "code": SCALE[shown].code if shown else "",
+        "rating_label": SCALE[shown].label if shown else "",
+        "counterparts": [
+            {
+                "version": bundle.by_pk.get(cp.version_id, cp.version),
+                "absent": cp.absent,
+                "exact": cp.exact,
+                "confirmed": cp.status == "confirmed",
+                "facts": [d.get("text", "") for d in cp.fact_diffs],
+                "other": other,
+            }
+            for cp, other in entry.counterparts
+        ],
+        "verdicts": [_verdict_view(v) for v in claim.verdicts.all()],
+        "final": final,
+    }
+
+
+def _text_view(bundle: Bundle, version, views: dict) -> list[dict]:
+    """The version's blocks cut into pieces, each with the claims covering it."""
+    spans = [(c.start, c.end, c) for c in bundle.claims_of(version)]
+    blocks = bundle.blocks.get(version.pk, [])
+    pieces = anchoring.pieces_by_sentence([(b.start, b.end) for b in blocks], spans)
+    started: set[int] = set()
+    result = []
+    for block, block_pieces in zip(blocks, pieces, strict=True):
+        out = []
+        for piece in block_pieces:
+            text = version.text[piece.start : piece.end]
+            if not piece.keys:
+                out.append({"text": text, "claim": None})
+                continue
+            inner = views[piece.keys[-1].pk]
+            starts = [views[c.pk] for c in piece.keys if c.pk not in started]
+            started.update(c.pk for c in piece.keys)
+            out.append({"text": text, "claim": inner, "depth": len(piece.keys), "starts": starts})
+        result.append({"kind": block.kind, "pieces": out})
+    return result
+
+
+def summary_html(bundle: Bundle) -> str:
+    """Return the standalone HTML summary: inline CSS, no scripts, no external requests."""
+    from articles.dashboard import summarise
+
+    views = {e.claim.pk: _entry_view(bundle, e) for e in bundle.entries}
+    by_version = [
+        {
+            "version": v,
+            "claims": [views[c.pk] for c in bundle.claims_of(v)],
+            "text": _text_view(bundle, v, views),
+            "source": version_source(bundle, v),
+            "linkable": is_web_url(v.url),
+        }
+        for v in bundle.versions
+    ]
+    reviews = claim_reviews(bundle)
+    context = {
+        "story": bundle.story,
+        "versions": by_version,
+        "summary": summarise(bundle.entries),
+        "table": verdict_table(bundle),
+        "scale": list(SCALE.values()),
+        "generated_at": bundle.generated_at,
+        "summary_url": bundle.summary_url,
+        "organisation": bundle.organisation,
+        # "</" cannot close the data block: escape it inside the JSON strings.
+        "json_ld": _script_safe(json.dumps(reviews, ensure_ascii=False, indent=1)) if reviews else "",
+        "has_claims": bool(bundle.entries),
+    }
+    return render_to_string("articles/export/summary.html", context)
+
+
+def _script_safe(data: str) -> str:
+    return data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+# ---------------------------------------------------------------------------- ClaimReview
+
+
+def _appearance(bundle: Bundle, version) -> dict:
+    work = {"@type": "CreativeWork", "url": version_source(bundle, version), "name": version.label}
+    if version.published_on:
+        work["datePublished"] = version.published_on.isoformat()
+    if version.outlet:
+        work["publisher"] = {"@type": "Organization", "name": version.outlet}
+    if version.byline:
+        work["author"] = {"@type": "Person", "name": version.byline}
+    return work
+
+
+def claim_review(bundle: Bundle, entry, rating: str, reviewed_at: datetime | None) -> dict:
+    """Return one schema.org ClaimReview (Google fact-check markup) for a rated claim."""
+    claim = entry.claim
+    version = bundle.by_pk[claim.version_id]
+    # Every version the claim's words appear in, earliest published first.
+    shown_in = [version] + [
+        bundle.by_pk.get(cp.version_id, cp.version) for cp, _ in entry.counterparts if not cp.absent
+    ]
+    order = {v.pk: i for i, v in enumerate(bundle.versions)}
+    earliest = sorted(
+        shown_in,
+        key=lambda v: (v.published_on is None, v.published_on or 0, order.get(v.pk, 0)),
+    )
+    item = {
+        "@type": "Claim",
+        "appearance": [_appearance(bundle, v) for v in shown_in],
+        "firstAppearance": _appearance(bundle, earliest[0]),
+    }
+    if version.outlet:
+        item["author"] = {"@type": "Organization", "name": version.outlet}
+    elif version.byline:
+        item["author"] = {"@type": "Person", "name": version.byline}
+    if version.published_on:
+        item["datePublished"] = version.published_on.isoformat()
+    review = {
+        "@context": "https://schema.org",
+        "@type": "ClaimReview",
+        "url": f"{bundle.summary_url}#{claim_anchor(claim)}",
+        "claimReviewed": claim.exact,
+        "itemReviewed": item,
+        "author": {"@type": "Organization", "name": bundle.organisation},
+        "reviewRating": review_rating(rating),
+    }
+    if reviewed_at:
+        review["datePublished"] = reviewed_at.date().isoformat()
+    return review
+
+
+def claim_reviews(bundle: Bundle, *, include_reviewed: bool = False) -> list[dict]:
+    """ClaimReviews of settled claims; with ``include_reviewed``, also of claims whose
+    reviewers agree (their median rating), dated by the latest verdict."""
+    result = []
+    for entry in bundle.entries:
+        claim = entry.claim
+        if claim.is_settled:
+            result.append(claim_review(bundle, entry, claim.settled_rating, claim.settled_at))
+        elif include_reviewed and entry.status == "open" and claim.display_rating:
+            latest = max((v.updated_at for v in claim.verdicts.all()), default=None)
+            result.append(claim_review(bundle, entry, claim.display_rating, latest))
+    return result
+
+
+def claim_reviews_json(bundle: Bundle, *, include_reviewed: bool = False) -> str:
+    return json.dumps(
+        claim_reviews(bundle, include_reviewed=include_reviewed), ensure_ascii=False, indent=2
+    )
+
+
+# ---------------------------------------------------------------------------- Web Annotation
+
+
+def _agent(user) -> dict:
+    agent = {"type": "Person", "name": person_name(user)}
+    if user is not None:
+        agent["nickname"] = user.get_username()
+    return agent
+
+
+def claim_annotation(bundle: Bundle, claim) -> dict:
+    """A claim as a W3C Web Annotation: the quoted words of the version, highlighted."""
+    version = bundle.by_pk[claim.version_id]
+    return {
+        "@context": ANNO_CONTEXT,
+        "id": claim_url(bundle, claim),
+        "type": "Annotation",
+        "motivation": "highlighting",
+        "creator": _agent(claim.created_by),
+        "created": _iso(claim.created_at),
+        "modified": _iso(claim.updated_at),
+        "body": {
+            "type": "TextualBody",
+            "purpose": "tagging",
+            "value": "claim",
+            "format": "text/plain",
+        },
+        "target": {
+            "type": "SpecificResource",
+            "source": version_source(bundle, version),
+            "selector": [
+                {
+                    "type": "TextQuoteSelector",
+                    "exact": claim.exact,
+                    "prefix": claim.prefix,
+                    "suffix": claim.suffix,
+                },
+                {"type": "TextPositionSelector", "start": claim.start, "end": claim.end},
+            ],
+            EXT + "version": version.label,
+            EXT + "textSha256": version.text_sha256,
+        },
+        EXT + "number": claim.number,
+    }
+
+
+def _rating_body(rating: str) -> dict:
+    step = SCALE[rating]
+    return {
+        "type": "TextualBody",
+        "purpose": "classifying",
+        "value": f"{step.label} ({step.code})",
+        "format": "text/plain",
+        EXT + "rating": rating,
+    }
+
+
+def _source_body(source) -> dict:
+    body = {"type": "SpecificResource", "source": source.url, "purpose": "linking"}
+    body[EXT + "stance"] = source.stance
+    for name in ("title", "publisher", "quote"):
+        if getattr(source, name):
+            body[EXT + name] = getattr(source, name)
+    return body
+
+
+def verdict_annotation(bundle: Bundle, verdict) -> dict:
+    """A reviewer's verdict: motivation "assessing", the rationale and the rating as bodies,
+    each source a linking body; the target is the claim annotation."""
+    claim = verdict.claim
+    bodies = [
+        {
+            "type": "TextualBody",
+            "purpose": "assessing",
+            "value": verdict.rationale,
+            "format": "text/plain",
+        },
+        _rating_body(verdict.rating),
+        *(_source_body(s) for s in verdict.sources.all()),
+    ]
+    return {
+        "@context": ANNO_CONTEXT,
+        "id": f"{claim_url(bundle, claim)}#verdict-{verdict.pk}",
+        "type": "Annotation",
+        "motivation": "assessing",
+        "creator": _agent(verdict.reviewer),
+        "created": _iso(verdict.created_at),
+        "modified": _iso(verdict.updated_at),
+        "body": bodies,
+        "target": claim_url(bundle, claim),
+        EXT + "rating": verdict.rating,
+    }
+
+
+def final_annotation(bundle: Bundle, claim) -> dict:
+    """The editor's final verdict on a settled claim, marked ``factcheck:final``."""
+    return {
+        "@context": ANNO_CONTEXT,
+        "id": f"{claim_url(bundle, claim)}#final",
+        "type": "Annotation",
+        "motivation": "assessing",
+        "creator": _agent(claim.settled_by),
+        "created": _iso(claim.settled_at),
+        "body": [
+            {
+                "type": "TextualBody",
+                "purpose": "assessing",
+                "value": claim.settled_note,
+                "format": "text/plain",
+            },
+            _rating_body(claim.settled_rating),
+        ],
+        "target": claim_url(bundle, claim),
+        EXT + "rating": claim.settled_rating,
+        EXT + "final": True,
+    }
+
+
+def annotation_collection(bundle: Bundle, collection_id: str) -> dict:
+    """The story's claims and verdicts as an AnnotationCollection with one embedded page."""
+    items = []
+    for entry in bundle.entries:
+        claim = entry.claim
+        items.append(claim_annotation(bundle, claim))
+        for verdict in claim.verdicts.all():
+            verdict.claim = claim  # prefetched verdicts: no query for the back reference
+            items.append(verdict_annotation(bundle, verdict))
+        if claim.is_settled:
+            items.append(final_annotation(bundle, claim))
+    page_id = f"{collection_id}#page-1"
+    collection = {
+        "@context": ANNO_CONTEXT,
+        "id": collection_id,
+        "type": "AnnotationCollection",
+        "label": f"{bundle.story.title}: claims and verdicts",
+        "total": len(items),
+        "generator": GENERATOR,
+        "generated": _iso(bundle.generated_at),
+    }
+    if items:
+        collection["first"] = {
+            "id": page_id,
+            "type": "AnnotationPage",
+            "partOf": collection_id,
+            "startIndex": 0,
+            "items": items,
+        }
+        collection["last"] = page_id
+    return collection
+
+
+def annotations_json(bundle: Bundle, collection_id: str) -> str:
+    return json.dumps(annotation_collection(bundle, collection_id), ensure_ascii=False, indent=2)
+
+
+# ---------------------------------------------------------------------------- CSV
+
+CSV_COLUMNS = [
+    "story",
+    "version",
+    "claim_number",
+    "claim_url",
+    "status",
+    "contested_because",
+    "quote",
+    "start",
+    "end",
+    "counterpart_version",
+    "counterpart_quote",
+    "fact_differences",
+    "reviewer",
+    "rating",
+    "rating_code",
+    "rationale",
+    "sources",
+    "verdict_updated",
+    "final_rating",
+    "final_code",
+    "final_note",
+    "settled_by",
+    "settled_at",
+]
+
+
+def csv_cell(value) -> str | int:
+    """Neutralise spreadsheet formulas: text starting with = + - @ (or tab, CR) gets a quote."""
+    if value is None:
+        return ""
+    if isinstance(value, int):
+        return value
+    value = str(value)
+    if value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def csv_rows(bundle: Bundle):
+    """One row per verdict; claims without verdicts get one row with empty verdict cells."""
+    for entry in bundle.entries:
+        claim = entry.claim
+        version = bundle.by_pk[claim.version_id]
+        counterparts = [
+            (bundle.by_pk.get(cp.version_id, cp.version), cp) for cp, _ in entry.counterparts
+        ]
+        final = SCALE.get(claim.settled_rating)
+        common = {
+            "story": bundle.story.title,
+            "version": version.label,
+            "claim_number": claim.number,
+            "claim_url": claim_url(bundle, claim),
+            "status": entry.status,
+            "contested_because": "; ".join(label for _, label in entry.reason_labels),
+            "quote": claim.exact,
+            "start": claim.start,
+            "end": claim.end,
+            "counterpart_version": "; ".join(v.label for v, _ in counterparts),
+            "counterpart_quote": "\n".join(
+                "(not present)" if cp.absent else cp.exact for _, cp in counterparts
+            ),
+            "fact_differences": "; ".join(entry.fact_diffs),
+            "final_rating": final.label if final else "",
+            "final_code": final.code if final else "",
+            "final_note": claim.settled_note,
+            "settled_by": person_name(claim.settled_by),
+            "settled_at": _iso(claim.settled_at) or "",
+        }
+        verdicts = list(claim.verdicts.all())
+        if not verdicts:
+            yield common
+        for verdict in verdicts:
+            step = SCALE[verdict.rating]
+            yield {
+                **common,
+                "reviewer": person_name(verdict.reviewer),
+                "rating": step.label,
+                "rating_code": step.code,
+                "rationale": verdict.rationale,
+                "sources": "\n".join(s.url for s in verdict.sources.all()),
+                "verdict_updated": _iso(verdict.updated_at),
+            }
+
+
+def claims_csv(bundle: Bundle) -> str:
+    """Return the CSV text (no BOM; the view adds one for spreadsheet programs)."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, restval="", lineterminator="\r\n")
+    writer.writeheader()
+    for row in csv_rows(bundle):
+        writer.writerow({k: csv_cell(v) for k, v in row.items()})
+    return out.getvalue()
+

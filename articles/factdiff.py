@@ -1,0 +1,1283 @@
+"""How the facts in one sentence changed in another version of it.
+
+Rules, not a model: regexes for numbers, money, percentages, dates and
+durations, capitalised runs for names, small lexicons for places,
+nationalities, roles and negation. Facts of one kind are paired between the
+two sentences and only pairs that differ are reported. A similarity score
+cannot tell "same fact, reworded" from "fact changed"; comparing extracted
+facts can.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+
+@dataclass(frozen=True)
+class Fact:
+    kind: str
+    text: str
+    norm: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class FactDiff:
+    kind: str
+    left: str | None
+    right: str | None
+
+    def describe(self) -> str:
+        """Say the difference in plain words, e.g. "number: 2,000 vs 20,000"."""
+        if self.kind == "negation":
+            return "negation added" if self.left is None else "negation removed"
+        if self.left is None:
+            return f"{self.kind} added: {self.right}"
+        if self.right is None:
+            return f"{self.kind} removed: {self.left}"
+        return f"{self.kind}: {self.left} vs {self.right}"
+
+
+# --- lexicons --------------------------------------------------------------
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+_UNITS = {
+    "units": "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen",
+    "tens": "twenty thirty forty fifty sixty seventy eighty ninety",
+}
+_SMALL = {w: i for i, w in enumerate(_UNITS["units"].split())}
+_SMALL.update({w: 20 + 10 * i for i, w in enumerate(_UNITS["tens"].split())})
+_SCALE_WORDS = {
+    "hundred": 100,
+    "thousand": 1000,
+    "million": 10**6,
+    "billion": 10**9,
+    "trillion": 10**12,
+}
+_SCALE_SUFFIXES = {
+    "k": 1000,
+    "m": 10**6,
+    "mn": 10**6,
+    "bn": 10**9,
+    "b": 10**9,
+    "tn": 10**12,
+    "trn": 10**12,
+}
+_VAGUE = (
+    "tens of thousands",
+    "hundreds of thousands",
+    "hundreds",
+    "thousands",
+    "millions",
+    "billions",
+    "dozens",
+)
+
+_CURRENCIES = {
+    "us$": "USD", "u.s.$": "USD", "$": "USD", "usd": "USD", "dollar": "USD", "dollars": "USD",
+    "£": "GBP", "gbp": "GBP", "pound": "GBP", "pounds": "GBP", "pence": "GBP 0.01", "p": "GBP 0.01",
+    "€": "EUR", "eur": "EUR", "euro": "EUR", "euros": "EUR",
+    "¥": "CNY", "cny": "CNY", "rmb": "CNY", "yuan": "CNY", "yen": "JPY", "jpy": "JPY",
+    "hk$": "HKD", "a$": "AUD", "au$": "AUD", "c$": "CAD", "ca$": "CAD", "nz$": "NZD", "s$": "SGD",
+    "₹": "INR", "rupees": "INR", "cents": "USD 0.01",
+}  # fmt: skip
+
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [
+            ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",),
+            ("june", "jun"), ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"),
+            ("october", "oct"), ("november", "nov"), ("december", "dec"),
+        ],
+        start=1,
+    )
+    for name in names
+}  # fmt: skip
+_WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+_TIME_UNITS = {
+    "second": "second", "minute": "minute", "hour": "hour", "day": "day", "week": "week",
+    "fortnight": "fortnight", "month": "month", "year": "year", "decade": "decade",
+    "century": "century", "centuries": "century", "millennium": "millennium", "millennia": "millennium",
+}  # fmt: skip
+
+# Country, region and city names, and nationality words, keyed to one canonical place
+# so that "Chinese firms" and "firms in China" agree.
+_PLACE_GROUPS = {
+    "united states": "US, U.S., USA, U.S.A., United States, United States of America, America, American, Americans",
+    "united kingdom": "UK, U.K., United Kingdom, Britain, Great Britain, British, Briton, Britons",
+    "china": "China, Chinese, PRC, Mainland China",
+    "taiwan": "Taiwan, Taiwanese",
+    "hong kong": "Hong Kong, Hongkonger",
+    "japan": "Japan, Japanese",
+    "south korea": "South Korea, Korea, South Korean, Korean, Koreans",
+    "north korea": "North Korea, North Korean",
+    "india": "India, Indian, Indians",
+    "pakistan": "Pakistan, Pakistani",
+    "russia": "Russia, Russian, Russians",
+    "ukraine": "Ukraine, Ukrainian, Ukrainians",
+    "germany": "Germany, German, Germans",
+    "france": "France, French",
+    "italy": "Italy, Italian, Italians",
+    "spain": "Spain, Spanish",
+    "portugal": "Portugal, Portuguese",
+    "netherlands": "Netherlands, Holland, Dutch",
+    "belgium": "Belgium, Belgian",
+    "switzerland": "Switzerland, Swiss",
+    "austria": "Austria, Austrian",
+    "poland": "Poland, Polish",
+    "sweden": "Sweden, Swedish, Swede, Swedes",
+    "norway": "Norway, Norwegian, Norwegians",
+    "denmark": "Denmark, Danish",
+    "finland": "Finland, Finnish",
+    "iceland": "Iceland, Icelandic",
+    "ireland": "Ireland, Irish, Republic of Ireland",
+    "scotland": "Scotland, Scottish, Scots",
+    "england": "England, English",
+    "wales": "Wales, Welsh",
+    "northern ireland": "Northern Ireland",
+    "greece": "Greece, Greek",
+    "turkey": "Turkey, Turkish, Turkiye",
+    "israel": "Israel, Israeli, Israelis",
+    "iran": "Iran, Iranian",
+    "iraq": "Iraq, Iraqi",
+    "syria": "Syria, Syrian",
+    "egypt": "Egypt, Egyptian",
+    "saudi arabia": "Saudi Arabia, Saudi",
+    "nigeria": "Nigeria, Nigerian",
+    "kenya": "Kenya, Kenyan",
+    "south africa": "South Africa, South African",
+    "ethiopia": "Ethiopia, Ethiopian",
+    "brazil": "Brazil, Brazilian",
+    "argentina": "Argentina, Argentine, Argentinian",
+    "mexico": "Mexico, Mexican",
+    "canada": "Canada, Canadian, Canadians",
+    "australia": "Australia, Australian, Australians",
+    "new zealand": "New Zealand",
+    "singapore": "Singapore, Singaporean",
+    "malaysia": "Malaysia, Malaysian",
+    "indonesia": "Indonesia, Indonesian",
+    "vietnam": "Vietnam, Vietnamese",
+    "thailand": "Thailand, Thai",
+    "philippines": "Philippines, Filipino",
+    "europe": "Europe, European, Europeans, EU",
+    "asia": "Asia, Asian",
+    "africa": "Africa, African",
+    "the west": "West, Western",
+    "middle east": "Middle East",
+    "silicon valley": "Silicon Valley",
+    "washington": "Washington, Washington DC",
+    "beijing": "Beijing",
+    "shanghai": "Shanghai",
+    "shenzhen": "Shenzhen",
+    "hangzhou": "Hangzhou",
+    "guangdong": "Guangdong",
+    "london": "London",
+    "paris": "Paris",
+    "berlin": "Berlin",
+    "brussels": "Brussels",
+    "moscow": "Moscow",
+    "kyiv": "Kyiv, Kiev",
+    "tokyo": "Tokyo",
+    "seoul": "Seoul",
+    "delhi": "Delhi, New Delhi",
+    "mumbai": "Mumbai",
+    "sydney": "Sydney",
+    "melbourne": "Melbourne",
+    "toronto": "Toronto",
+    "new york": "New York, New York City",
+    "california": "California, Californian",
+    "texas": "Texas",
+    "edinburgh": "Edinburgh",
+    "glasgow": "Glasgow",
+    "aberdeen": "Aberdeen",
+    "manchester": "Manchester",
+    "dublin": "Dublin",
+    "bergen": "Bergen",
+    "oslo": "Oslo",
+    "stockholm": "Stockholm",
+}
+_PLACES = {
+    alias.lower(): canonical
+    for canonical, aliases in _PLACE_GROUPS.items()
+    for alias in aliases.split(", ")
+}
+
+_ROLE_SYNONYMS = {
+    "expert": "specialist", "chairwoman": "chairman", "chairperson": "chairman", "chair": "chairman",
+    "spokeswoman": "spokesperson", "spokesman": "spokesperson", "advisor": "adviser",
+    "councilor": "councillor", "co-founder": "founder", "cofounder": "founder", "ceo": "chief executive",
+    "chief executive officer": "chief executive", "boss": "boss", "journalist": "reporter",
+}  # fmt: skip
+_ROLES = set(_ROLE_SYNONYMS) | {
+    "president", "vice president", "president-elect", "prime minister", "premier", "minister",
+    "foreign minister", "secretary", "foreign secretary", "senator", "congressman", "congresswoman",
+    "governor", "mayor", "councillor", "chancellor", "ambassador", "diplomat", "king", "queen",
+    "prince", "princess", "emperor", "pope", "bishop", "archbishop", "judge", "prosecutor",
+    "lawyer", "attorney", "chairman", "chief executive", "chief financial officer", "cfo", "cto",
+    "coo", "chief economist", "founder", "director", "managing director", "manager", "leader",
+    "professor", "associate professor", "assistant professor", "lecturer", "researcher",
+    "scientist", "engineer", "analyst", "specialist", "economist", "spokesperson", "editor",
+    "reporter", "correspondent", "doctor", "surgeon", "nurse", "captain", "colonel", "commander",
+    "officer", "inspector", "detective", "sheriff", "tycoon", "billionaire", "entrepreneur",
+    "investor", "adviser", "consultant", "teacher", "coach", "general", "admiral", "sergeant",
+}  # fmt: skip
+# Lower-case words that are roles only when capitalised before a name ("General Lee").
+_TITLE_ONLY_ROLES = {"general", "chair"}
+_HONORIFICS = {
+    "mr",
+    "mrs",
+    "ms",
+    "miss",
+    "mx",
+    "dr",
+    "sir",
+    "dame",
+    "lord",
+    "lady",
+    "rev",
+    "prof",
+    "mr.",
+    "mrs.",
+}
+
+_ORG_WORDS = set(
+    [
+        "university",
+        "college",
+        "school",
+        "institute",
+        "institution",
+        "academy",
+        "laboratory",
+        "laboratories",
+        "lab",
+        "labs",
+        "center",
+        "centre",
+        "council",
+        "committee",
+        "commission",
+        "agency",
+        "authority",
+        "ministry",
+        "department",
+        "government",
+        "parliament",
+        "assembly",
+        "congress",
+        "senate",
+        "party",
+        "union",
+        "association",
+        "society",
+        "federation",
+        "foundation",
+        "trust",
+        "fund",
+        "bank",
+        "group",
+        "company",
+        "corporation",
+        "corp",
+        "inc",
+        "ltd",
+        "plc",
+        "llc",
+        "co",
+        "holdings",
+        "capital",
+        "partners",
+        "technologies",
+        "technology",
+        "systems",
+        "industries",
+        "motors",
+        "airlines",
+        "airways",
+        "energy",
+        "review",
+        "news",
+        "times",
+        "post",
+        "journal",
+        "herald",
+        "press",
+        "media",
+        "network",
+        "research",
+        "organisation",
+        "organization",
+        "office",
+        "service",
+        "services",
+        "board",
+        "court",
+        "police",
+        "army",
+        "navy",
+        "club",
+        "league",
+        "team",
+        "studios",
+        "records",
+        "hospital",
+        "church",
+        "museum",
+        "library",
+        "exchange",
+        "market",
+        "markets",
+    ]
+)
+# All-capital words that are not names of anything in particular.
+_NOT_ENTITIES = {"ai", "gpu", "gpus", "cpu", "cpus", "api", "it", "pc", "tv", "ok", "phd", "dna", "llm", "llms",
+                 "iot", "vr", "ar", "faq", "i", "ml", "hr", "pr", "ceo", "cfo", "cto", "coo"}  # fmt: skip
+_CONNECTORS = {
+    "of",
+    "for",
+    "de",
+    "da",
+    "do",
+    "dos",
+    "du",
+    "van",
+    "von",
+    "der",
+    "den",
+    "del",
+    "la",
+    "le",
+    "al",
+    "bin",
+}
+
+# Common words that are capitalised only because they start a sentence or heading.
+_COMMON = set(
+    [
+        "a",
+        "an",
+        "the",
+        "this",
+        "that",
+        "these",
+        "those",
+        "it",
+        "its",
+        "he",
+        "she",
+        "they",
+        "we",
+        "i",
+        "you",
+        "his",
+        "her",
+        "their",
+        "our",
+        "my",
+        "your",
+        "there",
+        "here",
+        "what",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "when",
+        "where",
+        "why",
+        "how",
+        "if",
+        "but",
+        "and",
+        "or",
+        "so",
+        "yet",
+        "for",
+        "nor",
+        "as",
+        "at",
+        "by",
+        "in",
+        "on",
+        "of",
+        "to",
+        "from",
+        "with",
+        "without",
+        "into",
+        "onto",
+        "over",
+        "under",
+        "after",
+        "before",
+        "since",
+        "until",
+        "while",
+        "though",
+        "although",
+        "because",
+        "unless",
+        "whether",
+        "not",
+        "no",
+        "never",
+        "all",
+        "any",
+        "each",
+        "every",
+        "some",
+        "many",
+        "much",
+        "more",
+        "most",
+        "few",
+        "several",
+        "other",
+        "another",
+        "such",
+        "both",
+        "either",
+        "neither",
+        "one",
+        "only",
+        "even",
+        "also",
+        "still",
+        "just",
+        "then",
+        "thus",
+        "therefore",
+        "however",
+        "meanwhile",
+        "instead",
+        "indeed",
+        "moreover",
+        "furthermore",
+        "additionally",
+        "unlike",
+        "like",
+        "given",
+        "according",
+        "despite",
+        "during",
+        "among",
+        "between",
+        "through",
+        "across",
+        "against",
+        "about",
+        "above",
+        "below",
+        "around",
+        "near",
+        "far",
+        "next",
+        "last",
+        "first",
+        "second",
+        "third",
+        "new",
+        "old",
+        "good",
+        "great",
+        "big",
+        "small",
+        "early",
+        "late",
+        "recently",
+        "now",
+        "today",
+        "yesterday",
+        "tomorrow",
+        "soon",
+        "later",
+        "again",
+        "already",
+        "always",
+        "often",
+        "sometimes",
+        "perhaps",
+        "maybe",
+        "yes",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "has",
+        "have",
+        "had",
+        "do",
+        "does",
+        "did",
+        "will",
+        "would",
+        "can",
+        "could",
+        "shall",
+        "should",
+        "may",
+        "might",
+        "must",
+        "said",
+        "says",
+        "say",
+        "told",
+        "asked",
+        "take",
+        "once",
+        "instead",
+        "while",
+        "although",
+        "despite",
+        "following",
+        "asked",
+        "how",
+        "why",
+        "what",
+        "whatever",
+        "please",
+        "let",
+        "let's",
+        "its",
+        "it's",
+    ]
+)
+
+# --- patterns --------------------------------------------------------------
+
+_NUMBER_WORD = "|".join(sorted([*_SMALL, *_SCALE_WORDS, "dozen"], key=len, reverse=True))
+_WORDS_NUM = rf"(?:(?:a|an)\s+)?(?:{_NUMBER_WORD})(?:(?:\s+and\s+|[\s-]+)(?:{_NUMBER_WORD}))*"
+_DIGITS = r"(?:\d{1,3}(?:,[ \u00a0]?\d{3})+(?!\d)|\d+)(?:\.\d+)?"
+_SCALE = r"(?:\s?(?:thousand|million|billion|trillion)\b|(?:k|m|mn|bn|tn|trn)\b|-(?:thousand|million|billion|trillion)\b)"
+_DIGITS_SCALED = rf"(?<![\w.,\-]){_DIGITS}{_SCALE}?"
+_ANY_NUM = rf"(?:{_DIGITS_SCALED}|\b{_WORDS_NUM}\b)"
+
+_CUR_BEFORE = (
+    r"(?:US\$|U\.S\.\$|HK\$|AU\$|A\$|CA\$|C\$|NZ\$|S\$|\$|£|€|¥|₹|\b(?:USD|GBP|EUR|CNY|RMB|JPY)\s?)"
+)
+_MONEY_BEFORE = re.compile(
+    rf"(?P<cur>{_CUR_BEFORE})\s?(?P<num>(?:\d{{1,3}}(?:,[ \u00a0]?\d{{3}})+(?!\d)|\d+)(?:\.\d+)?)?"
+    rf"(?P<scale>\s?(?:thousand|million|billion|trillion)\b|(?:k|m|mn|bn|tn|trn)\b)?"
+)
+_MONEY_AFTER = re.compile(
+    rf"(?P<num>{_ANY_NUM})\s(?:(?:US|Hong Kong|Australian|Canadian)\s)?"
+    r"(?P<cur>dollars|pounds|euros|yuan|yen|rupees|pence|cents)\b",
+    re.IGNORECASE,
+)
+_PERCENT = re.compile(
+    rf"(?P<num>{_ANY_NUM})\s?(?P<unit>%|per\s?cent\b|percent\b|percentage points?\b)", re.IGNORECASE
+)
+
+_MONTH = "|".join(
+    sorted(
+        (m for m in _MONTHS if len(m) > 4 or m in ("may", "june", "july")), key=len, reverse=True
+    )
+)
+_MONTH += "|" + "|".join(
+    sorted(
+        (rf"{m}\.?" for m in _MONTHS if len(m) <= 4 and m not in ("may", "june", "july")),
+        key=len,
+        reverse=True,
+    )
+)
+_MONTH = f"(?:{_MONTH})"
+_DAY_MONTH = re.compile(
+    rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<month>{_MONTH})(?!\w)(?:,?\s+(?P<year>\d{{4}})\b)?",
+    re.IGNORECASE,
+)
+_MONTH_DAY = re.compile(
+    rf"\b(?P<month>{_MONTH})\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b(?!,\d)(?:,?\s+(?P<year>\d{{4}})\b)?",
+    re.IGNORECASE,
+)
+_MONTH_YEAR = re.compile(rf"\b(?P<month>{_MONTH})\s+(?P<year>\d{{4}})\b", re.IGNORECASE)
+# Month names alone, capitalised; "May" and "March" are too often other words.
+_MONTH_ALONE = re.compile(
+    r"\b(?:January|February|April|June|July|August|September|October|November|December)\b"
+)
+_WEEKDAY = re.compile(rf"\b(?:{'|'.join(_WEEKDAYS)})s?\b")
+_YEAR = re.compile(
+    r"(?<![\w.,$£€¥\-])(?:1[5-9]\d\d|20\d\d)(?:s|’s|'s)?(?![\w%]|[.,]\d|\s?(?:%|per\s?cent))"
+)
+_TIME = re.compile(
+    r"\b(?P<h>\d{1,2})(?:[:.](?P<m>\d{2}))?\s?(?P<ampm>am|pm|a\.m\.|p\.m\.)", re.IGNORECASE
+)
+
+_UNIT = "|".join(
+    sorted(
+        [*_TIME_UNITS, *(u + "s" for u in _TIME_UNITS if not u.endswith("ies"))],
+        key=len,
+        reverse=True,
+    )
+)
+_QUANTITY = rf"(?:{_DIGITS}|{_WORDS_NUM}|several|a\s+few|a\s+couple\s+of|few|many|an?)"
+_DURATION = re.compile(
+    rf"(?<![\w.,\-])(?P<num>{_QUANTITY})(?P<sep>[\s-]+)(?P<unit>{_UNIT})\b(?P<old>-old|\s+old\b)?"
+    r"(?=(?P<after>\s+(?:ago|on|later|earlier|after|before|back|from now)\b)?)",
+    re.IGNORECASE,
+)
+_NUMBER = re.compile(
+    rf"{_DIGITS_SCALED}(?![\w%])|(?<![\w.,\-])\d+(?:st|nd|rd|th)\b|\b(?:{'|'.join(_VAGUE)})\b|\b{_WORDS_NUM}\b",
+    re.IGNORECASE,
+)
+_NEGATION = re.compile(
+    r"\b(?:not(?!\s+only\b)|never|none|nobody|nothing|nowhere|neither|nor|cannot|no(?!\s*\d))\b|n['’]t\b",
+    re.IGNORECASE,
+)
+_TOKEN = re.compile(r"\w(?:[\w&]|['’.\-](?=\w))*\.?")
+_ROLE_RE = re.compile(
+    r"\b(?:" + "|".join(re.escape(r) for r in sorted(_ROLES, key=len, reverse=True)) + r")\b",
+    re.IGNORECASE,
+)
+
+
+# --- extraction ------------------------------------------------------------
+
+
+def extract_facts(sentence: str) -> list[Fact]:
+    """List the facts stated in a sentence, ordered by start offset, non-overlapping.
+
+    Offsets are code points into sentence; sentence[f.start:f.end] == f.text.
+    """
+    facts: list[Fact] = []
+    for finder in (_find_money, _find_percent, _find_dates, _find_durations, _find_numbers):
+        for fact in finder(sentence):
+            if fact.end > fact.start and not any(_overlaps(fact, other) for other in facts):
+                facts.append(fact)
+    facts += _find_entities(sentence, facts)
+    facts += [f for f in _find_roles(sentence) if not any(_overlaps(f, other) for other in facts)]
+    facts += [
+        f for f in _find_negations(sentence) if not any(_overlaps(f, other) for other in facts)
+    ]
+    return sorted(facts, key=lambda f: f.start)
+
+
+def _overlaps(a: Fact, b: Fact) -> bool:
+    return a.start < b.end and b.start < a.end
+
+
+def _fact(kind: str, sentence: str, start: int, end: int, norm: str) -> Fact:
+    return Fact(kind, sentence[start:end], norm, start, end)
+
+
+def _number_value(text: str) -> Decimal | None:
+    """Numeric value of "12,000", "10, 000", "2.5bn", "ten thousand", "a dozen"; None if not a number."""
+    text = text.strip().lower()
+    match = re.fullmatch(rf"({_DIGITS})\s?-?(\w+)?", text)
+    if match:
+        try:
+            value = Decimal(re.sub(r"[,\s\u00a0]", "", match.group(1)))
+        except InvalidOperation:
+            return None
+        scale = match.group(2)
+        if scale:
+            factor = _SCALE_WORDS.get(scale) or _SCALE_SUFFIXES.get(scale)
+            if factor is None:
+                return None
+            value *= factor
+        return value
+    total, current, seen = 0, 0, False
+    for word in re.split(r"[\s-]+", text):
+        if word in ("a", "an"):
+            current = 1
+        elif word == "and":
+            continue
+        elif word in _SMALL:
+            current += _SMALL[word]
+            seen = True
+        elif word == "dozen":
+            current = (current or 1) * 12
+            seen = True
+        elif word == "hundred":
+            current = (current or 1) * 100
+            seen = True
+        elif word in _SCALE_WORDS:
+            total += (current or 1) * _SCALE_WORDS[word]
+            current, seen = 0, True
+        else:
+            return None
+    return Decimal(total + current) if seen else None
+
+
+def _num_norm(text: str) -> str:
+    lowered = " ".join(text.lower().split())
+    if lowered in _VAGUE:
+        return lowered
+    value = _number_value(text)
+    if value is None:
+        return lowered
+    return format(value.normalize(), "f")
+
+
+def _find_money(sentence: str) -> list[Fact]:
+    out = []
+    for m in _MONEY_BEFORE.finditer(sentence):
+        if not (m.group("num") or m.group("scale")):
+            continue
+        cur = _CURRENCIES.get(m.group("cur").strip().lower(), m.group("cur").strip().upper())
+        amount = _num_norm((m.group("num") or "1") + (m.group("scale") or ""))
+        if not m.group("num"):
+            amount = "? x " + amount  # "US$ billion": the scale without a figure
+        out.append(_fact("money", sentence, m.start(), m.end(), f"{cur} {amount}"))
+    for m in _MONEY_AFTER.finditer(sentence):
+        cur = _CURRENCIES.get(m.group("cur").lower(), m.group("cur").upper())
+        out.append(
+            _fact("money", sentence, m.start(), m.end(), f"{cur} {_num_norm(m.group('num'))}")
+        )
+    return out
+
+
+def _find_percent(sentence: str) -> list[Fact]:
+    out = []
+    for m in _PERCENT.finditer(sentence):
+        unit = "pp" if m.group("unit").lower().startswith("percentage") else "%"
+        out.append(
+            _fact("percent", sentence, m.start(), m.end(), f"{_num_norm(m.group('num'))}{unit}")
+        )
+    return out
+
+
+def _find_dates(sentence: str) -> list[Fact]:
+    out = []
+    for pattern in (_DAY_MONTH, _MONTH_DAY, _MONTH_YEAR):
+        for m in pattern.finditer(sentence):
+            month = _MONTHS[m.group("month").lower().rstrip(".")]
+            day = int(m.groupdict().get("day") or 0)
+            if day > 31 or (
+                pattern is not _MONTH_YEAR
+                and m.group("month").lower().rstrip(".") == "may"
+                and day == 0
+            ):
+                continue
+            if m.group("month")[0].islower() and m.group("month").lower() in (
+                "may",
+                "mar",
+                "march",
+                "jan",
+                "dec",
+            ):
+                continue  # "may 3" is a verb, not a month
+            year = m.group("year") or "?"
+            norm = f"{year}-{month:02d}" + (f"-{day:02d}" if day else "")
+            out.append(_fact("date", sentence, m.start(), m.end(), norm))
+    for m in _TIME.finditer(sentence):
+        hour = int(m.group("h")) % 12 + (12 if m.group("ampm").lower().startswith("p") else 0)
+        out.append(
+            _fact("date", sentence, m.start(), m.end(), f"{hour:02d}:{m.group('m') or '00'}")
+        )
+    for pattern in (_MONTH_ALONE, _WEEKDAY):
+        for m in pattern.finditer(sentence):
+            out.append(_fact("date", sentence, m.start(), m.end(), m.group().lower().rstrip("s")))
+    for m in _YEAR.finditer(sentence):
+        out.append(_fact("date", sentence, m.start(), m.end(), re.sub(r"['’]", "", m.group())))
+    # "Two years on", "a decade ago": a point in time, told by distance from now.
+    for m in _DURATION.finditer(sentence):
+        if m.group("after") and not m.group("old"):
+            unit = _TIME_UNITS[
+                m.group("unit").lower().rstrip("s")
+                if m.group("unit").lower() not in _TIME_UNITS
+                else m.group("unit").lower()
+            ]
+            norm = f"{_quantity_norm(m.group('num'))} {unit} {m.group('after').strip().lower()}"
+            out.append(_fact("date", sentence, m.start(), m.end(), norm))
+    return _longest_first(out)
+
+
+def _quantity_norm(text: str) -> str:
+    lowered = " ".join(text.lower().split())
+    if lowered in ("a", "an"):
+        return "1"
+    if lowered in ("several", "a few", "few", "a couple of", "many"):
+        return lowered
+    return _num_norm(text)
+
+
+def _unit_norm(unit: str) -> str:
+    unit = unit.lower()
+    return _TIME_UNITS.get(unit) or _TIME_UNITS.get(unit[:-1], unit)
+
+
+def _find_durations(sentence: str) -> list[Fact]:
+    out = []
+    for m in _DURATION.finditer(sentence):
+        unit = _unit_norm(m.group("unit"))
+        number = " ".join(m.group("num").lower().split())
+        if number in ("a", "an") and unit not in ("decade", "century", "fortnight", "millennium"):
+            continue  # "a year" is mostly "per year"; "a second" is mostly an ordinal
+        if number == "many" and not m.group("unit").lower().endswith("s"):
+            continue
+        norm = f"{_quantity_norm(m.group('num'))} {unit}" + (" old" if m.group("old") else "")
+        out.append(_fact("duration", sentence, m.start(), m.end(), norm))
+    return out
+
+
+def _find_numbers(sentence: str) -> list[Fact]:
+    out = []
+    for m in _NUMBER.finditer(sentence):
+        text = m.group().lower()
+        if (
+            text in ("one", "a", "an")
+            or re.fullmatch(r"an?\s+\w+", text)
+            and text.split()[-1] in _SMALL
+        ):
+            continue  # "one of the", "a two": not a stated figure
+        ordinal = re.fullmatch(r"(\d+)(st|nd|rd|th)", text)
+        norm = f"#{int(ordinal.group(1))}" if ordinal else _num_norm(m.group())
+        out.append(_fact("number", sentence, m.start(), m.end(), norm))
+    return out
+
+
+def _longest_first(facts: list[Fact]) -> list[Fact]:
+    return sorted(facts, key=lambda f: (-(f.end - f.start), f.start))
+
+
+def _find_negations(sentence: str) -> list[Fact]:
+    return [
+        _fact("negation", sentence, m.start(), m.end(), "not") for m in _NEGATION.finditer(sentence)
+    ]
+
+
+def _role_norm(text: str) -> str:
+    words = " ".join(text.lower().replace("’", "'").split())
+    return _ROLE_SYNONYMS.get(words, words)
+
+
+def _find_roles(sentence: str) -> list[Fact]:
+    out = []
+    for m in _ROLE_RE.finditer(sentence):
+        text = m.group()
+        # Plural groups ("experts say") are not a person's title; capitalised
+        # ones are handled with names.
+        if text != text.lower() and text.upper() != text or text.lower() in _TITLE_ONLY_ROLES:
+            continue
+        after = sentence[m.end() : m.end() + 1]
+        if after.isalnum() or after == "-":
+            continue
+        out.append(_fact("role", sentence, m.start(), m.end(), _role_norm(text)))
+    return out
+
+
+# --- names -----------------------------------------------------------------
+
+
+@dataclass
+class _Token:
+    start: int
+    end: int
+    text: str
+    possessive: bool
+    initial: bool
+
+
+def _tokens(sentence: str, taken: list[Fact]) -> list[_Token | None]:
+    """Word tokens with possessives and sentence-final dots stripped; None where a run must break."""
+    out: list[_Token | None] = []
+    last_end = 0
+    for m in _TOKEN.finditer(sentence):
+        start, end, text = m.start(), m.end(), m.group()
+        if text.endswith(".") and not (
+            "." in text[:-1] or text[:-1].lower() in _HONORIFICS or len(text) == 2
+        ):
+            text, end = text[:-1], end - 1
+        possessive = False
+        if re.search(r"['’]s$", text):
+            text, end, possessive = text[:-2], end - 2, True
+        elif re.search(r"s['’]$", text):
+            text, end, possessive = text[:-1], end - 1, True
+        # "DeepSeek-related", "China-based": keep the name part only.
+        lower_tail = re.search(r"-[a-z][\w-]*$", text)
+        if lower_tail and text[0].isupper():
+            cut = text.index("-")
+            end -= len(text) - cut
+            text = text[:cut]
+        gap = sentence[last_end:start]
+        if out and (gap.strip() or "\n" in gap):
+            out.append(None)
+        last_end = end
+        if any(start < f.end and f.start < end for f in taken):
+            out.append(None)
+            continue
+        out.append(
+            _Token(start, end, text, possessive or bool(lower_tail), _is_initial(sentence, start))
+        )
+    return out
+
+
+def _is_initial(sentence: str, start: int) -> bool:
+    """Whether a word at start begins a sentence, a clause after a colon, or a quotation."""
+    k = start - 1
+    # Quotes, dashes, bullets and emoji before a word do not make it mid-sentence.
+    while k >= 0 and not sentence[k].isalnum() and sentence[k] not in ".!?:;\n,":
+        k -= 1
+    return k < 0 or sentence[k] in ".!?:;\n"
+
+
+def _capitalised(text: str) -> bool:
+    if not text or text.lower() in _CONNECTORS:
+        return False
+    if text[0].isupper():
+        return True
+    # "eBay", "36Kr"; but not "made-in-China"
+    return text[0].isalnum() and "-" not in text and any(ch.isupper() for ch in text[1:])
+
+
+def _is_heading(sentence: str, tokens: list[_Token | None]) -> bool:
+    """Whether the text is a title-case heading or byline, where capitals say nothing."""
+    if sentence.rstrip().endswith((".", "!", "?", '"', "”", "’")):
+        return False
+    words = [t for t in tokens if t is not None and t.text[0].isalpha()]
+    words = [t for t in words if t.text.lower() not in _CONNECTORS | _BREAKERS]
+    caps = sum(1 for t in words if _capitalised(t.text))
+    return len(words) >= 2 and caps >= 0.7 * len(words)
+
+
+# Capitalised words that end a name run: "Getty Images A Chinese woman",
+# "Open-Source Advantage Unlike OpenAI" (a heading joined to its sentence).
+_BREAKERS = set(
+    _words(
+        "a an the this that these those i he she it we they his her its our their my your unlike "
+        "however meanwhile instead despite although though because while when where why how what "
+        "which who if but yet is are was were has have had does did"
+    )
+)
+
+
+def _runs(tokens: list[_Token | None]) -> list[list[_Token]]:
+    runs, run = [], []
+    pending: list[_Token] = []  # connectors waiting for a capitalised word
+    for tok in [*tokens, None]:
+        if tok is not None and tok.text.lower() in _BREAKERS:
+            tok = None  # "Getty Images A Chinese woman": an article never sits inside a name
+        if tok is not None and _capitalised(tok.text):
+            run += pending
+            pending = []
+            run.append(tok)
+            if tok.possessive:
+                runs.append(run)
+                run = []
+            continue
+        joins = (
+            tok is not None
+            and run
+            and (
+                tok.text.lower() in _CONNECTORS
+                or (
+                    tok.text.lower() == "the"
+                    and pending
+                    and pending[-1].text.lower() in ("of", "for")
+                )
+                or (
+                    tok.text.lower() in ("and", "&")
+                    and any(t.text.lower() in _ORG_WORDS for t in run)
+                )
+            )
+        )
+        if joins and len(pending) < 2:
+            pending.append(tok)
+            continue
+        if run:
+            runs.append(run)
+        run, pending = [], []
+    return runs
+
+
+def _name_norm(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return " ".join(text.lower().replace(".", "").replace("’", "'").split())
+
+
+def _find_entities(sentence: str, taken: list[Fact]) -> list[Fact]:
+    tokens = _tokens(sentence, taken)
+    heading = _is_heading(sentence, tokens)
+    out: list[Fact] = []
+    for run in _runs(tokens):
+        out += _classify_run(sentence, run, heading)
+    return out
+
+
+def _classify_run(sentence: str, run: list[_Token], heading: bool) -> list[Fact]:
+    first = run[0].text.lower()
+    common_start = first in _COMMON or re.search(r"(ing|ed|ly)$", first)
+    if run[0].initial and common_start and first not in _PLACES:
+        run = run[1:]
+    while run and run[-1].text.lower() in _CONNECTORS | {"the", "and", "&"}:
+        run = run[:-1]
+    if not run:
+        return []
+    out: list[Fact] = []
+    person = False
+    while run:
+        words = [t.text.lower() for t in run]
+        head = words[0].rstrip(".")
+        if head in _HONORIFICS:
+            run, person = run[1:], True
+            continue
+        role_len = _leading_role(words)
+        if role_len and (len(run) > role_len or not heading):
+            role_text = sentence[run[0].start : run[role_len - 1].end]
+            out.append(
+                _fact("role", sentence, run[0].start, run[role_len - 1].end, _role_norm(role_text))
+            )
+            run, person = run[role_len:], True
+            continue
+        if any(w in _ORG_WORDS for w in words) and not person:
+            if not heading:
+                out.append(_entity("organisation", sentence, run))
+            return out
+        whole = _name_norm(" ".join(t.text for t in run))
+        if whole in _PLACES:
+            out.append(_fact("place", sentence, run[0].start, run[-1].end, _PLACES[whole]))
+            return out
+        lead = _leading_place(words)
+        if lead:
+            out.append(
+                _fact(
+                    "place",
+                    sentence,
+                    run[0].start,
+                    run[lead - 1].end,
+                    _PLACES[" ".join(words[:lead])],
+                )
+            )
+            run = run[lead:]
+            continue
+        break
+    while run and run[0].text.lower().rstrip(".") in _NOT_ENTITIES:
+        run = run[1:]
+    while run and run[-1].text.lower().rstrip(".") in _NOT_ENTITIES | _CONNECTORS:
+        run = run[:-1]
+    if not run or heading:
+        return out
+    if len(run) == 1 and run[0].initial and not person:
+        tok = run[0]
+        inner = any(ch.isupper() or ch.isdigit() for ch in tok.text[1:])
+        if not (inner or tok.possessive):
+            return out  # a sentence-initial word alone is more often a common word than a name
+    if len(run) == 1 and run[0].text.lower() in _COMMON and not person:
+        return out
+    acronym = all(
+        t.text.replace(".", "").isalpha() and t.text.isupper() and len(t.text) > 1 for t in run
+    )
+    kind = "organisation" if acronym and not person else "name"
+    out.append(_entity(kind, sentence, run))
+    return out
+
+
+def _entity(kind: str, sentence: str, run: list[_Token]) -> Fact:
+    start, end = run[0].start, run[-1].end
+    return _fact(kind, sentence, start, end, _name_norm(" ".join(t.text for t in run)))
+
+
+def _leading_role(words: list[str]) -> int:
+    for size in (3, 2, 1):
+        if len(words) >= size and " ".join(words[:size]) in _ROLES:
+            return size
+    return 0
+
+
+def _leading_place(words: list[str]) -> int:
+    for size in (3, 2, 1):
+        if len(words) > size and _name_norm(" ".join(words[:size])) in _PLACES:
+            return size
+    return 0
+
+
+# --- comparison ------------------------------------------------------------
+
+_NUMERIC_KINDS = {"number", "money", "percent", "date", "duration"}
+
+
+def diff_facts(left: str, right: str) -> list[FactDiff]:
+    """List the facts that differ between two versions of a sentence, in left order then right order.
+
+    Facts of one kind are paired (names by spelling similarity, figures in order);
+    a fact with no counterpart is reported as removed or added. Returns [] when
+    both sentences state the same facts, however worded.
+    """
+    left_facts, right_facts = extract_facts(left), extract_facts(right)
+    diffs: list[FactDiff] = []
+    groups = ("number", "money", "percent", "date", "duration", "entity", "place", "role")
+    for group in groups:
+        lf = [f for f in left_facts if _group(f.kind) == group]
+        rf = [f for f in right_facts if _group(f.kind) == group]
+        diffs += _diff_group(group, lf, rf, left, right)
+    neg_left = sum(1 for f in left_facts if f.kind == "negation")
+    neg_right = [f for f in right_facts if f.kind == "negation"]
+    if len(neg_right) > neg_left:
+        diffs.append(FactDiff("negation", None, neg_right[neg_left].text))
+    elif len(neg_right) < neg_left:
+        diffs.append(
+            FactDiff("negation", [f for f in left_facts if f.kind == "negation"][-1].text, None)
+        )
+    return diffs
+
+
+def _group(kind: str) -> str:
+    return "entity" if kind in ("name", "organisation") else kind
+
+
+def _diff_group(
+    group: str, lf: list[Fact], rf: list[Fact], left: str, right: str
+) -> list[FactDiff]:
+    lf, rf = _drop_shared(lf, rf, group)
+    if group not in _NUMERIC_KINDS:
+        # A fact stated in words the other sentence also contains was only parsed differently.
+        lf = [f for f in lf if not _mentions(right, f)]
+        rf = [f for f in rf if not _mentions(left, f)]
+    pairs: list[tuple[Fact | None, Fact | None]] = []
+    if group in _NUMERIC_KINDS:
+        pairs += list(zip(lf, rf, strict=False))
+        pairs += [(f, None) for f in lf[len(rf) :]] + [(None, f) for f in rf[len(lf) :]]
+    else:
+        scored = sorted(
+            (
+                (difflib.SequenceMatcher(None, a.norm, b.norm).ratio(), i, j)
+                for i, a in enumerate(lf)
+                for j, b in enumerate(rf)
+            ),
+            key=lambda x: (-x[0], x[1], x[2]),
+        )
+        used_l, used_r = set(), set()
+        for score, i, j in scored:
+            if i in used_l or j in used_r:
+                continue
+            if score >= 0.5 or (len(lf) == 1 and len(rf) == 1):
+                pairs.append((lf[i], rf[j]))
+                used_l.add(i)
+                used_r.add(j)
+        pairs += [(f, None) for i, f in enumerate(lf) if i not in used_l]
+        pairs += [(None, f) for j, f in enumerate(rf) if j not in used_r]
+    pairs.sort(key=lambda p: (p[0].start if p[0] else 10**9, p[1].start if p[1] else 10**9))
+    return [
+        FactDiff(
+            (a or b).kind if group != "entity" else (a or b).kind,
+            a.text if a else None,
+            b.text if b else None,
+        )
+        for a, b in pairs
+    ]
+
+
+def _drop_shared(lf: list[Fact], rf: list[Fact], group: str) -> tuple[list[Fact], list[Fact]]:
+    """Remove facts both sides state (same norm, or for names one name inside the other)."""
+    right_counts = Counter(f.norm for f in rf)
+    keep_left = []
+    for f in lf:
+        if right_counts[f.norm] > 0:
+            right_counts[f.norm] -= 1
+        else:
+            keep_left.append(f)
+    left_counts = Counter(f.norm for f in lf)
+    keep_right = []
+    for f in rf:
+        if left_counts[f.norm] > 0:
+            left_counts[f.norm] -= 1
+        else:
+            keep_right.append(f)
+    if group == "entity":
+        keep_left, keep_right = _drop_partial_names(keep_left, keep_right, lf, rf)
+    return keep_left, keep_right
+
+
+def _drop_partial_names(keep_left, keep_right, all_left, all_right):
+    def inside(a: Fact, others: list[Fact]) -> bool:
+        words = set(a.norm.split())
+        return any(words <= set(b.norm.split()) or set(b.norm.split()) <= words for b in others)
+
+    return (
+        [f for f in keep_left if not inside(f, all_right)],
+        [f for f in keep_right if not inside(f, all_left)],
+    )
+
+
+def _mentions(sentence: str, fact: Fact) -> bool:
+    """Whether sentence contains the fact's words, ignoring case, accents and punctuation."""
+    words = _plain_words(fact.text)
+    if not words:
+        return False
+    return f" {words} " in f" {_plain_words(sentence)} "
+
+
+def _plain_words(text: str) -> str:
+    text = re.sub(r"['’]s\b", "", _name_norm(text))
+    return " ".join(re.findall(r"\w+", text))
+
+
+# --- word diff -------------------------------------------------------------
+
+_WORD_SPLIT = re.compile(r"\s+|\w+|[^\w\s]")
+
+
+def word_diff(left: str, right: str) -> list[tuple[str, str]]:
+    """Diff two strings word by word into ("equal"|"delete"|"insert", text) ops.
+
+    Joining the equal and delete texts gives left; joining equal and insert gives right.
+    """
+    a, b = _WORD_SPLIT.findall(left), _WORD_SPLIT.findall(right)
+    ops: list[tuple[str, str]] = []
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            ops.append(("equal", "".join(a[i1:i2])))
+            continue
+        if i2 > i1:
+            ops.append(("delete", "".join(a[i1:i2])))
+        if j2 > j1:
+            ops.append(("insert", "".join(b[j1:j2])))
+    return _merge_ops(_absorb_spaces(ops))
+
+
+def _absorb_spaces(ops: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Fold whitespace-only equal runs between changes into the changes, so edits read as phrases."""
+    out: list[tuple[str, str]] = []
+    for k, (tag, text) in enumerate(ops):
+        between = 0 < k < len(ops) - 1 and ops[k - 1][0] != "equal" and ops[k + 1][0] != "equal"
+        if tag == "equal" and between and not text.strip():
+            out += [("delete", text), ("insert", text)]
+        else:
+            out.append((tag, text))
+    return out
+
+
+def _merge_ops(ops: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Join neighbouring ops of one kind; deletes come before inserts within a change."""
+    merged: list[tuple[str, str]] = []
+    k = 0
+    while k < len(ops):
+        if ops[k][0] == "equal":
+            text = ops[k][1]
+            while k + 1 < len(ops) and ops[k + 1][0] == "equal":
+                k += 1
+                text += ops[k][1]
+            if text:
+                merged.append(("equal", text))
+            k += 1
+            continue
+        deleted, inserted = "", ""
+        while k < len(ops) and ops[k][0] != "equal":
+            if ops[k][0] == "delete":
+                deleted += ops[k][1]
+            else:
+                inserted += ops[k][1]
+            k += 1
+        if deleted:
+            merged.append(("delete", deleted))
+        if inserted:
+            merged.append(("insert", inserted))
+    return merged

@@ -1,0 +1,178 @@
+"""Compare page, link correction, dashboard, settling and reopening."""
+
+import pytest
+from django.urls import reverse
+
+from articles.models import Claim, SentenceLink, Verdict, Version
+from articles.ratings import Rating
+from articles.reviewing import claim_create
+from tests.conftest import span_of
+
+pytestmark = pytest.mark.django_db
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def compare_url(a, b):
+    return reverse("articles:version_compare", args=[a.pk, b.pk])
+
+
+def mark(version, user, words):
+    start, end = span_of(version, words)
+    return claim_create(version=version, user=user, start=start, end=end, exact=words)[0]
+
+
+def test_the_compare_page_shows_aligned_rows_word_diffs_and_fact_badges(
+    client, reviewer, original, rewritten
+):
+    client.force_login(reviewer)
+    html = client.get(compare_url(original, rewritten)).text
+    assert "duration: eighteen months vs eighteen years" in html
+    assert "<del>" in html and "<ins>" in html
+    assert "Correct link" not in html  # reviewers cannot correct links
+
+
+def test_comparing_a_version_with_itself_redirects_with_a_message(client, reviewer, original):
+    client.force_login(reviewer)
+    response = client.get(compare_url(original, original), follow=True)
+    assert "Choose two different versions to compare." in response.text
+
+
+def test_outsiders_cannot_compare(client, outsider, original, rewritten):
+    client.force_login(outsider)
+    assert client.get(compare_url(original, rewritten)).status_code == 404
+
+
+def test_an_editor_corrects_a_link_and_it_survives(client, editor, original, rewritten):
+    client.force_login(editor)
+    work = next(
+        s for s in original.sentences.all() if original.text[s.start : s.end].startswith("Work")
+    )
+    url = reverse("articles:link_correct", args=[original.pk, rewritten.pk])
+    response = client.post(url, {"position": work.position, "other_positions": ""}, follow=True)
+    assert "Link corrected" in response.text
+    assert SentenceLink.objects.filter(manual=True).count() == 1
+    bad = client.post(url, {"position": work.position, "other_positions": "999"}, follow=True)
+    assert "must be a sentence of the other version" in bad.text
+    assert SentenceLink.objects.filter(manual=True).count() == 1
+
+
+def test_reviewers_cannot_correct_links(client, reviewer, original, rewritten):
+    client.force_login(reviewer)
+    url = reverse("articles:link_correct", args=[original.pk, rewritten.pk])
+    assert client.post(url, {"position": 0, "other_positions": ""}).status_code == 403
+
+
+def test_the_dashboard_lists_contested_claims_with_reasons(
+    client, editor, reviewer, reviewer2, original, rewritten
+):
+    claim = mark(original, reviewer, "takes eighteen months")
+    Verdict.objects.create(claim=claim, reviewer=reviewer, rating=Rating.ACCURATE)
+    Verdict.objects.create(claim=claim, reviewer=reviewer2, rating=Rating.INACCURATE)
+    client.force_login(editor)
+    response = client.get(reverse("articles:story_dashboard", args=[original.story_id]))
+    html = response.text
+    entry = next(e for e in response.context["entries"] if e.claim == claim)
+    assert set(entry.reasons) == {"facts", "reviewers"}
+    assert "Reviewers disagree" in html and "eighteen months vs eighteen years" in html
+    assert response.context["summary"]["contested"] == 1
+    filtered = client.get(
+        reverse("articles:story_dashboard", args=[original.story_id]), {"reason": "one_version"}
+    )
+    assert filtered.context["entries"] == []
+
+
+def test_the_dashboard_uses_a_fixed_number_of_queries(
+    client, editor, reviewer, original, rewritten, django_assert_num_queries
+):
+    client.force_login(editor)
+    url = reverse("articles:story_dashboard", args=[original.story_id])
+    words = [w for w in original.text.split() if len(w) > 4 and original.text.count(w) == 1]
+    mark(original, reviewer, words[0])
+    Verdict.objects.create(claim=Claim.objects.first(), reviewer=reviewer, rating=Rating.MIXED)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for w in words[1:12]:
+        c = mark(original, reviewer, w)
+        Verdict.objects.create(claim=c, reviewer=reviewer, rating=Rating.ACCURATE)
+    with CaptureQueriesContext(connection) as many:
+        client.get(url)
+    assert Claim.objects.count() >= 10
+    assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def settle(client, claim, **data):
+    payload = {
+        "action": "settle",
+        "rating": "inaccurate",
+        "note": "Budget papers say £4.2m.",
+        "revision": claim.revision,
+    } | data
+    return client.post(reverse("articles:claim_settle", args=[claim.pk]), payload, **HTMX)
+
+
+def test_an_editor_settles_a_contested_claim_and_can_reopen_it(
+    client, editor, reviewer, original, rewritten
+):
+    claim = mark(original, reviewer, "takes eighteen months")
+    client.force_login(editor)
+    response = settle(client, claim)
+    assert response.status_code == 200 and "settled" in response.text
+    claim.refresh_from_db()
+    assert (claim.settled_rating, claim.settled_by, claim.is_settled) == (
+        Rating.INACCURATE,
+        editor,
+        True,
+    )
+    again = client.post(
+        reverse("articles:claim_settle", args=[claim.pk]),
+        {"action": "reopen", "revision": claim.revision},
+        **HTMX,
+    )
+    assert "reopened" in again.text
+    claim.refresh_from_db()
+    assert not claim.is_settled
+    trail = [h.settled_rating for h in claim.history.order_by("history_date")]
+    assert trail[-2:] == [Rating.INACCURATE, ""]
+
+
+def test_settling_twice_reports_who_settled_first(client, editor, reviewer, original, rewritten):
+    claim = mark(original, reviewer, "takes eighteen months")
+    client.force_login(editor)
+    settle(client, claim)
+    response = settle(client, claim)  # same stale revision, as a second editor would send
+    assert "settled this claim a moment ago" in response.text
+    claim.refresh_from_db()
+    assert claim.settled_note == "Budget papers say £4.2m."
+
+
+def test_a_claim_that_is_not_contested_cannot_be_settled(
+    client, editor, reviewer, original, rewritten
+):
+    claim = mark(original, reviewer, "3,400 homes")
+    client.force_login(editor)
+    response = settle(client, claim)
+    assert "not contested" in response.text
+    claim.refresh_from_db()
+    assert not claim.is_settled
+
+
+def test_reviewers_cannot_settle(client, reviewer, original, rewritten):
+    claim = mark(original, reviewer, "takes eighteen months")
+    client.force_login(reviewer)
+    assert settle(client, claim).status_code == 403
+    claim.refresh_from_db()
+    assert not claim.is_settled
+
+
+def test_a_story_with_one_version_has_nothing_to_compare(client, editor, original):
+    client.force_login(editor)
+    html = client.get(original.story.get_absolute_url()).text
+    assert "Import a second version to compare" in html
+    other = Version.objects.create_from_text(
+        story=original.story, text="A second text. It differs.", label="B", created_by=editor
+    )
+    assert "Compare Original report and B" in client.get(original.story.get_absolute_url()).text
+    assert other
