@@ -73,8 +73,44 @@ def align(left: Sequence[str], right: Sequence[str], *, min_score: float = 0.12)
     else:
         lo, hi = _band(vecs, n, m)
     links = _banded_dp(vecs, lo, hi, min_score)
+    links = _split_weak_merges(vecs, links, min_score)
     links += _link_leftovers(vecs, links, max(min_score, MOVED_MIN_SCORE))
     return sorted(links, key=lambda link: link.left[0])
+
+
+def _split_weak_merges(vecs: _Vectors, links: list[Link], min_score: float) -> list[Link]:
+    """Undo a 2-1 or 1-2 link whose weaker sentence has a clearly better free partner.
+
+    The monotone DP cannot cross: when two neighbouring sentences swap places, it may
+    join one of them to its neighbour's counterpart instead. The freed sentence is then
+    linked out of order by the leftover pass.
+    """
+    used_left = {i for link in links for i in link.left}
+    used_right = {j for link in links for j in link.right}
+    free_left = np.array(sorted(set(range(vecs.x.shape[0])) - used_left), dtype=np.int64)
+    free_right = np.array(sorted(set(range(vecs.y.shape[0])) - used_right), dtype=np.int64)
+    result = []
+    for link in links:
+        if len(link.left) == 2 and len(link.right) == 1 and free_right.size:
+            j = link.right[0]
+            singles = sorted((vecs.joined_score((i,), (j,)), i) for i in link.left)
+            (weak_score, weak), (strong_score, strong) = singles
+            best_free = float((vecs.x[weak] @ vecs.y_t[:, free_right]).max())
+            if best_free >= MOVED_MIN_SCORE and best_free > weak_score + 0.1:
+                if strong_score >= min_score:
+                    result.append(Link((strong,), (j,), strong_score))
+                continue
+        if len(link.right) == 2 and len(link.left) == 1 and free_left.size:
+            i = link.left[0]
+            singles = sorted((vecs.joined_score((i,), (j,)), j) for j in link.right)
+            (weak_score, weak), (strong_score, strong) = singles
+            best_free = float((vecs.x[free_left] @ vecs.y_t[:, [weak]]).max())
+            if best_free >= MOVED_MIN_SCORE and best_free > weak_score + 0.1:
+                if strong_score >= min_score:
+                    result.append(Link((i,), (strong,), strong_score))
+                continue
+        result.append(link)
+    return result
 
 
 class _Vectors:

@@ -125,8 +125,8 @@ def project_span(source: str, start: int, end: int, target: str) -> tuple[int, i
 
     Both strings are the texts of aligned sentences; offsets are code points.
     """
-    src = [(m.start(), m.end(), m.group().lower()) for m in _WORD.finditer(source)]
-    tgt = [(m.start(), m.end(), m.group().lower()) for m in _WORD.finditer(target)]
+    src = [(m.start(), m.end(), _stem(m.group())) for m in _WORD.finditer(source)]
+    tgt = [(m.start(), m.end(), _stem(m.group())) for m in _WORD.finditer(target)]
     inside = [i for i, (s, e, _) in enumerate(src) if s < end and e > start]
     if not inside or not tgt:
         return 0, len(target)
@@ -150,7 +150,32 @@ def project_span(source: str, start: int, end: int, target: str) -> tuple[int, i
     trail = sum(1 for i in inside if i > matched_src[-1])
     first = max(0, first - lead)
     last = min(len(tgt) - 1, last + trail)
-    return tgt[first][0], tgt[last][1]
+    return _cover_facts(source[start:end], target, tgt[first][0], tgt[last][1])
+
+
+def _stem(word: str) -> str:
+    """Crude stem so that "rebuilding" meets "rebuild": the first five letters."""
+    word = word.lower()
+    return word[:5] if len(word) > 5 else word
+
+
+def _cover_facts(claim: str, target: str, start: int, end: int) -> tuple[int, int]:
+    """Widen ``[start, end)`` of target to the nearest fact of each kind the claim states.
+
+    A claim about "£4.2m" whose reworded counterpart "a £42m plan" fell just outside the
+    word-aligned span must still be compared with that figure.
+    """
+    inside = {f.kind for f in factdiff.extract_facts(target[start:end])}
+    for kind in {f.kind for f in factdiff.extract_facts(claim)} - inside - {"negation"}:
+        candidates = [f for f in factdiff.extract_facts(target) if f.kind == kind]
+        if candidates:
+            nearest = min(candidates, key=lambda f: min(abs(f.start - start), abs(f.end - end)))
+            start, end = min(start, nearest.start), max(end, nearest.end)
+    return start, end
+
+
+def _negated(text: str) -> bool:
+    return any(f.kind == "negation" for f in factdiff.extract_facts(text))
 
 
 def _maps(index: int, matcher: difflib.SequenceMatcher) -> bool:
@@ -222,7 +247,16 @@ def _counterpart(claim, version, other, sentences, links) -> Counterpart:
         other.text[tgt_start:tgt_end],
     )
     exact = other.text[tgt_start + start : tgt_start + end]
-    diffs = factdiff.diff_facts(claim.exact, exact)
+    # Facts are compared sentence against sentence (the spans may not cover the same
+    # words), and a difference is kept if it touches the claim or its counterpart.
+    diffs = [
+        d
+        for d in factdiff.diff_facts(version.text[src_start:src_end], other.text[tgt_start:tgt_end])
+        if (d.left and d.left in claim.exact)
+        or (d.right and d.right in exact)
+        or d.kind == "negation"
+        and _negated(claim.exact) != _negated(exact)
+    ]
     return Counterpart(
         claim=claim,
         version=other,

@@ -245,3 +245,19 @@ def test_links_are_disjoint_in_range_and_sorted(left, right):
         assert list(link.left) == list(range(link.left[0], link.left[0] + len(link.left)))
         assert list(link.right) == list(range(link.right[0], link.right[0] + len(link.right)))
         assert 0.12 <= link.score <= 1.0
+
+
+def test_it_links_neighbouring_sentences_that_swapped_places():
+    """The DP cannot cross; the weak half of a forced merge is freed and relinked."""
+    left = [
+        "The council voted on Tuesday to spend four million on the harbour wall.",
+        "The wall was built in 1962 and protects about 3,400 homes near the coast.",
+        "The mayor said the vote was the most important decision in a generation.",
+    ]
+    right = [
+        "On Tuesday the council approved forty million for the harbour wall.",
+        "The mayor called it the most important decision in a generation.",
+        "The wall, put up in 1926, shields some 3,400 homes near the coast.",
+    ]
+    pairs = {(link.left, link.right) for link in align(left, right)}
+    assert ((1,), (2,)) in pairs and ((2,), (1,)) in pairs
