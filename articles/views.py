@@ -385,7 +385,7 @@ def verdict_save(request, pk):
             return redirect(f"{claim.version.get_absolute_url()}?claim={claim.pk}")
         claim = Claim.objects.with_verdicts().get(pk=claim.pk)
         response = _verdict_response(
-            request, claim, _panel_context(request, claim) | {"notice": notice}
+            request, claim, _panel_context(request, claim) | {"verdict_notice": notice}
         )
         return trigger_client_event(response, "claims-changed")
     status = 422

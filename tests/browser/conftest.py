@@ -60,3 +60,47 @@ def select_text(page, container_selector: str, words: str, occurrence: int = 0):
     page.mouse.down()
     page.mouse.move(box["x2"], box["y2"], steps=8)
     page.mouse.up()
+
+
+# Where the words lie on screen: the first character's left edge and the last one's right edge.
+_LOCATE_JS = """([sel, words, occurrence]) => {
+  const root = document.querySelector(sel);
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  let text = "", nodes = [];
+  while (walker.nextNode()) { nodes.push([walker.currentNode, text.length]); text += walker.currentNode.data; }
+  let index = -1;
+  for (let i = 0; i <= occurrence; i++) index = text.indexOf(words, index + 1);
+  if (index < 0) throw new Error("words not found: " + words);
+  const locate = (pos) => { for (let i = nodes.length - 1; i >= 0; i--) if (nodes[i][1] <= pos) return [nodes[i][0], pos - nodes[i][1]]; };
+  const rectAt = (pos) => { const [n, o] = locate(pos); const r = document.createRange(); r.setStart(n, o); r.setEnd(n, o + 1); return r.getClientRects()[0]; };
+  const a = rectAt(index), b = rectAt(index + words.length - 1);
+  return {x1: a.left + 0.5, y1: a.top + a.height / 2, x2: b.right - 0.5, y2: b.top + b.height / 2};
+}"""
+
+
+def select_span(page, container_selector: str, start_words: str, end_words: str):
+    """Select from the first character of start_words to the last of end_words (later in the
+    text, possibly in another block) with real mouse events: press, drag, release."""
+    first = page.evaluate(_LOCATE_JS, [container_selector, start_words, 0])
+    page.evaluate("(dy) => document.scrollingElement.scrollBy(0, dy)", first["y1"] - 150)
+    start = page.evaluate(_LOCATE_JS, [container_selector, start_words, 0])
+    end = page.evaluate(_LOCATE_JS, [container_selector, end_words, 0])
+    page.mouse.move(start["x1"], start["y1"])
+    page.mouse.down()
+    page.mouse.move(end["x2"], end["y2"], steps=12)
+    page.mouse.up()
+
+
+@pytest.fixture
+def open_as(browser, browser_context_args, login):
+    """A logged-in page in a browser context of its own, one per user; closed after the test."""
+    contexts = []
+
+    def _open(user):
+        context = browser.new_context(**browser_context_args)
+        contexts.append(context)
+        return login(context.new_page(), user)
+
+    yield _open
+    for context in contexts:
+        context.close()

@@ -1,0 +1,58 @@
+"""An editor imports a version through the form and reads it, sentence by sentence."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from articles.models import Story, Version
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASTED = """Harbour council approves new ferry budget
+
+By Jane Doe
+
+The harbour council met on Monday evening. Mr. Smith, the treasurer, presented the figures to a full chamber. He called the plan “the best deal in a decade.” Members approved it by seven votes to two.
+
+Work on the new quay begins in May. It should take fourteen months, Mr. Smith said.
+
+Residents were divided. “We have waited far too long,” said one shopkeeper.
+"""
+
+
+def test_it_imports_pasted_text_and_shows_its_sentences(page, live_server, login, editor):
+    login(page, editor)
+
+    page.goto(f"{live_server.url}/stories/new/")
+    page.fill("#id_title", "Ferry budget")
+    page.get_by_role("button", name="Create story").click()
+    expect(page).to_have_url(re.compile(r"/stories/\d+/versions/new/$"))
+    story = Story.objects.get(title="Ferry budget")
+
+    page.fill("#id_label", "Original report")
+    page.fill("#id_outlet", "Harbour Times")
+    page.fill("#id_text", PASTED)
+    page.get_by_role("button", name="Import version").click()
+
+    version = Version.objects.get(story=story, label="Original report")
+    expect(page).to_have_url(f"{live_server.url}/versions/{version.pk}/")
+    count = version.sentences.count()
+    expect(page.locator("#messages")).to_contain_text(
+        f"Imported “Original report”: {count} sentences."
+    )
+
+    sentences = page.locator("#version-text .s")
+    expect(sentences).to_have_count(count)
+    rendered = sentences.evaluate_all(
+        "els => els.map(e => [Number(e.dataset.start), Number(e.dataset.end), e.textContent])"
+    )
+    for start, end, shown in rendered:
+        assert shown == version.text[start:end]
+        assert not shown.endswith("Mr."), f"sentence split after an abbreviation: {shown!r}"
+    assert any("Mr. Smith, the treasurer" in shown for *_, shown in rendered)
+
+    heading = page.locator("#version-text h2.block--heading")
+    expect(heading).to_have_count(1)
+    expect(heading).to_have_text("Harbour council approves new ferry budget")
+    expect(page.locator("#version-text .block--byline")).to_have_text("By Jane Doe")
