@@ -113,6 +113,25 @@ def check_selection(text: str, start: object, end: object, exact: str) -> Span:
     return span
 
 
+def find_unique(text: str, words: str) -> Span:
+    """Return the span of words that occur exactly once in text (typed, not selected).
+
+    Raises SelectionError if they are absent or ambiguous.
+    """
+    words = (words or "").strip()
+    if not words:
+        raise SelectionError("Type or paste the words of the claim.")
+    count = text.count(words)
+    if count == 0:
+        raise SelectionError("These words are not in the text; paste them exactly as they appear.")
+    if count > 1:
+        raise SelectionError(
+            f"These words occur {count} times in the text; add a few words around them."
+        )
+    start = text.index(words)
+    return Span(start, start + len(words))
+
+
 def match_quote(
     text: str, exact: str, prefix: str = "", suffix: str = "", hint: int | None = None
 ) -> Span | None:

@@ -209,9 +209,20 @@ def _panel_context(request, claim: Claim, verdict_form=None, source_formset=None
 @require_POST
 def claim_create(request, pk):
     version = _get_version(request.user, pk)
-    form = SelectionForm(request.POST)
+    data = request.POST.copy()
     error = None
-    if form.is_valid():
+    if "quote" in data and "start" not in data:
+        # Without JavaScript (or from the keyboard): the claim's words, typed or pasted.
+        try:
+            span = anchoring.find_unique(version.text, data["quote"])
+        except anchoring.SelectionError as exc:
+            error = str(exc)
+        else:
+            data.update({"start": span.start, "end": span.end, "exact": data["quote"].strip()})
+    form = SelectionForm(data)
+    if not error and not form.is_valid():
+        error = "The selection could not be read. Select the words again."
+    if not error:
         try:
             claim, created = reviewing.claim_create(
                 version=version,
@@ -222,8 +233,6 @@ def claim_create(request, pk):
             )
         except anchoring.SelectionError as exc:
             error = str(exc)
-    else:
-        error = "The selection could not be read. Select the words again."
     if error:
         if request.htmx:
             return render(

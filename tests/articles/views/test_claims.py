@@ -233,3 +233,24 @@ def test_live_polling_returns_nothing_until_the_story_changes(client, reviewer, 
     assert f"?rev={rev + 1}" in response.text
     assert "3,400 homes" in response.text
     assert response.headers["HX-Trigger"] == '{"claims-changed": {}}'
+
+
+@pytest.mark.parametrize(
+    "quote, status, message",
+    [
+        ("protects 3,400 homes", 200, "Claim #1"),
+        ("protects 3,999 homes", 422, "not in the text"),
+        ("the", 422, "occur"),
+        ("   ", 422, "Type or paste the words"),
+    ],
+)
+def test_a_claim_can_be_marked_by_quoting_it_without_javascript(
+    client, reviewer, original, quote, status, message
+):
+    client.force_login(reviewer)
+    response = client.post(
+        reverse("articles:claim_create", args=[original.pk]), {"quote": quote}, **HTMX
+    )
+    assert response.status_code == status
+    assert message in response.text
+    assert Claim.objects.count() == (1 if status == 200 else 0)
