@@ -10,4 +10,6 @@ if [ ! -x .venv/bin/python ]; then
 fi
 # shellcheck disable=SC1091
 source .venv/bin/activate
-python -m pip install --quiet --disable-pip-version-check -e ".[${EXTRAS:-}]"
+TARGET="."
+if [ -n "${EXTRAS:-}" ]; then TARGET=".[${EXTRAS}]"; fi
+python -m pip install --quiet --disable-pip-version-check -e "$TARGET"
