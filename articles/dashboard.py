@@ -5,12 +5,14 @@ All of a story's claims are loaded in a fixed number of queries and judged in Py
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
 
+from articles.anchoring import MAX_CLAIM_CHARS
 from articles.models import Claim, Counterpart, Verdict
 from articles.ratings import SCALE, Rating, disagree
 
@@ -54,15 +56,34 @@ def contest_reasons(claim: Claim, counterpart_claims: list[Claim] | None = None)
 
 
 def counterpart_claim(counterpart: Counterpart, claims_by_version: dict[int, list[Claim]]):
-    """The claim in the other version that overlaps the counterpart span most, or None."""
+    """The claim in the other version that overlaps the counterpart span most, or None.
+
+    ``claims_by_version`` lists each version's claims sorted by start; a claim is at most
+    MAX_CLAIM_CHARS long, so only claims starting within that distance can overlap.
+    """
     if counterpart.absent:
         return None
+    claims = claims_by_version.get(counterpart.version_id) or _Sorted([])
+    starts = claims.starts
     best, best_overlap = None, 0
-    for other in claims_by_version.get(counterpart.version_id, []):
+    i = bisect.bisect_left(starts, counterpart.end)
+    while i > 0:
+        i -= 1
+        other = claims[i]
+        if other.start < counterpart.start - MAX_CLAIM_CHARS:
+            break
         overlap = min(other.end, counterpart.end) - max(other.start, counterpart.start)
         if overlap > best_overlap:
             best, best_overlap = other, overlap
     return best
+
+
+class _Sorted(list):
+    """Claims of one version sorted by start, with their starts for bisection."""
+
+    def __init__(self, claims):
+        super().__init__(sorted(claims, key=lambda c: (c.start, c.end)))
+        self.starts = [c.start for c in self]
 
 
 @dataclass
@@ -108,9 +129,10 @@ def story_claims(story):
 
 def entries_for(claims) -> list[Entry]:
     claims = list(claims)
-    by_version: dict[int, list[Claim]] = {}
+    grouped: dict[int, list[Claim]] = {}
     for claim in claims:
-        by_version.setdefault(claim.version_id, []).append(claim)
+        grouped.setdefault(claim.version_id, []).append(claim)
+    by_version = {pk: _Sorted(group) for pk, group in grouped.items()}
     entries = []
     for claim in claims:
         pairs = [(cp, counterpart_claim(cp, by_version)) for cp in claim.counterparts.all()]

@@ -25,7 +25,11 @@ ANNO_MEDIA_TYPE = 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonl
 # Extension keys of our own on Web Annotations (undefined prefixes are absolute IRIs in
 # JSON-LD, so other tools keep or ignore them). Import reads them back.
 EXT = "factcheck:"
-GENERATOR = {"id": "https://github.com/factcheck/factcheck", "type": "Software", "name": "factcheck"}
+GENERATOR = {
+    "id": "https://github.com/factcheck/factcheck",
+    "type": "Software",
+    "name": "factcheck",
+}
 # Formula injection: spreadsheet programs evaluate cells starting with these.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -111,7 +115,13 @@ def verdict_table(bundle: Bundle) -> dict:
     for key, label, code in keys:
         per_version = [counts.get((v.pk, key), 0) for v in bundle.versions]
         rows.append(
-            {"key": key, "label": label, "code": code, "counts": per_version, "total": sum(per_version)}
+            {
+                "key": key,
+                "label": label,
+                "code": code,
+                "counts": per_version,
+                "total": sum(per_version),
+            }
         )
     totals = [sum(1 for e in bundle.entries if e.claim.version_id == v.pk) for v in bundle.versions]
     return {"rows": rows, "totals": totals, "total": len(bundle.entries)}
@@ -231,7 +241,9 @@ def summary_html(bundle: Bundle) -> str:
         "summary_url": bundle.summary_url,
         "organisation": bundle.organisation,
         # "</" cannot close the data block: escape it inside the JSON strings.
-        "json_ld": _script_safe(json.dumps(reviews, ensure_ascii=False, indent=1)) if reviews else "",
+        "json_ld": _script_safe(json.dumps(reviews, ensure_ascii=False, indent=1))
+        if reviews
+        else "",
         "has_claims": bool(bundle.entries),
     }
     return render_to_string("articles/export/summary.html", context)
@@ -456,7 +468,7 @@ def annotation_collection(bundle: Bundle, collection_id: str) -> dict:
         collection["first"] = {
             "id": page_id,
             "type": "AnnotationPage",
-            "partOf": collection_id,
+            "partOf": {"id": collection_id, "total": len(items)},
             "startIndex": 0,
             "items": items,
         }
@@ -563,4 +575,3 @@ def claims_csv(bundle: Bundle) -> str:
     for row in csv_rows(bundle):
         writer.writerow({k: csv_cell(v) for k, v in row.items()})
     return out.getvalue()
-

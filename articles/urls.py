@@ -1,6 +1,6 @@
 from django.urls import path
 
-from articles import views
+from articles import export_views, views
 
 app_name = "articles"
 
@@ -10,7 +10,9 @@ urlpatterns = [
     path("stories/<int:pk>/", views.story_detail, name="story_detail"),
     path("stories/<int:pk>/versions/new/", views.version_create, name="version_create"),
     path("stories/<int:pk>/dashboard/", views.story_dashboard, name="story_dashboard"),
-    path("versions/<int:pk>/compare/<int:other_pk>/", views.version_compare, name="version_compare"),
+    path(
+        "versions/<int:pk>/compare/<int:other_pk>/", views.version_compare, name="version_compare"
+    ),
     path("versions/<int:pk>/compare/<int:other_pk>/link/", views.link_correct, name="link_correct"),
     path("counterparts/<int:pk>/", views.counterpart_update, name="counterpart_update"),
     path("claims/<int:pk>/settle/", views.claim_settle, name="claim_settle"),
@@ -23,4 +25,27 @@ urlpatterns = [
     path("claims/<int:pk>/span/", views.claim_update, name="claim_update"),
     path("claims/<int:pk>/delete/", views.claim_delete, name="claim_delete"),
     path("claims/<int:pk>/verdict/", views.verdict_save, name="verdict_save"),
+    path(
+        "stories/<int:pk>/export/summary.html",
+        export_views.story_export_html,
+        name="story_export_html",
+    ),
+    path(
+        "stories/<int:pk>/export/claimreview.json",
+        export_views.story_export_claimreview,
+        name="story_export_claimreview",
+    ),
+    path(
+        "stories/<int:pk>/export/annotations.jsonld",
+        export_views.story_export_annotations,
+        name="story_export_annotations",
+    ),
+    path(
+        "stories/<int:pk>/export/claims.csv", export_views.story_export_csv, name="story_export_csv"
+    ),
+    path(
+        "stories/<int:pk>/import/annotations/",
+        export_views.story_import_annotations,
+        name="story_import_annotations",
+    ),
 ]

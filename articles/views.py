@@ -349,7 +349,8 @@ def verdict_save(request, pk):
     if "add_source" in request.POST:
         # Another blank source row, keeping what was typed; nothing is saved.
         data = request.POST.copy()
-        total = int(data.get("sources-TOTAL_FORMS", 0) or 0)
+        raw = data.get("sources-TOTAL_FORMS", "")
+        total = int(raw) if raw.isdecimal() and len(raw) < 5 else 0
         data["sources-TOTAL_FORMS"] = str(min(total + 1, 20))
         form, formset = VerdictForm(data), SourceFormSet(data, prefix="sources")
         claim = Claim.objects.with_verdicts().get(pk=claim.pk)

@@ -177,6 +177,9 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
     ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
 )
 
+# Named as the author of exported ClaimReview markup; the site's host name if empty.
+FACTCHECK_ORGANISATION = os.environ.get("FACTCHECK_ORGANISATION", "")
+
 # How often an open page asks whether other reviewers changed something (ms).
 LIVE_POLL_MS = envint("LIVE_POLL_MS", 3000)
 

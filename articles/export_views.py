@@ -1,0 +1,123 @@
+"""Export a story (HTML summary, ClaimReview, Web Annotations, CSV) and import annotations.
+
+Thin views: an access-checked fetch (404 for a story the user may not see), one load in a
+fixed number of queries, one pure export function, a download response.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET, require_http_methods
+
+from articles import dashboard, export, webannotation
+from articles.models import Block
+from articles.views import _get_story, editor_required
+
+
+def load_bundle(request, story) -> export.Bundle:
+    """Versions, blocks, claims with verdicts, sources and counterparts: seven queries."""
+    versions = list(story.versions.all())
+    blocks: dict[int, list[Block]] = {}
+    for block in Block.objects.filter(version__story=story).order_by("version_id", "position"):
+        blocks.setdefault(block.version_id, []).append(block)
+    claims = dashboard.story_claims(story).prefetch_related("verdicts__sources")
+    return export.Bundle(
+        story=story,
+        versions=versions,
+        blocks=blocks,
+        entries=dashboard.entries_for(claims),
+        site=request.build_absolute_uri("/").rstrip("/"),
+        summary_url=request.build_absolute_uri(
+            reverse("articles:story_export_html", args=[story.pk])
+        ),
+        generated_at=timezone.now(),
+        organisation=settings.FACTCHECK_ORGANISATION or request.get_host(),
+    )
+
+
+def _download(content, content_type: str, story, suffix: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    name = f"factcheck-{slugify(story.title) or 'story'}-{story.pk}-{suffix}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@require_GET
+def story_export_html(request, pk):
+    story = _get_story(request.user, pk)
+    html = export.summary_html(load_bundle(request, story))
+    return _download(html, "text/html; charset=utf-8", story, "summary.html")
+
+
+@require_GET
+def story_export_claimreview(request, pk):
+    story = _get_story(request.user, pk)
+    data = export.claim_reviews_json(
+        load_bundle(request, story), include_reviewed=request.GET.get("include") == "reviewed"
+    )
+    return _download(data, "application/ld+json; charset=utf-8", story, "claimreview.json")
+
+
+@require_GET
+def story_export_annotations(request, pk):
+    story = _get_story(request.user, pk)
+    data = export.annotations_json(load_bundle(request, story), request.build_absolute_uri())
+    return _download(data, export.ANNO_MEDIA_TYPE, story, "annotations.jsonld")
+
+
+@require_GET
+def story_export_csv(request, pk):
+    story = _get_story(request.user, pk)
+    # A byte order mark makes spreadsheet programs read the file as UTF-8.
+    data = "\ufeff" + export.claims_csv(load_bundle(request, story))
+    return _download(data.encode("utf-8"), "text/csv; charset=utf-8", story, "claims.csv")
+
+
+class AnnotationImportForm(forms.Form):
+    file = forms.FileField(
+        label="Web Annotation file",
+        help_text=(
+            "A .json or .jsonld file of W3C Web Annotations (from factcheck or a tool such as "
+            f"Hypothesis), at most {webannotation.MAX_IMPORT_BYTES // (1024 * 1024)} MB."
+        ),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > webannotation.MAX_IMPORT_BYTES:
+            raise forms.ValidationError(
+                f"The file is {upload.size:,} bytes; the limit is "
+                f"{webannotation.MAX_IMPORT_BYTES:,} bytes (5 MB)."
+            )
+        return upload
+
+
+@editor_required
+@require_http_methods(["GET", "POST"])
+def story_import_annotations(request, pk):
+    story = _get_story(request.user, pk)
+    if request.method == "POST":
+        form = AnnotationImportForm(request.POST, request.FILES)
+    else:
+        form = AnnotationImportForm()
+    context = {"story": story, "form": form, "max_mb": webannotation.MAX_IMPORT_BYTES // 2**20}
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data["file"].read(webannotation.MAX_IMPORT_BYTES + 1)
+            try:
+                context["report"] = webannotation.annotations_import(
+                    story=story, user=request.user, data=data
+                )
+            except webannotation.InvalidFile as exc:
+                context["errors"] = exc.errors
+                status = 400
+        else:
+            status = 400
+    return render(request, "articles/export/annotations_import.html", context, status=status)
