@@ -6,7 +6,8 @@ COPY factcheck ./factcheck
 COPY articles ./articles
 RUN pip install --no-cache-dir .
 COPY . .
-RUN DEBUG=1 python manage.py collectstatic --noinput
+# DEBUG off, so the manifest that production's static storage reads is written.
+RUN DEBUG=0 SECRET_KEY=build-only python manage.py collectstatic --noinput
 RUN useradd --system factcheck
 USER factcheck
 EXPOSE 8000

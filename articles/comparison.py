@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
 
 from articles import alignment, factdiff
-from articles.models import Claim, Counterpart, Sentence, SentenceLink, Version
+from articles.models import Claim, Counterpart, Sentence, SentenceLink, Story, Version
 
 _WORD = re.compile(r"\w+(?:[’'.,-]\w+)*", re.UNICODE)
 
@@ -93,6 +92,7 @@ def set_manual_link(
         len(other_positions) == 2 and other_positions[1] != other_positions[0] + 1
     ):
         raise CompareError("Link a sentence to at most two consecutive sentences.")
+    _lock_story(version.story_id)
     left, right = ordered(version, other)
     here_is_left = left.pk == version.pk
     links = list(SentenceLink.objects.filter(left_version=left, right_version=right))
@@ -182,24 +182,26 @@ def _maps(index: int, matcher: difflib.SequenceMatcher) -> bool:
     return any(b.a <= index < b.a + b.size for b in matcher.get_matching_blocks())
 
 
-@dataclass
-class _Side:
-    version: Version
-    sentences: list[Sentence] = field(default_factory=list)
-
-
-def propose_counterparts(claims: Iterable[Claim]) -> None:
+@transaction.atomic
+def propose_counterparts(claims) -> None:
     """Propose, for each claim and each other version of its story, the counterpart span.
 
-    Confirmed counterparts are kept as the reviewer left them.
+    Confirmed counterparts are kept as the reviewer left them. The claims' rows are locked
+    (in pk order) so that two proposals for one claim cannot interleave.
     """
-    claims = list(claims.select_related("version") if hasattr(claims, "select_related") else claims)
+    ids = list(claims.values_list("pk", flat=True))
+    claims = list(
+        Claim.objects.select_for_update(of=("self",))
+        .select_related("version")
+        .filter(pk__in=ids)
+        .order_by("pk")
+    )
     if not claims:
         return
     story_ids = {c.version.story_id for c in claims}
     versions = {v.pk: v for v in Version.objects.filter(story_id__in=story_ids)}
     sentences: dict[int, list[Sentence]] = {}
-    for s in Sentence.objects.filter(version_id__in=versions).order_by("position"):
+    for s in Sentence.objects.filter(version_id__in=versions).order_by("version_id", "position"):
         sentences.setdefault(s.version_id, []).append(s)
     links = list(SentenceLink.objects.filter(left_version_id__in=versions))
     confirmed = set(
@@ -270,8 +272,14 @@ def _counterpart(claim, version, other, sentences, links) -> Counterpart:
     )
 
 
+def _lock_story(story_id: int) -> None:
+    """Every write of a story takes its row lock first: one lock order, no deadlocks."""
+    Story.objects.select_for_update().filter(pk=story_id).first()
+
+
 @transaction.atomic
 def counterpart_confirm(*, counterpart: Counterpart, user) -> Counterpart:
+    _lock_story(counterpart.version.story_id)
     counterpart.status = Counterpart.Status.CONFIRMED
     counterpart.confirmed_by, counterpart.confirmed_at = user, timezone.now()
     counterpart.save()

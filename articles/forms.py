@@ -48,11 +48,30 @@ class HttpURLField(forms.URLField):
 
     def to_python(self, value):
         value = super().to_python(value)
-        return normalise_url(value) if value else value
+        if not value:
+            return value
+        try:
+            return normalise_url(value)
+        except ValueError:  # a port out of range, an unclosed IPv6 bracket...
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class MembersField(forms.ModelMultipleChoiceField):
+    """Reviewer choices; ids beyond a 64-bit integer are refused before the query."""
+
+    def _check_values(self, value):
+        for pk in value or ():
+            if not str(pk).isdecimal() or int(pk) > 2**63 - 1:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super()._check_values(value)
 
 
 class StoryForm(forms.ModelForm):
-    members = forms.ModelMultipleChoiceField(
+    members = MembersField(
         queryset=get_user_model().objects.filter(is_active=True).order_by("username"),
         required=False,
         widget=forms.CheckboxSelectMultiple,

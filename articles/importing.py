@@ -72,8 +72,14 @@ def extract_article(html: str) -> Extracted:
         text=body,
         outlet=(meta.sitename or "")[:120] if meta else "",
         byline=(meta.author or "")[:200] if meta else "",
-        url=(meta.url or "")
-        if meta and (meta.url or "").startswith(("http://", "https://"))
-        else "",
+        url=_page_url(meta.url if meta else ""),
         published_on=published,
     )
+
+
+def _page_url(url: str | None) -> str:
+    """The page's own address from its metadata, if it is a usable http(s) URL."""
+    url = (url or "").strip()
+    if not url.startswith(("http://", "https://")) or len(url) > 2000:
+        return ""
+    return url

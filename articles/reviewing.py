@@ -28,6 +28,16 @@ class NotAllowed(Exception):
     """The user may not make this change; the message says why."""
 
 
+def _lock_story(story_id: int) -> None:
+    """Take the story's row lock first in every write: one lock order, so no deadlock.
+
+    Each write ends by bumping the story's revision, so writes of one story are serial
+    anyway; taking the lock later, after claim or version rows, deadlocks with
+    claim_create, which takes it first.
+    """
+    Story.objects.select_for_update().filter(pk=story_id).first()
+
+
 def claim_create(*, version: Version, user, start, end, exact: str) -> tuple[Claim, bool]:
     """Create a claim from a browser selection; return (claim, created).
 
@@ -39,7 +49,7 @@ def claim_create(*, version: Version, user, start, end, exact: str) -> tuple[Cla
     try:
         with transaction.atomic():
             # The story row lock serialises numbering, so two reviewers never get one number.
-            Story.objects.select_for_update().filter(pk=version.story_id).first()
+            _lock_story(version.story_id)
             existing = Claim.objects.filter(version=version, start=span.start, end=span.end)
             if claim := existing.first():
                 return claim, False
@@ -54,12 +64,12 @@ def claim_create(*, version: Version, user, start, end, exact: str) -> tuple[Cla
                 suffix=quote.suffix,
                 created_by=user,
             )
-            _propose_counterparts(claim)
             version.story.touch()
-            return claim, True
     except IntegrityError:
         # Lost a race for the same span on a database without row locks (SQLite).
         return Claim.objects.get(version=version, start=span.start, end=span.end), False
+    _refresh_counterparts(claim)
+    return claim, True
 
 
 def claim_update_span(*, claim: Claim, user, start, end, exact: str, revision: int) -> Claim:
@@ -69,7 +79,8 @@ def claim_update_span(*, claim: Claim, user, start, end, exact: str, revision: i
     span = anchoring.check_selection(claim.version.text, start, end, exact)
     quote = anchoring.describe(claim.version.text, span)
     with transaction.atomic():
-        locked = Claim.objects.select_for_update().filter(pk=claim.pk).first()
+        _lock_story(claim.version.story_id)
+        locked = Claim.objects.select_for_update(of=("self",)).filter(pk=claim.pk).first()
         if locked is None:
             raise Conflict("This claim was deleted by someone else.")
         if locked.revision != revision:
@@ -84,15 +95,16 @@ def claim_update_span(*, claim: Claim, user, start, end, exact: str, revision: i
         locked.exact, locked.prefix, locked.suffix = quote.exact, quote.prefix, quote.suffix
         locked.revision += 1
         locked.save()
-        _propose_counterparts(locked)
         locked.version.story.touch()
+    _refresh_counterparts(locked)
     return locked
 
 
 def claim_delete(*, claim: Claim, user) -> None:
     """Delete a claim with its verdicts. Reviewers may delete only their own, unjudged by others."""
     with transaction.atomic():
-        locked = Claim.objects.select_for_update().filter(pk=claim.pk).first()
+        _lock_story(claim.version.story_id)
+        locked = Claim.objects.select_for_update(of=("self",)).filter(pk=claim.pk).first()
         if locked is None:
             return
         if not locked.deletable_by(user):
@@ -122,9 +134,14 @@ def verdict_save(
     Raises Conflict if the verdict changed since, or the claim was deleted.
     """
     with transaction.atomic():
-        if not Claim.objects.select_for_update().filter(pk=claim.pk).exists():
+        _lock_story(claim.version.story_id)
+        if not Claim.objects.select_for_update(of=("self",)).filter(pk=claim.pk).exists():
             raise Conflict("This claim was deleted while you were writing your verdict.")
-        verdict = Verdict.objects.select_for_update().filter(claim=claim, reviewer=user).first()
+        verdict = (
+            Verdict.objects.select_for_update(of=("self",))
+            .filter(claim=claim, reviewer=user)
+            .first()
+        )
         if verdict is None:
             if revision is not None:
                 raise Conflict("Your verdict was deleted in another window.")
@@ -171,10 +188,17 @@ def _replace_sources(verdict: Verdict, sources: list[dict]) -> None:
             source.delete()
 
 
-def _propose_counterparts(claim: Claim) -> None:
-    from articles.comparison import propose_counterparts  # comparison imports this module's models
+def _refresh_counterparts(claim: Claim) -> None:
+    """Propose the claim's counterparts after its own transaction has committed.
+
+    Proposing is the CPU-heavy part of a write; doing it outside the story lock keeps
+    other reviewers' writes flowing. It locks only this claim's row, then tells open
+    pages again.
+    """
+    from articles.comparison import propose_counterparts  # comparison imports these models
 
     propose_counterparts(Claim.objects.filter(pk=claim.pk))
+    claim.version.story.touch()
 
 
 def claim_settle(*, claim: Claim, user, rating: str, note: str, revision: int) -> Claim:
@@ -187,7 +211,8 @@ def claim_settle(*, claim: Claim, user, rating: str, note: str, revision: int) -
     if rating not in SCALE:
         raise NotAllowed("Choose a rating on the scale.")
     with transaction.atomic():
-        locked = Claim.objects.select_for_update().filter(pk=claim.pk).first()
+        _lock_story(claim.version.story_id)
+        locked = Claim.objects.select_for_update(of=("self",)).filter(pk=claim.pk).first()
         if locked is None:
             raise Conflict("This claim was deleted.")
         if locked.is_settled:
@@ -216,7 +241,8 @@ def claim_reopen(*, claim: Claim, user, revision: int) -> Claim:
     if not is_editor(user):
         raise NotAllowed("Only editors can reopen a settled claim.")
     with transaction.atomic():
-        locked = Claim.objects.select_for_update().filter(pk=claim.pk).first()
+        _lock_story(claim.version.story_id)
+        locked = Claim.objects.select_for_update(of=("self",)).filter(pk=claim.pk).first()
         if locked is None:
             raise Conflict("This claim was deleted.")
         if not locked.is_settled:

@@ -1,0 +1,948 @@
+"""Load test: concurrent reviewers against gunicorn + PostgreSQL, then check for lost writes.
+
+Run from the repository root (PostgreSQL on 127.0.0.1:5432, user postgres, trust):
+
+    .venv/bin/python bench/load.py [--clients 50] [--duration 60] [--workers 4 --threads 2]
+
+It creates the database factcheck_load (dropped at the end unless --keep-db), migrates it,
+collects static files (DEBUG is off, so the manifest storage needs them), seeds a story
+with two generated versions and --clients reviewer accounts, starts gunicorn on a free
+loopback port, logs every reviewer in once through the real login form, and runs the
+reviewers for --duration seconds. Each reviewer is one thread with its own httpx client,
+doing what a reviewer does: read a version, poll for changes, mark claims from word
+spans shared with the others (so creates of one span race), open claim panels, save
+verdicts with one or two sources (editing with the revision the form gave, sometimes a
+stale one on purpose, which must get 409), move its own claims, and open the dashboard.
+
+Plain threads with time.perf_counter are used instead of Locust: every write's
+acknowledgement must be recorded exactly, per reviewer and in order, for the checker,
+and that is a few lines with threads but a fight with Locust's event hooks and gevent.
+
+Afterwards the checker compares what every client was told succeeded with the database:
+every acknowledged claim exists once, on the span its author last moved it to, numbered
+without gaps; every reviewer's verdict equals its last acknowledged save (rating,
+rationale, revision, sources); nothing exists that no client was told about. A request
+whose outcome is unknown (no response, or a 5xx) may or may not have been applied; the
+checker accepts either, and reports how many there were. Exits 1 on any loss, duplicate,
+phantom or 5xx.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import math
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = str(ROOT / ".venv" / "bin" / "python")
+GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
+PG = "postgres://postgres@127.0.0.1:5432"
+PASSWORD = "load-test-password-not-secret"
+HTMX = {"HX-Request": "true"}
+RATINGS = [
+    "accurate",
+    "mostly_accurate",
+    "mixed",
+    "mostly_inaccurate",
+    "inaccurate",
+    "unverifiable",
+]
+STANCES = ["supports", "refutes", "context"]
+# Endpoints shown in the closing table, in this order.
+ENDPOINTS = [
+    "reading view",
+    "claim panel",
+    "dashboard",
+    "live poll",
+    "claim create",
+    "claim move",
+    "verdict save",
+    "login",
+]
+
+
+# ---------------------------------------------------------------------------- text
+
+
+WORDS = [
+    "council",
+    "harbour",
+    "wall",
+    "vote",
+    "budget",
+    "million",
+    "homes",
+    "flood",
+    "tide",
+    "engineer",
+    "mayor",
+    "report",
+    "survey",
+    "residents",
+    "street",
+    "school",
+    "bridge",
+    "river",
+    "storm",
+    "cost",
+    "delay",
+    "contract",
+    "minister",
+    "census",
+    "figure",
+    "café",
+    "naïve",
+    "São",
+    "Paulo",
+    "Zürich",
+    "Åsa",
+    "Øresund",
+    "Ελλάδα",
+    "Москва",
+    "東京",
+    "أخبار",
+    "שלום",
+    "señora",
+]
+NUMBERS = ["£4.2m", "3,400", "eighteen", "2,000", "20,000", "42%", "1998", "12.5"]
+EMOJI = ["🚀", "🌊", "🏛️", "👩🏽‍⚖️"]
+
+
+def generate_text(rng: random.Random, paragraphs: int = 24) -> str:
+    """Paragraphs of sentences with non-ASCII words, numbers and emoji between them."""
+    out = [f"Harbour town story {rng.randrange(10**6)}"]
+    for _ in range(paragraphs):
+        sentences = []
+        for _ in range(rng.randint(3, 5)):
+            words = [rng.choice(WORDS) for _ in range(rng.randint(7, 14))]
+            words.insert(rng.randrange(len(words)), rng.choice(NUMBERS))
+            if rng.random() < 0.3:
+                words.insert(rng.randrange(len(words)), rng.choice(EMOJI))
+            sentence = " ".join(words)
+            sentences.append(sentence[0].upper() + sentence[1:] + ".")
+        out.append(" ".join(sentences))
+    return "\n\n".join(out) + "\n"
+
+
+def rewrite(rng: random.Random, text: str) -> str:
+    """A second version: some words swapped, some numbers changed."""
+    words = text.split(" ")
+    for i in range(len(words)):
+        if rng.random() < 0.08:
+            words[i] = rng.choice(WORDS + NUMBERS)
+    return " ".join(words).replace("Harbour town story", "Coastal town story", 1)
+
+
+def _is_word(ch: str) -> bool:
+    # The same rule as articles.anchoring: spans on these boundaries are not snapped.
+    return ch.isalnum() or ch in "_'’-"
+
+
+def word_spans(text: str) -> list[tuple[int, int]]:
+    spans, start = [], None
+    for i, ch in enumerate(text + " "):
+        if _is_word(ch) and start is None:
+            start = i
+        elif not _is_word(ch) and start is not None:
+            spans.append((start, i))
+            start = None
+    return spans
+
+
+def span_pool(rng: random.Random, text: str, size: int) -> list[tuple[int, int]]:
+    """Distinct claimable spans of 2-6 whole words within one paragraph."""
+    words = word_spans(text)
+    pool: set[tuple[int, int]] = set()
+    for _ in range(size * 20):
+        if len(pool) >= size:
+            break
+        i = rng.randrange(len(words) - 6)
+        j = i + rng.randint(1, 5)
+        start, end = words[i][0], words[j][1]
+        if "\n" not in text[start:end]:
+            pool.add((start, end))
+    return sorted(pool)
+
+
+# ---------------------------------------------------------------------------- setup
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def server_env(db_name: str) -> dict:
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="factcheck.settings",
+        DATABASE_URL=f"{PG}/{db_name}",
+        DEBUG="0",
+        SECRET_KEY="load-test-only-not-secret-" + "x" * 40,
+        SECURE_SSL_REDIRECT="0",
+        SESSION_COOKIE_SECURE="0",
+        CSRF_COOKIE_SECURE="0",
+        SECURE_HSTS_SECONDS="0",
+        ALLOWED_HOSTS="127.0.0.1",
+        LIVE_POLL_MS="3000",
+        CONN_MAX_AGE="60",
+        LOG_LEVEL="WARNING",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def pg_admin(sql: str) -> None:
+    with psycopg.connect(f"{PG}/postgres", autocommit=True, connect_timeout=10) as conn:
+        conn.execute(sql)
+
+
+def create_database(db_name: str) -> None:
+    pg_admin(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+    pg_admin(f'CREATE DATABASE "{db_name}"')
+
+
+def drop_database(db_name: str) -> None:
+    with contextlib.suppress(psycopg.Error):
+        pg_admin(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+
+
+def manage(env: dict, *args: str) -> None:
+    subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True, timeout=240)
+
+
+def django_setup(env: dict) -> None:
+    """Point this process's Django at the load database (for seeding and checking)."""
+    for key in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "DEBUG", "SECRET_KEY", "LOG_LEVEL"):
+        os.environ[key] = env[key]
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+@dataclass
+class World:
+    story_id: int
+    versions: dict[int, list[tuple[int, int]]]  # version pk -> claimable spans
+    texts: dict[int, str]
+    usernames: list[str]
+
+
+def seed(clients: int, rng: random.Random) -> World:
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import make_password
+    from django.contrib.auth.models import Group
+    from django.db import connection
+
+    from articles.models import EDITORS_GROUP, REVIEWERS_GROUP, Story, Version
+
+    User = get_user_model()
+    editors = Group.objects.get_or_create(name=EDITORS_GROUP)[0]
+    reviewers = Group.objects.get_or_create(name=REVIEWERS_GROUP)[0]
+    editor = User.objects.create_user("load-editor", password=PASSWORD)
+    editor.groups.add(editors)
+    # One hash for every account: hashing 50 passwords would cost as much as the run.
+    hashed = make_password(PASSWORD)
+    names = [f"reviewer{i:02d}" for i in range(clients)]
+    users = User.objects.bulk_create(User(username=n, password=hashed) for n in names)
+    reviewers.user_set.add(*users)
+    story = Story.objects.create(title="Load test story", created_by=editor)
+    story.members.add(*users)
+    text = generate_text(rng)
+    first = Version.objects.create_from_text(
+        story=story, text=text, label="Original", created_by=editor
+    )
+    second = Version.objects.create_from_text(
+        story=story, text=rewrite(rng, text), label="Rewrite", created_by=editor
+    )
+    versions = {v.pk: span_pool(rng, v.text, 90) for v in (first, second)}
+    connection.close()
+    return World(story.pk, versions, {first.pk: first.text, second.pk: second.text}, names)
+
+
+class Server:
+    """gunicorn on a loopback port, started and stopped by this script only."""
+
+    def __init__(self, env: dict, workers: int, threads: int, log_dir: str):
+        self.env, self.workers, self.threads = env, workers, threads
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = Path(log_dir) / "gunicorn.log"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self, wait: float = 60) -> None:
+        log = open(self.log_path, "a")  # noqa: SIM115 - closed with the process
+        self.proc = subprocess.Popen(
+            [
+                GUNICORN,
+                "factcheck.wsgi:application",
+                "-b",
+                f"127.0.0.1:{self.port}",
+                "-w",
+                str(self.workers),
+                "--threads",
+                str(self.threads),
+                "--timeout",
+                "60",
+                "--graceful-timeout",
+                "5",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{self.url}/login/", timeout=5).status_code == 200:
+                    return
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.3)
+        raise RuntimeError(f"gunicorn did not start; see {self.log_path}")
+
+    def worker_pids(self) -> list[int]:
+        assert self.proc
+        path = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children")
+        with contextlib.suppress(OSError):
+            return [int(p) for p in path.read_text().split()]
+        return []
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+
+    def log_errors(self) -> list[str]:
+        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        return [line for line in text.splitlines() if "Internal Server Error" in line]
+
+
+# ---------------------------------------------------------------------------- clients
+
+
+@dataclass
+class Attempt:
+    """One write: ``ok`` True if acknowledged, None if the outcome is unknown."""
+
+    seq: int
+    ok: bool | None
+    data: dict
+
+
+@dataclass
+class Stats:
+    samples: dict[str, list[tuple[float, float, int]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )  # endpoint -> (finished at, seconds, status; 0 for no response)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    failures: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+    def add(self, endpoint: str, seconds: float, status: int) -> None:
+        with self.lock:
+            self.samples[endpoint].append((time.monotonic(), seconds, status))
+
+
+CLAIM_ID = re.compile(r'class="claim-panel" data-claim="(\d+)"')
+MOVE_REVISION = re.compile(r'id="claim-move-form".*?name="revision" value="(\d+)"', re.S)
+VERDICT_FORM = re.compile(r'<div id="my-verdict".*', re.S)
+REVISION = re.compile(r'name="revision" value="(\d+)"')
+SOURCE_ID = re.compile(r'name="sources-(\d+)-id" value="(\d+)"')
+SOURCE_URL = re.compile(r'name="sources-(\d+)-url" value="([^"]*)"')
+LIVE_REV = re.compile(r"\?rev=(\d+)")
+
+
+class Reviewer(threading.Thread):
+    def __init__(self, index: int, username: str, world: World, base_url: str, stats: Stats):
+        super().__init__(name=username, daemon=True)
+        self.index, self.username, self.world, self.stats = index, username, world, stats
+        self.rng = random.Random(1000 + index)
+        self.http = httpx.Client(base_url=base_url, timeout=30, follow_redirects=False)
+        self.deadline = 0.0
+        self.seq = 0
+        self.rev = 0
+        # What this client was told: claim creates, its moves, its verdict saves.
+        self.creates: list[Attempt] = []
+        self.moves: dict[int, list[Attempt]] = defaultdict(list)
+        self.verdicts: dict[int, list[Attempt]] = defaultdict(list)
+        self.known_claims: dict[int, int] = {}  # claim id -> version id
+        self.my_claims: dict[int, dict] = {}  # claim id -> {"version", "revision"}
+        self.verdict_state: dict[int, dict] = {}  # claim id -> {"revision", "sources"}
+        self.conflicts = defaultdict(int)  # "expected"/"unexpected" 409s
+        self.unknown = 0
+        self.paused = threading.Event()
+
+    # ---- plumbing
+
+    def request(self, endpoint: str, method: str, url: str, **kwargs) -> httpx.Response | None:
+        t0 = time.perf_counter()
+        try:
+            response = self.http.request(method, url, **kwargs)
+        except httpx.HTTPError as exc:
+            self.stats.add(endpoint, time.perf_counter() - t0, 0)
+            with self.stats.lock:
+                self.stats.failures[f"{endpoint}: {type(exc).__name__}"] += 1
+            return None
+        self.stats.add(endpoint, time.perf_counter() - t0, response.status_code)
+        return response
+
+    def post(self, endpoint: str, url: str, data: dict, htmx: bool = True):
+        headers = {"X-CSRFToken": self.http.cookies.get("csrftoken", "")}
+        if htmx:
+            headers |= HTMX
+        return self.request(endpoint, "POST", url, data=data, headers=headers)
+
+    def next_seq(self) -> int:
+        self.seq += 1
+        return self.seq
+
+    def login(self) -> None:
+        page = self.request("login", "GET", "/login/")
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+        response = self.request(
+            "login",
+            "POST",
+            "/login/",
+            data={"username": self.username, "password": PASSWORD, "csrfmiddlewaretoken": token},
+        )
+        if response is None or response.status_code != 302:
+            raise RuntimeError(f"{self.username} could not log in: {response}")
+
+    # ---- actions
+
+    def remember_revision(self, response: httpx.Response | None) -> None:
+        if response is not None and response.status_code == 200:
+            m = LIVE_REV.search(response.text)
+            self.rev = int(m.group(1)) if m else self.rev
+
+    def read(self) -> None:
+        version = self.rng.choice(list(self.world.versions))
+        response = self.request("reading view", "GET", f"/versions/{version}/")
+        self.remember_revision(response)
+
+    def poll(self) -> None:
+        version = self.rng.choice(list(self.world.versions))
+        response = self.request(
+            "live poll", "GET", f"/versions/{version}/live/?rev={self.rev}", headers=HTMX
+        )
+        self.remember_revision(response)
+
+    def dashboard(self) -> None:
+        query = self.rng.choice(["", "?status=contested", "?reason=disagree", ""])
+        self.request("dashboard", "GET", f"/stories/{self.world.story_id}/dashboard/{query}")
+
+    def create_claim(self) -> None:
+        version = self.rng.choice(list(self.world.versions))
+        start, end = self.rng.choice(self.world.versions[version])
+        exact = self.world.texts[version][start:end]
+        attempt = Attempt(self.next_seq(), None, {"version": version, "start": start, "end": end})
+        self.creates.append(attempt)
+        response = self.post(
+            "claim create",
+            f"/versions/{version}/claims/new/",
+            {"start": start, "end": end, "exact": exact},
+        )
+        if response is None or response.status_code >= 500:
+            self.unknown += 1
+            return
+        if response.status_code == 422:
+            # The span is taken by a claim that moved there: the create opened nothing.
+            attempt.ok = False
+            return
+        if response.status_code != 200 or not (m := CLAIM_ID.search(response.text)):
+            attempt.ok = False
+            return
+        claim_id = int(m.group(1))
+        created = "marked." in response.text
+        attempt.ok = True
+        attempt.data |= {"claim": claim_id, "created": created}
+        self.known_claims[claim_id] = version
+        if created:
+            self.my_claims[claim_id] = {"version": version, "revision": 1}
+
+    def open_panel(self, claim_id: int) -> str | None:
+        response = self.request("claim panel", "GET", f"/claims/{claim_id}/", headers=HTMX)
+        if response is None or response.status_code != 200:
+            return None
+        html = response.text
+        form = VERDICT_FORM.search(html)
+        form_html = form.group(0) if form else ""
+        m = REVISION.search(form_html)
+        self.verdict_state[claim_id] = {
+            "revision": int(m.group(1)) if m else None,
+            "sources": _sources_in(form_html),
+        }
+        if claim_id in self.my_claims and (m := MOVE_REVISION.search(html)):
+            self.my_claims[claim_id]["revision"] = int(m.group(1))
+        return html
+
+    def browse_claim(self) -> None:
+        if not self.known_claims:
+            return self.create_claim()
+        self.open_panel(self.rng.choice(list(self.known_claims)))
+
+    def save_verdict(self) -> None:
+        if not self.known_claims:
+            return self.create_claim()
+        claim_id = self.rng.choice(list(self.known_claims))
+        if self.open_panel(claim_id) is None:
+            return
+        state = self.verdict_state[claim_id]
+        revision = state["revision"]
+        stale = False
+        if revision is not None and self.rng.random() < 0.12:
+            # A second window, opened before the last save: must be refused with 409.
+            revision, stale = (revision - 1 if revision > 1 else None), True
+        seq = self.next_seq()
+        rating = self.rng.choice(RATINGS)
+        rationale = f"{self.username} save {seq}: café 🚀 العربية ‏נכון\nline two"
+        sources = []
+        for sid, url in state["sources"][:1]:
+            if self.rng.random() < 0.7:  # keep (and retitle) the first source
+                sources.append({"id": str(sid), "url": url, "title": f"kept {seq}"})
+        for i in range(self.rng.randint(0 if sources else 1, 2 - len(sources))):
+            sources.append(
+                {
+                    "url": f"https://example.org/{self.username}/{seq}/{i}?q=ü",
+                    "title": f"Source {seq}.{i} «quoted»",
+                    "quote": "“A quoted passage” — with an emoji 🌊",
+                }
+            )
+        data = {
+            "rating": rating,
+            "rationale": rationale,
+            "revision": "" if revision is None else str(revision),
+            "sources-TOTAL_FORMS": str(len(sources)),
+            "sources-INITIAL_FORMS": "0",
+            "sources-MIN_NUM_FORMS": "0",
+            "sources-MAX_NUM_FORMS": "1000",
+            "save": "1",
+        }
+        for i, source in enumerate(sources):
+            source = {"stance": self.rng.choice(STANCES), "title": "", "quote": ""} | source
+            sources[i] = source
+            for key, value in source.items():
+                data[f"sources-{i}-{key}"] = value
+        attempt = Attempt(
+            seq,
+            None,
+            {
+                "rating": rating,
+                "rationale": rationale,
+                "sources": sorted(_expected_source(s) for s in sources),
+            },
+        )
+        response = self.post("verdict save", f"/claims/{claim_id}/verdict/", data)
+        if response is None or response.status_code >= 500:
+            self.unknown += 1
+            self.verdicts[claim_id].append(attempt)
+            return
+        if response.status_code == 409:
+            self.conflicts["expected" if stale else "unexpected"] += 1
+            return
+        if stale:
+            self.conflicts["stale save accepted"] += 1
+        if response.status_code != 200 or "Verdict saved." not in response.text:
+            self.conflicts[f"verdict save {response.status_code}"] += 1
+            return
+        m = REVISION.search(response.text)
+        attempt.ok = True
+        attempt.data["revision"] = int(m.group(1)) if m else None
+        self.verdicts[claim_id].append(attempt)
+
+    def move_claim(self) -> None:
+        if not self.my_claims:
+            return self.create_claim()
+        claim_id = self.rng.choice(list(self.my_claims))
+        mine = self.my_claims[claim_id]
+        version = mine["version"]
+        start, end = self.rng.choice(self.world.versions[version])
+        revision = mine["revision"]
+        stale = self.rng.random() < 0.15 and revision > 1
+        if stale:
+            revision -= 1
+        attempt = Attempt(self.next_seq(), None, {"start": start, "end": end})
+        response = self.post(
+            "claim move",
+            f"/claims/{claim_id}/span/",
+            {
+                "start": start,
+                "end": end,
+                "exact": self.world.texts[version][start:end],
+                "revision": revision,
+            },
+        )
+        if response is None or response.status_code >= 500:
+            self.unknown += 1
+            self.moves[claim_id].append(attempt)
+            self.open_panel(claim_id)  # learn the revision now in force
+            return
+        if response.status_code == 409:
+            self.conflicts["expected" if stale else "unexpected"] += 1
+            self.open_panel(claim_id)
+            return
+        if stale and response.status_code == 200:
+            self.conflicts["stale move accepted"] += 1
+        if response.status_code == 200:
+            attempt.ok = True
+            mine["revision"] = (
+                int(m.group(1)) if (m := MOVE_REVISION.search(response.text)) else revision + 1
+            )
+            self.moves[claim_id].append(attempt)
+        # 422: another claim covers those words already; nothing changed.
+
+    def run(self) -> None:
+        actions = [
+            (self.read, 10),
+            (self.poll, 22),
+            (self.create_claim, 14),
+            (self.browse_claim, 16),
+            (self.save_verdict, 20),
+            (self.move_claim, 5),
+            (self.dashboard, 8),
+        ]
+        funcs, weights = zip(*actions, strict=True)
+        while time.monotonic() < self.deadline:
+            if self.paused.is_set():
+                time.sleep(0.1)
+                continue
+            self.rng.choices(funcs, weights)[0]()
+            time.sleep(self.rng.uniform(0.3, 1.5))
+
+
+def _sources_in(form_html: str) -> list[tuple[int, str]]:
+    urls = dict(SOURCE_URL.findall(form_html))
+    return [(int(sid), _unescape(urls.get(i, ""))) for i, sid in SOURCE_ID.findall(form_html)]
+
+
+def _unescape(s: str) -> str:
+    import html
+
+    return html.unescape(s)
+
+
+def _expected_source(source: dict) -> tuple:
+    from urllib.parse import urlsplit
+
+    url = source["url"]
+    # The form normalises scheme and host; these URLs are already normal.
+    assert urlsplit(url).scheme == "https"
+    return (url, source.get("title", ""), source.get("quote", ""), source["stance"])
+
+
+# ---------------------------------------------------------------------------- checker
+
+
+def _final(attempts: list[Attempt]) -> tuple[dict | None, list[dict]]:
+    """The last acknowledged state, and the unknown-outcome attempts after it."""
+    acked = [a for a in attempts if a.ok]
+    last = acked[-1] if acked else None
+    after = [a.data for a in attempts if a.ok is None and (last is None or a.seq > last.seq)]
+    return (last.data if last else None), after
+
+
+def check(clients: list[Reviewer]) -> dict:
+    """Compare every client's acknowledged writes with the database; return counts."""
+    from django.db import connection
+
+    from articles.models import Claim, Source, Verdict
+
+    connection.close()  # a fresh connection: the database may have restarted
+    user_ids = dict(
+        __import__("django.contrib.auth", fromlist=["get_user_model"])
+        .get_user_model()
+        .objects.values_list("username", "pk")
+    )
+    claims = {c.pk: c for c in Claim.objects.all()}
+    problems: list[str] = []
+    result = defaultdict(int)
+
+    # Claims: who was told what about which claim id.
+    told: dict[int, list[dict]] = defaultdict(list)
+    unknown_spans = set()
+    for client in clients:
+        for a in client.creates:
+            if a.ok:
+                told[a.data["claim"]].append(a.data)
+            elif a.ok is None:
+                unknown_spans.add((a.data["version"], a.data["start"], a.data["end"]))
+    result["claims acknowledged"] = len(told)
+    result["claim creates acknowledged"] = sum(len(v) for v in told.values())
+    for claim_id, acks in told.items():
+        created = sum(1 for a in acks if a["created"])
+        if created > 1:
+            result["duplicated writes"] += 1
+            problems.append(f"claim {claim_id} was reported newly created {created} times")
+        if claim_id not in claims:
+            result["lost writes"] += 1
+            problems.append(f"claim {claim_id} acknowledged but missing")
+    author_moves: dict[int, list[Attempt]] = {}
+    for client in clients:
+        for claim_id, attempts in client.moves.items():
+            author_moves[claim_id] = attempts
+    for claim_id, acks in told.items():
+        claim = claims.get(claim_id)
+        if claim is None:
+            continue
+        last, unknown = _final(author_moves.get(claim_id, []))
+        if last is None:
+            created = [a for a in acks if a["created"]] or acks
+            last = created[0]
+        allowed = [(last["start"], last["end"])] + [(u["start"], u["end"]) for u in unknown]
+        if (claim.start, claim.end) not in allowed:
+            result["lost writes"] += 1
+            problems.append(
+                f"claim {claim_id} is at {claim.start}-{claim.end}, expected one of {allowed}"
+            )
+        if claim.start != last["start"] or claim.end != last["end"]:
+            result["unknown outcomes applied"] += 1
+        moved = sum(1 for a in author_moves.get(claim_id, []) if a.ok)
+        if claim.revision < 1 + moved:
+            result["lost writes"] += 1
+            problems.append(f"claim {claim_id} revision {claim.revision} < {1 + moved}")
+    for claim in claims.values():
+        if claim.pk not in told:
+            if (claim.version_id, claim.start, claim.end) in unknown_spans:
+                result["unknown outcomes applied"] += 1
+            else:
+                result["phantom writes"] += 1
+                problems.append(f"claim {claim.pk} exists but no client was told of it")
+    numbers = defaultdict(list)
+    for claim in claims.values():
+        numbers[claim.version_id].append(claim.number)
+    for version_id, ns in numbers.items():
+        if sorted(ns) != list(range(1, len(ns) + 1)):
+            result["duplicated writes"] += len(ns) - len(set(ns))
+            problems.append(f"version {version_id} claim numbers are not 1..n: {sorted(ns)}")
+
+    # Verdicts: each reviewer's final state on each claim.
+    verdicts = {(v.claim_id, v.reviewer_id): v for v in Verdict.objects.prefetch_related("sources")}
+    expected_keys = set()
+    for client in clients:
+        uid = user_ids[client.username]
+        for claim_id, attempts in client.verdicts.items():
+            last, unknown = _final(attempts)
+            if last is None and not unknown:
+                continue
+            key = (claim_id, uid)
+            expected_keys.add(key)
+            result["verdict saves acknowledged"] += sum(1 for a in attempts if a.ok)
+            verdict = verdicts.get(key)
+            if verdict is None:
+                if last is not None and claim_id in claims:
+                    result["lost writes"] += 1
+                    problems.append(f"verdict of {client.username} on claim {claim_id} missing")
+                continue
+            actual = {
+                "rating": verdict.rating,
+                "rationale": verdict.rationale,
+                "sources": sorted(
+                    (s.url, s.title, s.quote, s.stance) for s in verdict.sources.all()
+                ),
+            }
+
+            def same(state, actual=actual):
+                return all(state[k] == actual[k] for k in ("rating", "rationale", "sources"))
+
+            if last is not None and same(last):
+                if last.get("revision") not in (None, verdict.revision):
+                    result["lost writes"] += 1
+                    problems.append(
+                        f"verdict {verdict.pk} revision {verdict.revision}, told {last['revision']}"
+                    )
+            elif any(same(u) for u in unknown):
+                result["unknown outcomes applied"] += 1
+            else:
+                result["lost writes"] += 1
+                problems.append(
+                    f"verdict of {client.username} on claim {claim_id}: {actual} != {last}"
+                )
+    for key, verdict in verdicts.items():
+        if key not in expected_keys:
+            result["phantom writes"] += 1
+            problems.append(f"verdict {verdict.pk} exists but its reviewer was never told")
+    result["sources in database"] = Source.objects.count()
+    result["verdicts in database"] = len(verdicts)
+    result["claims in database"] = len(claims)
+    connection.close()
+    for p in problems[:20]:
+        print("  PROBLEM:", p)
+    return dict(result)
+
+
+# ---------------------------------------------------------------------------- report
+
+
+def percentile(sorted_values: list[float], q: float) -> float:
+    if not sorted_values:
+        return float("nan")
+    index = min(len(sorted_values) - 1, max(0, math.ceil(q / 100 * len(sorted_values)) - 1))
+    return sorted_values[index]
+
+
+def latency_table(stats: Stats, seconds: float, since: float = 0.0) -> tuple[str, int, int]:
+    """Return the table, the count of 5xx responses and of requests with no response."""
+    lines = [
+        f"{'endpoint':<14} {'requests':>8} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} "
+        f"{'p99 ms':>8} {'4xx':>5} {'5xx':>5} {'no resp':>7}"
+    ]
+    total_5xx = total_none = 0
+    for name in ENDPOINTS:
+        samples = [s for s in stats.samples.get(name, []) if s[0] >= since]
+        if not samples:
+            continue
+        ms = sorted(s[1] * 1000 for s in samples)
+        s4 = sum(1 for s in samples if 400 <= s[2] < 500)
+        s5 = sum(1 for s in samples if s[2] >= 500)
+        none = sum(1 for s in samples if s[2] == 0)
+        total_5xx, total_none = total_5xx + s5, total_none + none
+        rate = len(samples) / seconds if name != "login" else float("nan")
+        lines.append(
+            f"{name:<14} {len(samples):>8} {rate:>7.1f} {percentile(ms, 50):>8.0f} "
+            f"{percentile(ms, 95):>8.0f} {percentile(ms, 99):>8.0f} {s4:>5} {s5:>5} {none:>7}"
+        )
+    return "\n".join(lines), total_5xx, total_none
+
+
+# ---------------------------------------------------------------------------- main
+
+
+def prepare(args, log_dir: str) -> tuple[dict, World, Server]:
+    env = server_env(args.db)
+    t0 = time.monotonic()
+    create_database(args.db)
+    manage(env, "migrate", "--noinput", "-v", "0")
+    manage(env, "collectstatic", "--noinput", "-v", "0")
+    django_setup(env)
+    world = seed(args.clients, random.Random(args.seed))
+    server = Server(env, args.workers, args.threads, log_dir)
+    server.start()
+    print(
+        f"setup: database {args.db}, {len(world.usernames)} reviewers, versions "
+        f"{list(world.versions)} ({sum(len(t) for t in world.texts.values())} code points), "
+        f"gunicorn {server.url} -w {args.workers} --threads {args.threads}: "
+        f"{time.monotonic() - t0:.1f}s"
+    )
+    return env, world, server
+
+
+def login_all(world: World, server: Server, stats: Stats) -> list[Reviewer]:
+    clients = [Reviewer(i, n, world, server.url, stats) for i, n in enumerate(world.usernames)]
+    t0 = time.monotonic()
+    # Logging in hashes a password (PBKDF2): a few at a time, as people arrive.
+    threads = []
+    for chunk in range(0, len(clients), 8):
+        group = clients[chunk : chunk + 8]
+        t = threading.Thread(target=lambda g=group: [c.login() for c in g])
+        t.start()
+        threads.append(t)
+    for t in threads:
+        t.join(timeout=120)
+    print(f"logged in {len(clients)} reviewers through /login/ in {time.monotonic() - t0:.1f}s")
+    return clients
+
+
+def run_clients(clients: list[Reviewer], duration: float) -> float:
+    t0, cpu0 = time.monotonic(), time.process_time()
+    for c in clients:
+        c.deadline = t0 + duration
+        c.start()
+    for c in clients:
+        c.join(timeout=duration + 60)
+    seconds = time.monotonic() - t0
+    # The clients share the machine with the server: say how much of it they took.
+    print(f"load clients used {time.process_time() - cpu0:.0f}s CPU in {seconds:.0f}s")
+    return seconds
+
+
+def summarise(clients, stats, seconds, server, since=0.0) -> tuple[dict, str, int]:
+    table, n5xx, none = latency_table(stats, seconds, since)
+    result = check(clients)
+    result["5xx responses"] = n5xx
+    result["requests without response"] = none
+    result["409 conflicts (stale on purpose)"] = sum(c.conflicts["expected"] for c in clients)
+    result["409 conflicts (not expected)"] = sum(c.conflicts["unexpected"] for c in clients)
+    result["stale writes accepted"] = sum(
+        c.conflicts["stale save accepted"] + c.conflicts["stale move accepted"] for c in clients
+    )
+    result["writes with unknown outcome"] = sum(c.unknown for c in clients)
+    result["500s logged by Django"] = len(server.log_errors())
+    return result, table, n5xx
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--duration", type=float, default=60, help="seconds of load")
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--db", default="factcheck_load")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--keep-db", action="store_true")
+    parser.add_argument("--log", default="/tmp/factcheck-load-gunicorn.log")
+    args = parser.parse_args()
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="factcheck-load-") as log_dir:
+        server = None
+        try:
+            env, world, server = prepare(args, log_dir)
+            stats = Stats()
+            clients = login_all(world, server, stats)
+            seconds = run_clients(clients, args.duration)
+            result, table, _ = summarise(clients, stats, seconds, server)
+            errors = server.log_errors()
+        finally:
+            if server:
+                server.stop()
+                shutil.copy(server.log_path, args.log)
+            if not args.keep_db:
+                drop_database(args.db)
+    print(f"\n{args.clients} reviewers for {seconds:.0f}s:\n{table}\n")
+    for key, value in result.items():
+        print(f"  {key:<36} {value}")
+    for key, n in sorted(stats.failures.items()):
+        print(f"  no response: {key} x{n}")
+    for line in errors[:5]:
+        print("  server:", line)
+    print(f"\nserver log: {args.log}; total {time.monotonic() - started:.0f}s")
+    bad = sum(
+        result.get(k, 0)
+        for k in (
+            "lost writes",
+            "duplicated writes",
+            "phantom writes",
+            "5xx responses",
+            "requests without response",
+            "stale writes accepted",
+        )
+    )
+    print("RESULT:", "PASS" if bad == 0 else "FAIL")
+    return 0 if bad == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
