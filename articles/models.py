@@ -338,6 +338,13 @@ class Claim(models.Model):
         return "unreviewed"
 
     @property
+    def contest_summary(self) -> str:
+        """Why the claim is contested, in words (empty if it is not)."""
+        from articles.dashboard import REASONS, contest_reasons
+
+        return "; ".join(REASONS[r][0] for r in contest_reasons(self))
+
+    @property
     def display_rating(self) -> str | None:
         """The rating that colours the claim: the final verdict, or the reviewers' median."""
         if self.settled_rating:
