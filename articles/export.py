@@ -51,6 +51,8 @@ class Bundle:
     summary_url: str
     generated_at: datetime
     organisation: str = "factcheck"
+    # claim pk -> settlements and reopenings (history.settlement_trails)
+    trails: dict = field(default_factory=dict)
     by_pk: dict = field(init=False)
 
     def __post_init__(self):
@@ -190,6 +192,15 @@ def _entry_view(bundle: Bundle, entry) -> dict:
         ],
         "verdicts": [_verdict_view(v) for v in claim.verdicts.all()],
         "final": final,
+        "trail": [
+            {
+                **event,
+                "who": person_name(event["who"]) if event["who"] else "",
+                "label": SCALE[event["rating"]].label if event["rating"] in SCALE else "",
+                "code": SCALE[event["rating"]].code if event["rating"] in SCALE else "",
+            }
+            for event in bundle.trails.get(claim.pk, [])
+        ],
     }
 
 

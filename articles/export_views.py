@@ -15,13 +15,14 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods
 
-from articles import dashboard, export, webannotation
+from articles import dashboard, export, history, webannotation
 from articles.models import Block
 from articles.views import _get_story, editor_required
 
 
 def load_bundle(request, story) -> export.Bundle:
-    """Versions, blocks, claims with verdicts, sources and counterparts: seven queries."""
+    """Versions, blocks, claims with verdicts, sources, counterparts, settlement trails:
+    eight queries."""
     versions = list(story.versions.all())
     blocks: dict[int, list[Block]] = {}
     for block in Block.objects.filter(version__story=story).order_by("version_id", "position"):
@@ -38,6 +39,7 @@ def load_bundle(request, story) -> export.Bundle:
         ),
         generated_at=timezone.now(),
         organisation=settings.FACTCHECK_ORGANISATION or request.get_host(),
+        trails=history.settlement_trails(v.pk for v in versions),
     )
 
 

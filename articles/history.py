@@ -112,3 +112,38 @@ def claim_history(claim_id: int) -> list[Event]:
         ),
     ]
     return sorted(events, key=lambda e: e.when, reverse=True)
+
+
+def settlement_trails(version_ids) -> dict[int, list[dict]]:
+    """For each claim of these versions, its settlements and reopenings, oldest first.
+
+    One query over the claims' history; each entry is ``{"action": "settled" | "reopened",
+    "who", "when", "rating", "note"}``.
+    """
+    trails: dict[int, list[dict]] = {}
+    previous: dict[int, object] = {}
+    records = (
+        Claim.history.filter(version_id__in=list(version_ids))
+        .select_related("history_user")
+        .order_by("id", "history_date", "history_id")
+    )
+    for record in records:
+        before = previous.get(record.id)
+        previous[record.id] = record
+        was = before.settled_at if before is not None else None
+        if record.settled_at is not None and record.settled_at != was:
+            action = "settled"
+        elif record.settled_at is None and was is not None:
+            action = "reopened"
+        else:
+            continue
+        trails.setdefault(record.id, []).append(
+            {
+                "action": action,
+                "who": record.history_user,
+                "when": record.history_date,
+                "rating": record.settled_rating,
+                "note": record.settled_note,
+            }
+        )
+    return trails

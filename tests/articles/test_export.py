@@ -604,3 +604,42 @@ def test_exports_use_a_fixed_number_of_queries(judged, editor, reviewer, render)
 def test_texts_are_those_of_the_fixtures():
     # Guards the expectations above: they quote these texts.
     assert "spend £4.2m on the wall" in ORIGINAL and "will last eighteen years" in REWRITTEN
+
+
+@needs_vnu
+def test_the_summary_includes_the_settlement_trail(
+    rf, editor, reviewer, original, rewritten, tmp_path
+):
+    """Settled, reopened and settled again: the export lists all three, in order."""
+    from articles import history
+    from articles.export_views import load_bundle
+    from articles.reviewing import claim_create, claim_reopen, claim_settle
+    from tests.conftest import span_of
+
+    start, end = span_of(original, "takes eighteen months")
+    claim, _ = claim_create(
+        version=original, user=reviewer, start=start, end=end, exact="takes eighteen months"
+    )
+    claim = claim_settle(
+        claim=claim, user=editor, rating="inaccurate", note="First call", revision=claim.revision
+    )
+    claim = claim_reopen(claim=claim, user=editor, revision=claim.revision)
+    claim = claim_settle(
+        claim=claim, user=editor, rating="mixed", note="Second call", revision=claim.revision
+    )
+    trail = history.settlement_trails([original.pk])[claim.pk]
+    assert [(t["action"], t["rating"]) for t in trail] == [
+        ("settled", "inaccurate"),
+        ("reopened", ""),
+        ("settled", "mixed"),
+    ]
+    request = rf.get("/")
+    request.user = editor
+    html = export.summary_html(load_bundle(request, original.story))
+    assert "Settlement trail" in html
+    assert (
+        html.index("First call")
+        < html.index("Reopened")
+        < html.index("Second call", html.index("Reopened"))
+    )
+    assert nu_check(html, tmp_path) == []
