@@ -213,3 +213,19 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
     )
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_a_lost_database_connection_answers_503_not_500(client, reviewer, original, monkeypatch):
+    from django.db import OperationalError
+
+    from articles import views
+
+    def unreachable(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(views, "_reading_context", unreachable)
+    client.force_login(reviewer)
+    response = client.get(original.get_absolute_url())
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    assert "nothing was saved" in response.text
