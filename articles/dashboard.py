@@ -234,3 +234,22 @@ def verdict_chart(entries, versions) -> list[dict]:
             x += width
         rows.append({"version": version, "total": total, "segments": segments})
     return rows
+
+
+def contested_counts(stories) -> dict[int, int]:
+    """How many open claims of each story are contested, in a fixed number of queries."""
+    claims = (
+        Claim.objects.filter(version__story__in=stories, settled_at__isnull=True)
+        .select_related("version")
+        .prefetch_related(
+            Prefetch("verdicts", queryset=Verdict.objects.only("id", "claim_id", "rating")),
+            "counterparts",
+        )
+    )
+    by_story: dict[int, list[Claim]] = {}
+    for claim in claims:
+        by_story.setdefault(claim.version.story_id, []).append(claim)
+    return {
+        story_id: sum(1 for e in entries_for(group) if e.status == "contested")
+        for story_id, group in by_story.items()
+    }

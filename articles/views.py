@@ -68,7 +68,10 @@ def _get_claim(user, pk) -> Claim:
 
 @require_GET
 def story_list(request):
-    stories = Story.objects.visible_to(request.user).with_counts()
+    stories = list(Story.objects.visible_to(request.user).with_counts())
+    contested = dashboard.contested_counts(stories)
+    for story in stories:
+        story.contested_count = contested.get(story.pk, 0)
     return render(request, "articles/story_list.html", {"stories": stories})
 
 

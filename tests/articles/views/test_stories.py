@@ -69,3 +69,25 @@ def test_the_story_page_hides_import_from_reviewers(client, reviewer, editor, st
 def test_the_empty_list_tells_an_editor_what_to_do_first(client, editor):
     client.force_login(editor)
     assert "Create a story, then import its versions" in client.get("/").text
+
+
+def test_the_list_counts_contested_claims_in_a_fixed_number_of_queries(
+    client, editor, reviewer, original, rewritten
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from articles.reviewing import claim_create
+    from tests.conftest import span_of
+
+    client.force_login(editor)
+    with CaptureQueriesContext(connection) as none:
+        client.get(reverse("articles:story_list"))
+    for words in ["takes eighteen months", "3,400 homes"]:
+        start, end = span_of(original, words)
+        claim_create(version=original, user=reviewer, start=start, end=end, exact=words)
+    with CaptureQueriesContext(connection) as two:
+        response = client.get(reverse("articles:story_list"))
+    story = response.context["stories"][0]
+    assert (story.claim_count, story.contested_count) == (2, 1)  # only the months differ
+    assert len(two.captured_queries) <= len(none.captured_queries) + 3
