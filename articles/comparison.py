@@ -249,16 +249,9 @@ def _counterpart(claim, version, other, sentences, links) -> Counterpart:
         other.text[tgt_start:tgt_end],
     )
     exact = other.text[tgt_start + start : tgt_start + end]
-    # Facts are compared sentence against sentence (the spans may not cover the same
-    # words), and a difference is kept if it touches the claim or its counterpart.
-    diffs = [
-        d
-        for d in factdiff.diff_facts(version.text[src_start:src_end], other.text[tgt_start:tgt_end])
-        if (d.left and d.left in claim.exact)
-        or (d.right and d.right in exact)
-        or d.kind == "negation"
-        and _negated(claim.exact) != _negated(exact)
-    ]
+    diffs = _fact_diffs(
+        version.text[src_start:src_end], claim.exact, other.text[tgt_start:tgt_end], exact
+    )
     return Counterpart(
         claim=claim,
         version=other,
@@ -266,10 +259,31 @@ def _counterpart(claim, version, other, sentences, links) -> Counterpart:
         end=tgt_start + end,
         exact=exact,
         score=score,
-        fact_diffs=[
-            {"kind": d.kind, "left": d.left, "right": d.right, "text": d.describe()} for d in diffs
-        ],
+        fact_diffs=diffs,
     )
+
+
+def _fact_diffs(source_sentences: str, claim: str, target_sentences: str, exact: str) -> list:
+    """Fact differences between a claim and its counterpart, as stored on Counterpart.
+
+    Facts are compared sentence against sentence (the two spans may not cover the same
+    words); a difference is kept if it touches the claim or its counterpart.
+    """
+    diffs = [
+        d
+        for d in factdiff.diff_facts(source_sentences, target_sentences)
+        if (d.left and d.left in claim)
+        or (d.right and d.right in exact)
+        or d.kind == "negation"
+        and _negated(claim) != _negated(exact)
+    ]
+    return [{"kind": d.kind, "left": d.left, "right": d.right, "text": d.describe()} for d in diffs]
+
+
+def _sentences_around(version: Version, start: int, end: int) -> str:
+    covering = version.sentences.filter(start__lt=end, end__gt=start).order_by("position")
+    spans = [(s.start, s.end) for s in covering] or [(start, end)]
+    return version.text[spans[0][0] : spans[-1][1]]
 
 
 def _lock_story(story_id: int) -> None:
@@ -285,6 +299,23 @@ def counterpart_confirm(*, counterpart: Counterpart, user) -> Counterpart:
     counterpart.save()
     counterpart.claim.version.story.touch()
     return counterpart
+
+
+@transaction.atomic
+def counterpart_link(*, counterpart: Counterpart, other_claim: Claim, user) -> Counterpart:
+    """A reviewer's correction: the counterpart is this claim of the other version."""
+    if other_claim.version_id != counterpart.version_id:
+        raise CompareError("Choose a claim in the version this counterpart belongs to.")
+    claim = counterpart.claim
+    counterpart.start, counterpart.end = other_claim.start, other_claim.end
+    counterpart.exact = other_claim.exact
+    counterpart.fact_diffs = _fact_diffs(
+        _sentences_around(claim.version, claim.start, claim.end),
+        claim.exact,
+        _sentences_around(counterpart.version, other_claim.start, other_claim.end),
+        other_claim.exact,
+    )
+    return counterpart_confirm(counterpart=counterpart, user=user)
 
 
 @transaction.atomic

@@ -206,6 +206,13 @@ def _panel_context(request, claim: Claim, verdict_form=None, source_formset=None
         "can_delete": claim.deletable_by(request.user),
         "can_edit_span": claim.created_by_id == request.user.pk,
         "is_editor": is_editor(request.user),
+        # Claims a reviewer can name as this claim's counterpart, in the other versions.
+        "other_claims": list(
+            Claim.objects.filter(version__story_id=claim.version.story_id)
+            .exclude(version_id=claim.version_id)
+            .only("id", "number", "version_id", "exact", "start")
+            .order_by("version_id", "start")
+        ),
     }
 
 
@@ -487,9 +494,23 @@ def counterpart_update(request, pk):
         ),
         pk=pk,
     )
-    if request.POST.get("action") == "absent":
+    action = request.POST.get("action")
+    if action == "absent":
         comparison.counterpart_mark_absent(counterpart=counterpart, user=request.user)
         notice = f"Marked as not present in {counterpart.version.label}."
+    elif action == "link":
+        other = counterpart.version.claims.filter(
+            pk=request.POST.get("other_claim")
+            if str(request.POST.get("other_claim")).isdecimal()
+            else None
+        ).first()
+        if other is None:
+            notice = f"Choose one of the claims in {counterpart.version.label}."
+        else:
+            comparison.counterpart_link(
+                counterpart=counterpart, other_claim=other, user=request.user
+            )
+            notice = f"Linked to claim #{other.number} in {counterpart.version.label}."
     else:
         comparison.counterpart_confirm(counterpart=counterpart, user=request.user)
         notice = "Counterpart confirmed."

@@ -176,3 +176,35 @@ def test_a_story_with_one_version_has_nothing_to_compare(client, editor, origina
     )
     assert "Compare Original report and B" in client.get(original.story.get_absolute_url()).text
     assert other
+
+
+def test_a_reviewer_links_a_claim_to_a_chosen_counterpart_claim(
+    client, reviewer, original, rewritten
+):
+    claim = mark(original, reviewer, "takes eighteen months")
+    other = mark(rewritten, reviewer, "will last eighteen years")
+    unrelated = mark(rewritten, reviewer, "3,400 homes")
+    counterpart = claim.counterparts.get()
+    client.force_login(reviewer)
+    url = reverse("articles:counterpart_update", args=[counterpart.pk])
+    response = client.post(url, {"action": "link", "other_claim": unrelated.pk}, **HTMX)
+    assert "Linked to claim #2" in response.text
+    counterpart.refresh_from_db()
+    assert (counterpart.exact, counterpart.status) == ("3,400 homes", "confirmed")
+    client.post(url, {"action": "link", "other_claim": other.pk}, **HTMX)
+    counterpart.refresh_from_db()
+    assert counterpart.exact == "will last eighteen years"
+    assert [d["text"] for d in counterpart.fact_diffs] == [
+        "duration: eighteen months vs eighteen years"
+    ]
+    # A claim of the same version is not a counterpart.
+    response = client.post(url, {"action": "link", "other_claim": claim.pk}, **HTMX)
+    assert "Choose one of the claims" in response.text
+    counterpart.refresh_from_db()
+    assert counterpart.exact == "will last eighteen years"
+    # Confirmed counterparts survive re-proposal.
+    from articles.comparison import align_versions
+
+    align_versions(original, rewritten)
+    counterpart.refresh_from_db()
+    assert counterpart.exact == "will last eighteen years"
