@@ -499,11 +499,9 @@ def counterpart_update(request, pk):
         comparison.counterpart_mark_absent(counterpart=counterpart, user=request.user)
         notice = f"Marked as not present in {counterpart.version.label}."
     elif action == "link":
-        other = counterpart.version.claims.filter(
-            pk=request.POST.get("other_claim")
-            if str(request.POST.get("other_claim")).isdecimal()
-            else None
-        ).first()
+        raw = request.POST.get("other_claim", "")
+        valid = raw.isdecimal() and len(raw) < 19  # a 64-bit id, never an overflow
+        other = counterpart.version.claims.filter(pk=int(raw)).first() if valid else None
         if other is None:
             notice = f"Choose one of the claims in {counterpart.version.label}."
         else:

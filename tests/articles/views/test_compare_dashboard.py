@@ -208,3 +208,16 @@ def test_a_reviewer_links_a_claim_to_a_chosen_counterpart_claim(
     align_versions(original, rewritten)
     counterpart.refresh_from_db()
     assert counterpart.exact == "will last eighteen years"
+
+
+@pytest.mark.parametrize("value", ["", "abc", "-1", "99999999999999999999999", "1.5"])
+def test_linking_to_a_malformed_claim_id_is_a_clear_message(
+    client, reviewer, original, rewritten, value
+):
+    claim = mark(original, reviewer, "takes eighteen months")
+    counterpart = claim.counterparts.get()
+    client.force_login(reviewer)
+    url = reverse("articles:counterpart_update", args=[counterpart.pk])
+    response = client.post(url, {"action": "link", "other_claim": value}, **HTMX)
+    assert response.status_code == 200
+    assert "Choose one of the claims" in response.text
