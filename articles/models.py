@@ -31,7 +31,7 @@ def is_editor(user) -> bool:
     return cached
 
 
-class ImportError_(ValueError):
+class VersionImportError(ValueError):
     """A version's text cannot be imported; the message is shown to the user."""
 
 
@@ -118,22 +118,22 @@ class VersionQuerySet(models.QuerySet):
     ) -> Version:
         """Store text verbatim (normalised), segment it, and save blocks and sentences.
 
-        Raises ImportError_ with a message for the user if the text is empty, holds
+        Raises VersionImportError with a message for the user if the text is empty, holds
         NUL characters, or duplicates a version already in the story.
         """
         text = segmentation.normalize(text)
         if not text.strip():
-            raise ImportError_("The text is empty: paste or upload the version's text.")
+            raise VersionImportError("The text is empty: paste or upload the version's text.")
         if "\x00" in text:
-            raise ImportError_("The text contains NUL characters; is it a binary file?")
+            raise VersionImportError("The text contains NUL characters; is it a binary file?")
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
         # Lock the story row so two imports of the same text cannot both pass the check.
         Story.objects.select_for_update().filter(pk=story.pk).first()
         duplicate = story.versions.filter(text_sha256=digest).first()
         if duplicate:
-            raise ImportError_(f"This text is already in the story as “{duplicate.label}”.")
+            raise VersionImportError(f"This text is already in the story as “{duplicate.label}”.")
         if story.versions.filter(label=label).exists():
-            raise ImportError_(f"The story already has a version labelled “{label}”.")
+            raise VersionImportError(f"The story already has a version labelled “{label}”.")
         blocks = segmentation.segment(text)
         version = self.create(
             story=story,

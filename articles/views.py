@@ -26,7 +26,7 @@ from articles.forms import (
 from articles.models import (
     Claim,
     Counterpart,
-    ImportError_,
+    VersionImportError,
     Story,
     Version,
     is_editor,
@@ -121,7 +121,7 @@ def version_create(request, pk):
                 published_on=data["published_on"],
                 created_by=request.user,
             )
-        except ImportError_ as exc:
+        except VersionImportError as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(

@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from articles.importing import UnreadableFile, read_upload
-from articles.models import ImportError_, Story, Version
+from articles.models import VersionImportError, Story, Version
 
 
 class Command(BaseCommand):
@@ -45,7 +45,7 @@ class Command(BaseCommand):
                 published_on=extracted.published_on,
                 created_by=importer,
             )
-        except ImportError_ as exc:
+        except VersionImportError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(
             f"Imported {path.name} as “{version.label}” (version {version.pk}) of story "
