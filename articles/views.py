@@ -26,9 +26,9 @@ from articles.forms import (
 from articles.models import (
     Claim,
     Counterpart,
-    VersionImportError,
     Story,
     Version,
+    VersionImportError,
     is_editor,
 )
 from articles.ratings import SCALE

@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from articles.importing import UnreadableFile, read_upload
-from articles.models import VersionImportError, Story, Version
+from articles.models import Story, Version, VersionImportError
 
 
 class Command(BaseCommand):
