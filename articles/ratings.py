@@ -44,11 +44,6 @@ SCALE: dict[str, Step] = {
 }
 
 
-def step(rating: str) -> Step:
-    """Return the scale step for a stored rating value; KeyError if not on the scale."""
-    return SCALE[rating]
-
-
 def review_rating(rating: str) -> dict:
     """Return a schema.org Rating (ClaimReview.reviewRating) for a rating on the scale."""
     s = SCALE[rating]

@@ -96,17 +96,6 @@ def build_judged_story(*, editor, reviewer, reviewer2, original, rewritten):
     return Story.objects.get(pk=original.story_id)
 
 
-@pytest.fixture
-def judged(editor, reviewer, reviewer2, original, rewritten):
-    return build_judged_story(
-        editor=editor,
-        reviewer=reviewer,
-        reviewer2=reviewer2,
-        original=original,
-        rewritten=rewritten,
-    )
-
-
 def bundle_of(story, user=None):
     request = RequestFactory().get(f"/stories/{story.pk}/export/", HTTP_HOST="fc.example")
     request.user = user

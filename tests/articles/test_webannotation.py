@@ -7,7 +7,7 @@ import pytest
 from articles import export, webannotation
 from articles.models import Claim, Source, Story, Verdict, Version
 from articles.ratings import Rating
-from tests.articles.test_export import build_judged_story, bundle_of
+from tests.articles.test_export import bundle_of
 from tests.conftest import ORIGINAL, REWRITTEN
 
 pytestmark = pytest.mark.django_db
@@ -17,17 +17,6 @@ CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 @pytest.fixture(autouse=True)
 def _hosts(settings):
     settings.ALLOWED_HOSTS = ["fc.example", "testserver"]
-
-
-@pytest.fixture
-def judged(editor, reviewer, reviewer2, original, rewritten):
-    return build_judged_story(
-        editor=editor,
-        reviewer=reviewer,
-        reviewer2=reviewer2,
-        original=original,
-        rewritten=rewritten,
-    )
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from articles import webannotation
 from articles.models import Claim, Story, Verdict, Version
-from tests.articles.test_export import add_claims, build_judged_story
+from tests.articles.test_export import add_claims
 from tests.conftest import ORIGINAL, REWRITTEN
 
 pytestmark = pytest.mark.django_db
@@ -24,17 +24,6 @@ EXPORTS = {
     ),
     "story_export_csv": ("text/csv; charset=utf-8", "claims.csv"),
 }
-
-
-@pytest.fixture
-def judged(editor, reviewer, reviewer2, original, rewritten):
-    return build_judged_story(
-        editor=editor,
-        reviewer=reviewer,
-        reviewer2=reviewer2,
-        original=original,
-        rewritten=rewritten,
-    )
 
 
 def url(name, story):
