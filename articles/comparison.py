@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
-from articles import alignment, factdiff
 from articles.models import Claim, Counterpart, Sentence, SentenceLink, Story, Version
+from articles.text import alignment, factdiff
 
 _WORD = re.compile(r"\w+(?:[’'.,-]\w+)*", re.UNICODE)
 

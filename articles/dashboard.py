@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
 
-from articles.anchoring import MAX_CLAIM_CHARS
 from articles.models import Claim, Counterpart, Verdict
 from articles.ratings import SCALE, Rating, disagree
+from articles.text.anchoring import MAX_CLAIM_CHARS
 
 FACTS = "facts"
 REVIEWERS = "reviewers"

@@ -17,8 +17,8 @@ from datetime import datetime
 
 from django.template.loader import render_to_string
 
-from articles import anchoring
 from articles.ratings import SCALE, review_rating
+from articles.text import anchoring
 
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 ANNO_MEDIA_TYPE = 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"'

@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from articles import segmentation
 from articles.ratings import SCALE, Rating, disagree
+from articles.text import segmentation
 
 EDITORS_GROUP = "Editors"
 REVIEWERS_GROUP = "Reviewers"

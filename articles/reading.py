@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from articles.anchoring import pieces_by_sentence
+from articles.text.anchoring import pieces_by_sentence
 
 BLOCK_TAGS = {
     "heading": "h2",

@@ -11,9 +11,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from articles import anchoring
 from articles.models import Claim, Source, Story, Verdict, Version, is_editor
 from articles.ratings import SCALE
+from articles.text import anchoring
 
 
 class Conflict(Exception):

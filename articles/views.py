@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
-from articles import alignment, anchoring, comparison, dashboard, history, reading, reviewing
+from articles import comparison, dashboard, history, reading, reviewing
 from articles.forms import (
     LinkForm,
     SelectionForm,
@@ -32,6 +32,7 @@ from articles.models import (
     is_editor,
 )
 from articles.ratings import SCALE
+from articles.text import alignment, anchoring
 
 # ---------------------------------------------------------------------------- access
 

@@ -37,9 +37,9 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from articles import anchoring
 from articles.models import EDITORS_GROUP, Claim, Source, Story, Verdict, is_editor
 from articles.ratings import SCALE
+from articles.text import anchoring
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_ANNOTATIONS = 20_000

@@ -1,4 +1,4 @@
-"""Time articles.alignment.align() on synthetic story pairs, and score it on the labelled set.
+"""Time articles.text.alignment.align() on synthetic story pairs, and score it on the labelled set.
 
 Run from the repository root:  .venv/bin/python bench/align.py [--sizes 100,1000,10000]
 
@@ -23,8 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from articles.alignment import align, similarity_backend  # noqa: E402
-from articles.factdiff import diff_facts  # noqa: E402
+from articles.text.alignment import align, similarity_backend  # noqa: E402
+from articles.text.factdiff import diff_facts  # noqa: E402
 
 DATA = ROOT / "tests" / "articles" / "data"
 

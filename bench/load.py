@@ -151,7 +151,7 @@ def rewrite(rng: random.Random, text: str) -> str:
 
 
 def _is_word(ch: str) -> bool:
-    # The same rule as articles.anchoring: spans on these boundaries are not snapped.
+    # The same rule as articles.text.anchoring: spans on these boundaries are not snapped.
     return ch.isalnum() or ch in "_'’-"
 
 

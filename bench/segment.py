@@ -14,7 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from articles.segmentation import normalize, segment  # noqa: E402
+from articles.text.segmentation import normalize, segment  # noqa: E402
 
 SEEDS = ROOT.parent / "shared" / "seeds"
 

@@ -15,9 +15,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from articles import alignment
-from articles.alignment import Link, align, similarity_backend
-from articles.factdiff import diff_facts
+from articles.text import alignment
+from articles.text.alignment import Link, align, similarity_backend
+from articles.text.factdiff import diff_facts
 
 DATA = Path(__file__).parent / "data"
 

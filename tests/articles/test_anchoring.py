@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from articles.anchoring import (
+from articles.text.anchoring import (
     SelectionError,
     Span,
     check_selection,

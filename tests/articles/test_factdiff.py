@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from articles.factdiff import Fact, FactDiff, diff_facts, extract_facts, word_diff
+from articles.text.factdiff import Fact, FactDiff, diff_facts, extract_facts, word_diff
 
 MUST_FLAG = [
     # numbers

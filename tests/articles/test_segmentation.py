@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from articles.segmentation import (
+from articles.text.segmentation import (
     BYLINE,
     CAPTION,
     DATELINE,
