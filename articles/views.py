@@ -15,6 +15,7 @@ from django_htmx.http import trigger_client_event
 
 from articles import comparison, dashboard, history, reading, reviewing
 from articles.forms import (
+    CounterpartForm,
     LinkForm,
     SelectionForm,
     SettleForm,
@@ -33,6 +34,7 @@ from articles.models import (
 )
 from articles.ratings import SCALE
 from articles.text import alignment, anchoring
+from articles.versions import import_version
 
 # ---------------------------------------------------------------------------- access
 
@@ -112,7 +114,7 @@ def version_create(request, pk):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            version = Version.objects.create_from_text(
+            version = import_version(
                 story=story,
                 text=data["text"],
                 label=data["label"],
@@ -489,40 +491,67 @@ def link_correct(request, pk, other_pk):
 
 @require_POST
 def counterpart_update(request, pk):
+    """A reviewer's decision on a claim's counterpart in one other version."""
     counterpart = get_object_or_404(
-        Counterpart.objects.select_related("claim__version__story").filter(
+        Counterpart.objects.select_related("claim__version__story", "version").filter(
             claim__in=Claim.objects.visible_to(request.user)
         ),
         pk=pk,
     )
-    action = request.POST.get("action")
-    if action == "absent":
-        comparison.counterpart_mark_absent(counterpart=counterpart, user=request.user)
-        notice = f"Marked as not present in {counterpart.version.label}."
-    elif action == "link":
-        raw = request.POST.get("other_claim", "")
-        valid = raw.isdecimal() and len(raw) < 19  # a 64-bit id, never an overflow
-        other = counterpart.version.claims.filter(pk=int(raw)).first() if valid else None
-        if other is None:
-            notice = f"Choose one of the claims in {counterpart.version.label}."
-        else:
-            comparison.counterpart_link(
-                counterpart=counterpart, other_claim=other, user=request.user
-            )
-            notice = f"Linked to claim #{other.number} in {counterpart.version.label}."
+    form = CounterpartForm(request.POST)
+    label = counterpart.version.label
+    status = 200
+    if not form.is_valid():
+        notice = "; ".join(e for errors in form.errors.values() for e in errors)
+        status = 400
     else:
-        comparison.counterpart_confirm(counterpart=counterpart, user=request.user)
-        notice = "Counterpart confirmed."
+        data = form.cleaned_data
+        action, revision = data["action"], data["revision"]
+        try:
+            notice = _counterpart_action(request, counterpart, action, data, revision, label)
+        except comparison.StaleCounterpart as exc:
+            notice, status = str(exc), 409
+        except comparison.CompareError as exc:
+            notice, status = str(exc), 400
     claim = Claim.objects.with_verdicts().get(pk=counterpart.claim_id)
     if not request.htmx:
-        messages.success(request, notice)
+        (messages.success if status == 200 else messages.error)(request, notice)
         return redirect(f"{claim.version.get_absolute_url()}?claim={claim.pk}")
     response = render(
         request,
         "articles/claim_panel.html",
-        _panel_context(request, claim) | {"notice": notice},
+        _panel_context(request, claim) | {"notice": notice, "notice_is_error": status != 200},
+        # htmx swaps 2xx only by default: a refused decision still shows the fresh panel.
+        status=200,
     )
     return trigger_client_event(response, "claims-changed")
+
+
+def _counterpart_action(request, counterpart, action, data, revision, label) -> str:
+    user = request.user
+    if action == "absent":
+        comparison.counterpart_mark_absent(counterpart=counterpart, user=user, revision=revision)
+        return f"Marked as not in {label}."
+    if action == "choose":
+        comparison.counterpart_choose(
+            counterpart=counterpart, index=data["candidate"] or 0, user=user, revision=revision
+        )
+        return f"Counterpart in {label} confirmed."
+    if action == "words":
+        comparison.counterpart_set_words(
+            counterpart=counterpart, words=data["words"], user=user, revision=revision
+        )
+        return f"Counterpart in {label} set to your words."
+    if action == "link":
+        other = counterpart.version.claims.filter(pk=data["other_claim"] or 0).first()
+        if other is None:
+            raise comparison.CompareError(f"Choose one of the claims in {label}.")
+        comparison.counterpart_link(
+            counterpart=counterpart, other_claim=other, user=user, revision=revision
+        )
+        return f"Linked to claim #{other.number} in {label}."
+    comparison.counterpart_confirm(counterpart=counterpart, user=user, revision=revision)
+    return f"Counterpart in {label} confirmed."
 
 
 # ---------------------------------------------------------------------------- dashboard

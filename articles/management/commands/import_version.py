@@ -4,7 +4,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from articles.importing import UnreadableFile, read_upload
-from articles.models import Story, Version, VersionImportError
+from articles.models import Story, VersionImportError
+from articles.versions import import_version
 
 
 class Command(BaseCommand):
@@ -35,7 +36,7 @@ class Command(BaseCommand):
         else:
             target, _ = Story.objects.get_or_create(title=story, defaults={"created_by": importer})
         try:
-            version = Version.objects.create_from_text(
+            version = import_version(
                 story=target,
                 text=extracted.text,
                 label=label,

@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from articles.models import Claim, Verdict
 from articles.ratings import Rating
+from articles.versions import import_version
 from tests.conftest import span_of
 
 pytestmark = pytest.mark.django_db
@@ -103,9 +104,8 @@ def test_outsiders_and_anonymous_users_cannot_mark_claims(client, outsider, orig
 
 
 def test_the_reading_view_escapes_text_and_draws_highlights(client, reviewer, editor, story):
-    from articles.models import Version
 
-    version = Version.objects.create_from_text(
+    version = import_version(
         story=story,
         text="The <b>bold</b> claim 🚀 is here. Another one.",
         label="X",

@@ -3,9 +3,10 @@
 import pytest
 from django.urls import reverse
 
-from articles.models import Claim, SentenceLink, Verdict, Version
+from articles.models import Claim, SentenceLink, Verdict
 from articles.ratings import Rating
 from articles.reviewing import claim_create
+from articles.versions import import_version
 from tests.conftest import span_of
 
 pytestmark = pytest.mark.django_db
@@ -171,7 +172,7 @@ def test_a_story_with_one_version_has_nothing_to_compare(client, editor, origina
     client.force_login(editor)
     html = client.get(original.story.get_absolute_url()).text
     assert "Import a second version to compare" in html
-    other = Version.objects.create_from_text(
+    other = import_version(
         story=original.story, text="A second text. It differs.", label="B", created_by=editor
     )
     assert "Compare Original report and B" in client.get(original.story.get_absolute_url()).text
