@@ -42,7 +42,7 @@ def test_a_reviewer_marks_a_claim_from_a_selection(client, reviewer, original):
     assert "Claim #1" in response.text
     assert f'data-claim="{claim.pk}"' in response.text  # the highlight, swapped out of band
     assert (
-        'id="claim-list" class="claim-list" aria-labelledby="claim-list-title" hx-swap-oob="true"'
+        'id="claim-list" class="claim-list" aria-labelledby="claim-list-title" data-hx-swap-oob="true"'
         in response.text
     )
 
