@@ -271,7 +271,10 @@ class ClaimQuerySet(models.QuerySet):
                 .prefetch_related("sources")
                 .order_by("created_at"),
             ),
-            Prefetch("counterparts", queryset=Counterpart.objects.select_related("version")),
+            Prefetch(
+                "counterparts",
+                queryset=Counterpart.objects.select_related("version", "confirmed_by"),
+            ),
         )
 
 

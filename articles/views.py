@@ -209,6 +209,7 @@ def _panel_context(request, claim: Claim, verdict_form=None, source_formset=None
         "can_delete": claim.deletable_by(request.user),
         "can_edit_span": claim.created_by_id == request.user.pk,
         "is_editor": is_editor(request.user),
+        "confidence_legend": alignment.CONFIDENCE_LEGEND,
         # Claims a reviewer can name as this claim's counterpart, in the other versions.
         "other_claims": list(
             Claim.objects.filter(version__story_id=claim.version.story_id)
@@ -429,6 +430,22 @@ def _verdict_response(request, claim, context, status=200):
 
 
 @require_GET
+def story_compare(request, pk):
+    """The story page's pair picker: any two of the story's versions."""
+    story = _get_story(request.user, pk)
+    ids = {v.pk for v in story.versions.all()}
+    raw = [request.GET.get("left", ""), request.GET.get("right", "")]
+    picked = [int(r) for r in raw if r.isascii() and r.isdecimal() and len(r) < 19]
+    if len(picked) != 2 or not set(picked) <= ids:
+        messages.error(request, "Choose two versions of this story to compare.")
+        return redirect(story)
+    if picked[0] == picked[1]:
+        messages.error(request, "Choose two different versions to compare.")
+        return redirect(story)
+    return redirect("articles:version_compare", pk=picked[0], other_pk=picked[1])
+
+
+@require_GET
 def version_compare(request, pk, other_pk):
     version = _get_version(request.user, pk)
     other = _get_version(request.user, other_pk)
@@ -503,7 +520,7 @@ def counterpart_update(request, pk):
     status = 200
     if not form.is_valid():
         notice = "; ".join(e for errors in form.errors.values() for e in errors)
-        status = 400
+        status = 422
     else:
         data = form.cleaned_data
         action, revision = data["action"], data["revision"]
@@ -512,7 +529,7 @@ def counterpart_update(request, pk):
         except comparison.StaleCounterpart as exc:
             notice, status = str(exc), 409
         except comparison.CompareError as exc:
-            notice, status = str(exc), 400
+            notice, status = str(exc), 422
     claim = Claim.objects.with_verdicts().get(pk=counterpart.claim_id)
     if not request.htmx:
         (messages.success if status == 200 else messages.error)(request, notice)
@@ -521,8 +538,8 @@ def counterpart_update(request, pk):
         request,
         "articles/claim_panel.html",
         _panel_context(request, claim) | {"notice": notice, "notice_is_error": status != 200},
-        # htmx swaps 2xx only by default: a refused decision still shows the fresh panel.
-        status=200,
+        # 409 and 422 are swapped too (htmx-config in base.html): the panel shows the message.
+        status=status,
     )
     return trigger_client_event(response, "claims-changed")
 
@@ -576,6 +593,7 @@ def _render_dashboard(request, story):
         "story": story,
         "versions": versions,
         "entries": shown,
+        "only_one": [e for e in entries if e.missing_from][:50],
         "summary": dashboard.summarise(entries),
         "agreement": dashboard.agreement(entries),
         "chart": dashboard.verdict_chart(entries, versions),

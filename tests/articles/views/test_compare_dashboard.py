@@ -219,6 +219,9 @@ def test_linking_to_a_malformed_claim_id_is_a_clear_message(
     counterpart = claim.counterparts.get()
     client.force_login(reviewer)
     url = reverse("articles:counterpart_update", args=[counterpart.pk])
+    before = counterpart.revision
     response = client.post(url, {"action": "link", "other_claim": value}, **HTMX)
-    assert response.status_code == 200
+    assert response.status_code == 422  # swapped in by htmx: the panel shows why
     assert "Choose one of the claims" in response.text
+    counterpart.refresh_from_db()
+    assert counterpart.revision == before and counterpart.status != "confirmed"

@@ -45,6 +45,7 @@ VIEWS = [
     ("articles:version_detail", ["original"], "get", 200, 404, 200),
     ("articles:version_live", ["original"], "get", 200, 404, 200),
     ("articles:version_compare", ["original", "rewritten"], "get", 200, 404, 200),
+    ("articles:story_compare", ["story"], "get", 302, 404, 302),
     ("articles:link_correct", ["original", "rewritten"], "post", 403, 403, 302),
     ("articles:claim_create", ["original"], "post", 302, 404, 302),
     ("articles:claim_detail", ["claim"], "get", 302, 404, 302),
