@@ -16,6 +16,10 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from pathlib import Path
+
+import pycountry
 
 
 @dataclass(frozen=True)
@@ -113,107 +117,95 @@ _TIME_UNITS = {
     "century": "century", "centuries": "century", "millennium": "millennium", "millennia": "millennium",
 }  # fmt: skip
 
-# Country, region and city names, and nationality words, keyed to one canonical place
-# so that "Chinese firms" and "firms in China" agree.
-_PLACE_GROUPS = {
-    "united states": "US, U.S., USA, U.S.A., United States, United States of America, America, American, Americans",
-    "united kingdom": "UK, U.K., United Kingdom, Britain, Great Britain, British, Briton, Britons",
-    "china": "China, Chinese, PRC, Mainland China",
-    "taiwan": "Taiwan, Taiwanese",
-    "hong kong": "Hong Kong, Hongkonger",
-    "japan": "Japan, Japanese",
-    "south korea": "South Korea, Korea, South Korean, Korean, Koreans",
-    "north korea": "North Korea, North Korean",
-    "india": "India, Indian, Indians",
-    "pakistan": "Pakistan, Pakistani",
-    "russia": "Russia, Russian, Russians",
-    "ukraine": "Ukraine, Ukrainian, Ukrainians",
-    "germany": "Germany, German, Germans",
-    "france": "France, French",
-    "italy": "Italy, Italian, Italians",
-    "spain": "Spain, Spanish",
-    "portugal": "Portugal, Portuguese",
-    "netherlands": "Netherlands, Holland, Dutch",
-    "belgium": "Belgium, Belgian",
-    "switzerland": "Switzerland, Swiss",
-    "austria": "Austria, Austrian",
-    "poland": "Poland, Polish",
-    "sweden": "Sweden, Swedish, Swede, Swedes",
-    "norway": "Norway, Norwegian, Norwegians",
-    "denmark": "Denmark, Danish",
-    "finland": "Finland, Finnish",
-    "iceland": "Iceland, Icelandic",
-    "ireland": "Ireland, Irish, Republic of Ireland",
-    "scotland": "Scotland, Scottish, Scots",
-    "england": "England, English",
-    "wales": "Wales, Welsh",
-    "northern ireland": "Northern Ireland",
-    "greece": "Greece, Greek",
-    "turkey": "Turkey, Turkish, Turkiye",
-    "israel": "Israel, Israeli, Israelis",
-    "iran": "Iran, Iranian",
-    "iraq": "Iraq, Iraqi",
-    "syria": "Syria, Syrian",
-    "egypt": "Egypt, Egyptian",
-    "saudi arabia": "Saudi Arabia, Saudi",
-    "nigeria": "Nigeria, Nigerian",
-    "kenya": "Kenya, Kenyan",
-    "south africa": "South Africa, South African",
-    "ethiopia": "Ethiopia, Ethiopian",
-    "brazil": "Brazil, Brazilian",
-    "argentina": "Argentina, Argentine, Argentinian",
-    "mexico": "Mexico, Mexican",
-    "canada": "Canada, Canadian, Canadians",
-    "australia": "Australia, Australian, Australians",
-    "new zealand": "New Zealand",
-    "singapore": "Singapore, Singaporean",
-    "malaysia": "Malaysia, Malaysian",
-    "indonesia": "Indonesia, Indonesian",
-    "vietnam": "Vietnam, Vietnamese",
-    "thailand": "Thailand, Thai",
-    "philippines": "Philippines, Filipino",
-    "europe": "Europe, European, Europeans, EU",
-    "asia": "Asia, Asian",
-    "africa": "Africa, African",
-    "the west": "West, Western",
-    "middle east": "Middle East",
-    "silicon valley": "Silicon Valley",
-    "washington": "Washington, Washington DC",
-    "beijing": "Beijing",
-    "shanghai": "Shanghai",
-    "shenzhen": "Shenzhen",
-    "hangzhou": "Hangzhou",
-    "guangdong": "Guangdong",
-    "london": "London",
-    "paris": "Paris",
-    "berlin": "Berlin",
-    "brussels": "Brussels",
-    "moscow": "Moscow",
-    "kyiv": "Kyiv, Kiev",
-    "tokyo": "Tokyo",
-    "seoul": "Seoul",
-    "delhi": "Delhi, New Delhi",
-    "mumbai": "Mumbai",
-    "sydney": "Sydney",
-    "melbourne": "Melbourne",
-    "toronto": "Toronto",
-    "new york": "New York, New York City",
-    "california": "California, Californian",
-    "texas": "Texas",
-    "edinburgh": "Edinburgh",
-    "glasgow": "Glasgow",
-    "aberdeen": "Aberdeen",
-    "manchester": "Manchester",
-    "dublin": "Dublin",
-    "bergen": "Bergen",
-    "oslo": "Oslo",
-    "stockholm": "Stockholm",
-}
-_PLACES = {
-    alias.lower(): canonical
-    for canonical, aliases in _PLACE_GROUPS.items()
-    for alias in aliases.split(", ")
-}
+# Places and nationality words come from pycountry and the data files next to this
+# module, keyed to one canonical place so that "Chinese firms", "firms in China" and
+# "the PRC" agree. See data/*.tsv for what each file holds and why.
+_DATA = Path(__file__).with_name("data")
+
+
+def _data_rows(name: str) -> list[list[str]]:
+    """Tab-separated rows of a data file, without comments and blank lines."""
+    text = (_DATA / name).read_text(encoding="utf-8")
+    return [
+        line.split("\t") for line in text.splitlines() if line.strip() and not line.startswith("#")
+    ]
+
+
+def _place_key(text: str) -> str:
+    """Lookup key for a place name: case, accents, full stops and apostrophes ignored."""
+    return _name_norm(text).replace("'", "")
+
+
+@dataclass(frozen=True)
+class _Gazetteer:
+    names: dict[str, str]  # lookup key -> canonical place
+    capitals_only: frozenset[str]  # keys that are codes, places only in capitals ("US", not "us")
+    alone_only: frozenset[str]  # keys that are places only when a run is just that name
+
+
+@lru_cache(maxsize=1)
+def _gazetteer() -> _Gazetteer:
+    """Country names (pycountry) and the data files, loaded once."""
+    country_norm: dict[str, str] = {}
+    names: dict[str, str] = {}
+    capitals: set[str] = set()
+    ambiguous = dict(_data_rows("place_ambiguous.txt"))
+    for country in pycountry.countries:
+        norm = _place_key(getattr(country, "common_name", None) or country.name)
+        country_norm[country.alpha_2] = norm
+        for attr in ("name", "official_name", "common_name"):
+            value = getattr(country, attr, None)
+            if value:
+                names.setdefault(_place_key(value.removeprefix("the ")), norm)
+        if ambiguous.get(country.alpha_3) != "never":
+            names.setdefault(_place_key(country.alpha_3), norm)
+            capitals.add(_place_key(country.alpha_3))
+    regions = {}
+    for name, key in _data_rows("places.tsv"):
+        regions[key] = key
+        names[_place_key(name)] = key
+        if name.replace(".", "").isupper():
+            capitals.add(_place_key(name))
+
+    def resolve(target: str) -> str:
+        return country_norm.get(target) or regions[target]
+
+    for alias, target in _data_rows("place_aliases.tsv"):
+        names[_place_key(alias)] = resolve(target)
+        if alias.replace(".", "").isupper():
+            capitals.add(_place_key(alias))
+    for demonym, target in _data_rows("demonyms.tsv"):
+        names[_place_key(demonym)] = resolve(target)
+    alone = frozenset(_place_key(w) for w, rule in ambiguous.items() if rule == "alone")
+    return _Gazetteer(names, frozenset(capitals), alone)
+
+
+def _place_of(text: str, *, alone: bool = True) -> str | None:
+    """Canonical place a name or nationality word stands for ("U.S." -> "united states"); None if none."""
+    gaz = _gazetteer()
+    key = _place_key(text)
+    place = gaz.names.get(key)
+    if place is None and key.endswith("s") and not key.endswith(("ss", "ese")):
+        place = gaz.names.get(key[:-1])  # "Americans", "Swedes"
+        if place is not None and not _is_demonym_plural(key):
+            place = None
+    if place is None:
+        return None
+    if key in gaz.capitals_only and not text.replace(".", "").isupper():
+        return None  # "Us" is a pronoun, "US" a country
+    if key in gaz.alone_only and not alone:
+        return None
+    return place
+
+
+@lru_cache(maxsize=1)
+def _demonym_keys() -> frozenset[str]:
+    return frozenset(_place_key(row[0]) for row in _data_rows("demonyms.tsv"))
+
+
+def _is_demonym_plural(key: str) -> bool:
+    return key[:-1] in _demonym_keys()
+
 
 _ROLE_SYNONYMS = {
     "expert": "specialist", "chairwoman": "chairman", "chairperson": "chairman", "chair": "chairman",
@@ -1014,7 +1006,7 @@ def _find_entities(sentence: str, taken: list[Fact]) -> list[Fact]:
 def _classify_run(sentence: str, run: list[_Token], heading: bool) -> list[Fact]:
     first = run[0].text.lower()
     common_start = first in _COMMON or re.search(r"(ing|ed|ly)$", first)
-    if run[0].initial and common_start and first not in _PLACES:
+    if run[0].initial and common_start and _place_of(run[0].text) is None:
         run = run[1:]
     while run and run[-1].text.lower() in _CONNECTORS | {"the", "and", "&"}:
         run = run[:-1]
@@ -1036,25 +1028,21 @@ def _classify_run(sentence: str, run: list[_Token], heading: bool) -> list[Fact]
             )
             run, person = run[role_len:], True
             continue
+        whole = " ".join(t.text for t in run)
+        place = _place_of(whole)
+        if place is None and re.search(r"\bthe\s+$", sentence[: run[0].start], re.IGNORECASE):
+            place = _place_of("the " + whole)  # "the States"
+        if place is not None:
+            out.append(_fact("place", sentence, run[0].start, run[-1].end, place))
+            return out
         if any(w in _ORG_WORDS for w in words) and not person:
             if not heading:
                 out.append(_entity("organisation", sentence, run))
             return out
-        whole = _name_norm(" ".join(t.text for t in run))
-        if whole in _PLACES:
-            out.append(_fact("place", sentence, run[0].start, run[-1].end, _PLACES[whole]))
-            return out
-        lead = _leading_place(words)
+        lead = _leading_place(run)
         if lead:
-            out.append(
-                _fact(
-                    "place",
-                    sentence,
-                    run[0].start,
-                    run[lead - 1].end,
-                    _PLACES[" ".join(words[:lead])],
-                )
-            )
+            place = _place_of(" ".join(t.text for t in run[:lead]), alone=False)
+            out.append(_fact("place", sentence, run[0].start, run[lead - 1].end, place))
             run = run[lead:]
             continue
         break
@@ -1091,9 +1079,9 @@ def _leading_role(words: list[str]) -> int:
     return 0
 
 
-def _leading_place(words: list[str]) -> int:
+def _leading_place(run: list[_Token]) -> int:
     for size in (3, 2, 1):
-        if len(words) > size and _name_norm(" ".join(words[:size])) in _PLACES:
+        if len(run) > size and _place_of(" ".join(t.text for t in run[:size]), alone=False):
             return size
     return 0
 
