@@ -33,12 +33,23 @@ class Fact:
 
 @dataclass(frozen=True)
 class FactDiff:
+    """One difference between the facts of two sentences.
+
+    left/right are the facts' texts, None when the fact is on one side only.
+    comparable is False when the two facts are of one kind but cannot be set
+    against each other ("Two decades on" vs "2022", "2022" vs "14 February 2022"):
+    such a pair is not a changed fact, and diff_facts leaves it out unless asked.
+    """
+
     kind: str
     left: str | None
     right: str | None
+    comparable: bool = True
 
     def describe(self) -> str:
         """Say the difference in plain words, e.g. "number: 2,000 vs 20,000"."""
+        if not self.comparable:
+            return f"not comparable: {self.left} vs {self.right}"
         if self.kind == "negation":
             return "negation added" if self.left is None else "negation removed"
         if self.left is None:
@@ -646,6 +657,12 @@ def extract_facts(sentence: str) -> list[Fact]:
 
     Offsets are code points into sentence; sentence[f.start:f.end] == f.text.
     """
+    return list(_extract(sentence))
+
+
+@lru_cache(maxsize=4096)
+def _extract(sentence: str) -> tuple[Fact, ...]:
+    # Cached: a sentence is compared with several others, and Facts are frozen.
     facts: list[Fact] = []
     for finder in (_find_money, _find_percent, _find_dates, _find_durations, _find_numbers):
         for fact in finder(sentence):
@@ -656,7 +673,7 @@ def extract_facts(sentence: str) -> list[Fact]:
     facts += [
         f for f in _find_negations(sentence) if not any(_overlaps(f, other) for other in facts)
     ]
-    return sorted(facts, key=lambda f: f.start)
+    return tuple(sorted(facts, key=lambda f: f.start))
 
 
 def _overlaps(a: Fact, b: Fact) -> bool:
@@ -828,10 +845,25 @@ def _find_numbers(sentence: str) -> list[Fact]:
             and text.split()[-1] in _SMALL
         ):
             continue  # "one of the", "a two": not a stated figure
+        if _is_list_marker(sentence, m.start(), m.end()):
+            continue
         ordinal = re.fullmatch(r"(\d+)(st|nd|rd|th)", text)
         norm = f"#{int(ordinal.group(1))}" if ordinal else _num_norm(m.group())
         out.append(_fact("number", sentence, m.start(), m.end(), norm))
     return out
+
+
+_LIST_MARKER_BEFORE = re.compile(r"[ \t]*[(\[]?")
+_LIST_MARKER_AFTER = re.compile(r"(?:[.)\]:]|\s*[-–—])(?:\s|$)|\s*$")
+
+
+def _is_list_marker(sentence: str, start: int, end: int) -> bool:
+    """Whether digits at start..end number a list item or heading ("1. Hardware", "2)"), or stand alone."""
+    if not sentence[start:end].isdigit():
+        return False
+    if not _LIST_MARKER_BEFORE.fullmatch(sentence, sentence.rfind("\n", 0, start) + 1, start):
+        return False
+    return bool(_LIST_MARKER_AFTER.match(sentence, end))
 
 
 def _longest_first(facts: list[Fact]) -> list[Fact]:
@@ -910,8 +942,13 @@ def _tokens(sentence: str, taken: list[Fact]) -> list[_Token | None]:
     return out
 
 
+_LIST_ITEM_START = re.compile(r"[ \t]*[(\[]?\d{1,3}(?:[.)\]:]|\s*[-–—])[ \t]*")
+
+
 def _is_initial(sentence: str, start: int) -> bool:
     """Whether a word at start begins a sentence, a clause after a colon, or a quotation."""
+    if _LIST_ITEM_START.fullmatch(sentence, sentence.rfind("\n", 0, start) + 1, start):
+        return True  # "2) Open-Source Advantage": the word after a list marker
     k = start - 1
     # Quotes, dashes, bullets and emoji before a word do not make it mid-sentence.
     while k >= 0 and not sentence[k].isalnum() and sentence[k] not in ".!?:;\n,":
@@ -933,6 +970,8 @@ def _is_heading(sentence: str, tokens: list[_Token | None]) -> bool:
     if sentence.rstrip().endswith((".", "!", "?", '"', "”", "’")):
         return False
     words = [t for t in tokens if t is not None and t.text[0].isalpha()]
+    if len(words) > 16:
+        return False  # headings are short
     words = [t for t in words if t.text.lower() not in _CONNECTORS | _BREAKERS]
     caps = sum(1 for t in words if _capitalised(t.text))
     return len(words) >= 2 and caps >= 0.7 * len(words)
@@ -996,10 +1035,34 @@ def _name_norm(text: str) -> str:
 
 def _find_entities(sentence: str, taken: list[Fact]) -> list[Fact]:
     tokens = _tokens(sentence, taken)
-    heading = _is_heading(sentence, tokens)
+    # Headings are found line by line: a sentence may carry the heading above it.
+    headings = []
+    for line in re.finditer(r"[^\n]+", sentence):
+        inside = [t for t in tokens if t is not None and line.start() <= t.start < line.end()]
+        if _is_heading(line.group(), inside):
+            headings.append((line.start(), line.end()))
     out: list[Fact] = []
     for run in _runs(tokens):
+        heading = any(start <= run[0].start < end for start, end in headings)
         out += _classify_run(sentence, run, heading)
+    return out
+
+
+def _places_inside(sentence: str, run: list[_Token]) -> list[Fact]:
+    """Places named anywhere in a run of capitalised words ("Beat US Curbs" in a heading)."""
+    out, i = [], 0
+    while i < len(run):
+        for size in (3, 2, 1):
+            part = run[i : i + size]
+            place = len(part) == size and _place_of(
+                " ".join(t.text for t in part), alone=size == len(run)
+            )
+            if place:
+                out.append(_fact("place", sentence, part[0].start, part[-1].end, place))
+                i += size
+                break
+        else:
+            i += 1
     return out
 
 
@@ -1050,7 +1113,9 @@ def _classify_run(sentence: str, run: list[_Token], heading: bool) -> list[Fact]
         run = run[1:]
     while run and run[-1].text.lower().rstrip(".") in _NOT_ENTITIES | _CONNECTORS:
         run = run[:-1]
-    if not run or heading:
+    if heading:
+        return out + _places_inside(sentence, run)
+    if not run:
         return out
     if len(run) == 1 and run[0].initial and not person:
         tok = run[0]
@@ -1091,12 +1156,17 @@ def _leading_place(run: list[_Token]) -> int:
 _NUMERIC_KINDS = {"number", "money", "percent", "date", "duration"}
 
 
-def diff_facts(left: str, right: str) -> list[FactDiff]:
+def diff_facts(left: str, right: str, *, incomparable: bool = False) -> list[FactDiff]:
     """List the facts that differ between two versions of a sentence, in left order then right order.
 
-    Facts of one kind are paired (names by spelling similarity, figures in order);
-    a fact with no counterpart is reported as removed or added. Returns [] when
-    both sentences state the same facts, however worded.
+    Facts of one kind are paired by meaning, not by order: equal values first
+    (however written: "10, 000" = "10k", "US" = "the United States" = "American"),
+    then the closest remaining ones (figures by value, names by spelling, dates on
+    the parts both state); a fact left without a counterpart is reported as
+    removed or added. Pairs that cannot be compared (a year against "two decades
+    on", a year against a full date in that year) are not differences: they are
+    returned, with comparable=False, only when incomparable is true. Returns []
+    when both sentences state the same facts, however worded.
     """
     left_facts, right_facts = extract_facts(left), extract_facts(right)
     diffs: list[FactDiff] = []
@@ -1113,11 +1183,14 @@ def diff_facts(left: str, right: str) -> list[FactDiff]:
         diffs.append(
             FactDiff("negation", [f for f in left_facts if f.kind == "negation"][-1].text, None)
         )
-    return diffs
+    return [d for d in diffs if d.comparable or incomparable]
 
 
 def _group(kind: str) -> str:
     return "entity" if kind in ("name", "organisation") else kind
+
+
+_Pair = tuple["Fact | None", "Fact | None", bool]
 
 
 def _diff_group(
@@ -1128,38 +1201,202 @@ def _diff_group(
         # A fact stated in words the other sentence also contains was only parsed differently.
         lf = [f for f in lf if not _mentions(right, f)]
         rf = [f for f in rf if not _mentions(left, f)]
-    pairs: list[tuple[Fact | None, Fact | None]] = []
-    if group in _NUMERIC_KINDS:
-        pairs += list(zip(lf, rf, strict=False))
-        pairs += [(f, None) for f in lf[len(rf) :]] + [(None, f) for f in rf[len(lf) :]]
-    else:
-        scored = sorted(
-            (
-                (difflib.SequenceMatcher(None, a.norm, b.norm).ratio(), i, j)
-                for i, a in enumerate(lf)
-                for j, b in enumerate(rf)
-            ),
-            key=lambda x: (-x[0], x[1], x[2]),
-        )
-        used_l, used_r = set(), set()
-        for score, i, j in scored:
-            if i in used_l or j in used_r:
-                continue
-            if score >= 0.5 or (len(lf) == 1 and len(rf) == 1):
-                pairs.append((lf[i], rf[j]))
-                used_l.add(i)
-                used_r.add(j)
-        pairs += [(f, None) for i, f in enumerate(lf) if i not in used_l]
-        pairs += [(None, f) for j, f in enumerate(rf) if j not in used_r]
+    if group == "place":
+        # "US" here, "the United States" inside a heading or a longer name there.
+        lf = [f for f in lf if f.norm not in _places_mentioned(right)]
+        rf = [f for f in rf if f.norm not in _places_mentioned(left)]
+    pairs = _pair_figures(lf, rf) if group in _NUMERIC_KINDS else _pair_names(lf, rf)
     pairs.sort(key=lambda p: (p[0].start if p[0] else 10**9, p[1].start if p[1] else 10**9))
     return [
-        FactDiff(
-            (a or b).kind if group != "entity" else (a or b).kind,
-            a.text if a else None,
-            b.text if b else None,
-        )
-        for a, b in pairs
+        FactDiff((a or b).kind, a.text if a else None, b.text if b else None, comparable)
+        for a, b, comparable in pairs
+        if not (a and b and _folded(a.text) == _folded(b.text))
     ]
+
+
+def _pair_names(lf: list[Fact], rf: list[Fact]) -> list[_Pair]:
+    """Pair names by spelling: the most alike first; a lone pair even if unalike."""
+    scored = sorted(
+        (
+            (difflib.SequenceMatcher(None, a.norm, b.norm).ratio(), i, j)
+            for i, a in enumerate(lf)
+            for j, b in enumerate(rf)
+        ),
+        key=lambda x: (-x[0], x[1], x[2]),
+    )
+    pairs: list[_Pair] = []
+    used_l, used_r = set(), set()
+    for score, i, j in scored:
+        if i in used_l or j in used_r:
+            continue
+        if score >= 0.5 or (len(lf) == 1 and len(rf) == 1):
+            pairs.append((lf[i], rf[j], True))
+            used_l.add(i)
+            used_r.add(j)
+    pairs += [(f, None, True) for i, f in enumerate(lf) if i not in used_l]
+    pairs += [(None, f, True) for j, f in enumerate(rf) if j not in used_r]
+    return pairs
+
+
+def _pair_figures(lf: list[Fact], rf: list[Fact]) -> list[_Pair]:
+    """Pair figures and dates by meaning: those that agree, then the closest, then the rest.
+
+    A pair that agrees on all it can compare ("2022" and "14 February 2022") or
+    cannot be compared at all ("2022" and "Two decades on") is not comparable.
+    Facts left over once one side runs out are added or removed.
+    """
+    scored = []
+    for i, a in enumerate(lf):
+        for j, b in enumerate(rf):
+            relation = _relation(a, b)
+            if relation is not None:
+                agrees, closeness = relation
+                scored.append((agrees, closeness, i, j))
+    scored.sort(key=lambda x: (not x[0], -x[1], x[2], x[3]))
+    pairs: list[_Pair] = []
+    used_l, used_r = set(), set()
+    for agrees, _closeness, i, j in scored:
+        if i not in used_l and j not in used_r:
+            pairs.append((lf[i], rf[j], not agrees))
+            used_l.add(i)
+            used_r.add(j)
+    rest_l = [f for i, f in enumerate(lf) if i not in used_l]
+    rest_r = [f for j, f in enumerate(rf) if j not in used_r]
+    pairs += [(a, b, False) for a, b in zip(rest_l, rest_r, strict=False)]
+    pairs += [(f, None, True) for f in rest_l[len(rest_r) :]]
+    pairs += [(None, f, True) for f in rest_r[len(rest_l) :]]
+    return pairs
+
+
+def _relation(a: Fact, b: Fact) -> tuple[bool, float] | None:
+    """How two unequal facts of one kind compare: (agrees, closeness 0-1), None if they cannot.
+
+    agrees is True when every part both state is the same and only the detail
+    differs ("2022" vs "14 February 2022", "February" vs "14 February").
+    """
+    if a.kind != b.kind:
+        return None
+    if a.kind == "date":
+        return _date_relation(_date_parts(a.norm), _date_parts(b.norm))
+    va, vb = _figure(a), _figure(b)
+    if va is None or vb is None:
+        # A vague or figure-less amount ("thousands", "US$ billion") against a figure,
+        # or two vague ones: only unlike words are a change.
+        if va is None and vb is None and _vague(a) and _vague(b):
+            return False, 0.5
+        return None
+    (unit_a, value_a), (unit_b, value_b) = va, vb
+    closeness = _closeness(value_a, value_b)
+    return False, closeness if unit_a == unit_b else closeness / 10
+
+
+def _closeness(x: Decimal, y: Decimal) -> float:
+    if x == y:
+        return 1.0
+    if x <= 0 or y <= 0:
+        return 0.0
+    return float(min(x, y) / max(x, y))
+
+
+_DAYS = {
+    "second": Decimal(1) / 86400, "minute": Decimal(1) / 1440, "hour": Decimal(1) / 24,
+    "day": Decimal(1), "week": Decimal(7), "fortnight": Decimal(14), "month": Decimal(30),
+    "year": Decimal(365), "decade": Decimal(3650), "century": Decimal(36500),
+    "millennium": Decimal(365000),
+}  # fmt: skip
+
+
+def _figure(fact: Fact) -> tuple[str, Decimal] | None:
+    """(unit, value) of a number, amount, percentage or duration; None if vague or figure-less."""
+    norm = fact.norm
+    if "?" in norm:
+        return None
+    try:
+        if fact.kind == "number":
+            if norm.startswith("#"):
+                return "ordinal", Decimal(norm[1:])
+            return "", Decimal(norm)
+        if fact.kind == "percent":
+            unit = "pp" if norm.endswith("pp") else "%"
+            return unit, Decimal(norm.removesuffix("pp").removesuffix("%"))
+        if fact.kind == "money":
+            currency, _, amount = norm.rpartition(" ")
+            return currency, Decimal(amount)
+        if fact.kind == "duration":
+            words = norm.split()
+            return " ".join(words[2:]), Decimal(words[0]) * _DAYS[words[1]]
+    except (InvalidOperation, KeyError, IndexError):
+        return None
+    return None
+
+
+def _vague(fact: Fact) -> bool:
+    """Whether an amount is stated in words alone: "thousands", "several years", "US$ billion"."""
+    return _figure(fact) is None
+
+
+_WEEKDAY_NUMBERS = {day.lower(): n for n, day in enumerate(_WEEKDAYS)}
+_RELATIVE_DATE = re.compile(r"\S+ \w+ (?:ago|on|later|earlier|after|before|back|from now)")
+
+
+def _date_parts(norm: str) -> dict[str, object]:
+    """The parts a date fact states: year, decade, month, day, weekday, time, or relative."""
+    if _RELATIVE_DATE.fullmatch(norm):
+        return {"relative": norm}
+    if m := re.fullmatch(r"(\d{4}|\?)-(\d\d)(?:-(\d\d))?", norm):
+        parts: dict[str, object] = {"month": int(m.group(2))}
+        if m.group(1) != "?":
+            parts |= {"year": int(m.group(1)), "decade": int(m.group(1)) // 10}
+        if m.group(3):
+            parts["day"] = int(m.group(3))
+        return parts
+    if m := re.fullmatch(r"(\d{4})", norm):
+        return {"year": int(norm), "decade": int(norm) // 10}
+    if m := re.fullmatch(r"(\d{3})0s", norm):
+        return {"decade": int(m.group(1))}
+    if re.fullmatch(r"\d\d:\d\d", norm):
+        return {"time": norm}
+    if norm in _MONTHS:
+        return {"month": _MONTHS[norm]}
+    if norm in _WEEKDAY_NUMBERS:
+        return {"weekday": _WEEKDAY_NUMBERS[norm]}
+    return {"other": norm}
+
+
+def _date_relation(a: dict[str, object], b: dict[str, object]) -> tuple[bool, float] | None:
+    if "relative" in a or "relative" in b:
+        if "relative" in a and "relative" in b:
+            ratio = difflib.SequenceMatcher(None, str(a["relative"]), str(b["relative"])).ratio()
+            return False, ratio
+        return None  # "Two decades on" is not a point on the calendar
+    shared = [k for k in a if k in b]
+    if not shared:
+        return None  # "2022" vs "20 January": different granularity
+    same = sum(1 for k in shared if a[k] == b[k])
+    if same == len(shared):
+        return True, float(len(shared))
+    return False, same / len(shared)
+
+
+@lru_cache(maxsize=4096)
+def _places_mentioned(sentence: str) -> frozenset[str]:
+    """Canonical places named anywhere in a sentence, in runs of up to three words."""
+    words = [re.sub(r"['’]s?$", "", m.group()) for m in _TOKEN.finditer(sentence)]
+    found = set()
+    for i in range(len(words)):
+        for size in (1, 2, 3):
+            place = _place_of(" ".join(words[i : i + size]))
+            if place is not None:
+                found.add(place)
+    return frozenset(found)
+
+
+def _folded(text: str) -> str:
+    """Text with case, accents, quote marks and a possessive 's ignored: "China’s" = "china's"."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = re.sub(r"['’‘ʼ`´]", "'", " ".join(text.casefold().split()))
+    return re.sub(r"'s?$", "", text)
 
 
 def _drop_shared(lf: list[Fact], rf: list[Fact], group: str) -> tuple[list[Fact], list[Fact]]:
