@@ -583,6 +583,12 @@ _MONEY_AFTER = re.compile(
     r"(?P<cur>dollars|pounds|euros|yuan|yen|rupees|pence|cents)\b",
     re.IGNORECASE,
 )
+# "billion-dollar budgets": a scale without a figure, stated as an amount of money.
+_MONEY_ADJECTIVE = re.compile(
+    r"(?<![\w$£€¥.,-])(?P<a>(?:an?\s+)?)(?P<scale>hundred|thousand|million|billion|trillion)"
+    r"[- ](?P<cur>dollar|pound|euro|yuan)\b",
+    re.IGNORECASE,
+)
 _PERCENT = re.compile(
     rf"(?P<num>{_ANY_NUM})\s?(?P<unit>%|per\s?cent\b|percent\b|percentage points?\b)", re.IGNORECASE
 )
@@ -743,6 +749,11 @@ def _find_money(sentence: str) -> list[Fact]:
         if not m.group("num"):
             amount = "? x " + amount  # "US$ billion": the scale without a figure
         out.append(_fact("money", sentence, m.start(), m.end(), f"{cur} {amount}"))
+    for m in _MONEY_ADJECTIVE.finditer(sentence):
+        cur = _CURRENCIES[m.group("cur").lower()]
+        scale = _SCALE_WORDS[m.group("scale").lower()]
+        amount = str(scale) if m.group("a") else f"? x {scale}"
+        out.append(_fact("money", sentence, m.start(), m.end(), f"{cur} {amount}"))
     for m in _MONEY_AFTER.finditer(sentence):
         cur = _CURRENCIES.get(m.group("cur").lower(), m.group("cur").upper())
         out.append(
@@ -849,6 +860,8 @@ def _find_numbers(sentence: str) -> list[Fact]:
             continue
         ordinal = re.fullmatch(r"(\d+)(st|nd|rd|th)", text)
         norm = f"#{int(ordinal.group(1))}" if ordinal else _num_norm(m.group())
+        if text in _SCALE_WORDS:
+            norm = f"? x {norm}"  # "billion-parameter": a scale, not a stated figure
         out.append(_fact("number", sentence, m.start(), m.end(), norm))
     return out
 

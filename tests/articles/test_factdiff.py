@@ -299,6 +299,8 @@ NOT_A_CHANGE = [
     ("It bought 10, 000 cards.", "It bought 10k cards.", []),
     ("It spent less than the US$ billion others spent.", "It spent less than the $1 billion others spent.", ["not comparable: US$ billion vs $1 billion"]),
     ("Thousands of people came.", "About 5,000 people came.", ["not comparable: Thousands vs 5,000"]),
+    ("Billion-dollar budgets are not needed.", "Budgets of $1 billion are not needed.", ["not comparable: Billion-dollar vs $1 billion"]),
+    ("Billion-parameter models grew.", "Models with 7 billion parameters grew.", ["not comparable: Billion vs 7 billion"]),
 ]  # fmt: skip
 
 
@@ -350,6 +352,8 @@ def test_it_still_reports_real_changes(left, right, expected):
         ("Exports from the USA rose.", [("place", "USA", "united states")]),
         ("Chinese and Taiwanese firms.", [("place", "Chinese", "china"), ("place", "Taiwanese", "taiwan")]),
         ("It spent the US$ billion.", [("money", "US$ billion", "USD ? x 1000000000")]),
+        ("Billion-dollar budgets.", [("money", "Billion-dollar", "USD ? x 1000000000")]),
+        ("A billion-dollar budget.", [("money", "A billion-dollar", "USD 1000000000")]),
     ],
 )  # fmt: skip
 def test_it_extracts_no_list_markers_or_heading_names(sentence, expected):
