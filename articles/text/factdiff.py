@@ -1,9 +1,13 @@
 """How the facts in one sentence changed in another version of it.
 
 Rules, not a model: regexes for numbers, money, percentages, dates and
-durations, capitalised runs for names, small lexicons for places,
-nationalities, roles and negation. Facts of one kind are paired between the
-two sentences and only pairs that differ are reported. A similarity score
+durations, capitalised runs for names, word lists for places, nationalities,
+roles and negation. Countries and their names come from pycountry; what it
+lacks (other names, nationality words, regions and cities, role words, the
+words that steer name finding) is kept as data files in data/, loaded once.
+Facts of one kind are paired between the two sentences by meaning, not by
+order, and only pairs that differ are reported; pairs that cannot be compared
+(a year against "two decades on") are not differences. A similarity score
 cannot tell "same fact, reworded" from "fact changed"; comparing extracted
 facts can.
 """
@@ -60,10 +64,6 @@ class FactDiff:
 
 
 # --- lexicons --------------------------------------------------------------
-
-
-def _words(text: str) -> list[str]:
-    return text.split()
 
 
 _UNITS = {
@@ -218,348 +218,53 @@ def _is_demonym_plural(key: str) -> bool:
     return key[:-1] in _demonym_keys()
 
 
-_ROLE_SYNONYMS = {
-    "expert": "specialist", "chairwoman": "chairman", "chairperson": "chairman", "chair": "chairman",
-    "spokeswoman": "spokesperson", "spokesman": "spokesperson", "advisor": "adviser",
-    "councilor": "councillor", "co-founder": "founder", "cofounder": "founder", "ceo": "chief executive",
-    "chief executive officer": "chief executive", "boss": "boss", "journalist": "reporter",
-}  # fmt: skip
-_ROLES = set(_ROLE_SYNONYMS) | {
-    "president", "vice president", "president-elect", "prime minister", "premier", "minister",
-    "foreign minister", "secretary", "foreign secretary", "senator", "congressman", "congresswoman",
-    "governor", "mayor", "councillor", "chancellor", "ambassador", "diplomat", "king", "queen",
-    "prince", "princess", "emperor", "pope", "bishop", "archbishop", "judge", "prosecutor",
-    "lawyer", "attorney", "chairman", "chief executive", "chief financial officer", "cfo", "cto",
-    "coo", "chief economist", "founder", "director", "managing director", "manager", "leader",
-    "professor", "associate professor", "assistant professor", "lecturer", "researcher",
-    "scientist", "engineer", "analyst", "specialist", "economist", "spokesperson", "editor",
-    "reporter", "correspondent", "doctor", "surgeon", "nurse", "captain", "colonel", "commander",
-    "officer", "inspector", "detective", "sheriff", "tycoon", "billionaire", "entrepreneur",
-    "investor", "adviser", "consultant", "teacher", "coach", "general", "admiral", "sergeant",
-}  # fmt: skip
-# Lower-case words that are roles only when capitalised before a name ("General Lee").
-_TITLE_ONLY_ROLES = {"general", "chair"}
-_HONORIFICS = {
-    "mr",
-    "mrs",
-    "ms",
-    "miss",
-    "mx",
-    "dr",
-    "sir",
-    "dame",
-    "lord",
-    "lady",
-    "rev",
-    "prof",
-    "mr.",
-    "mrs.",
-}
+@dataclass(frozen=True)
+class _Lexicon:
+    """Word lists from data/roles.tsv and data/name_words.tsv (see their headers)."""
 
-_ORG_WORDS = set(
-    [
-        "university",
-        "college",
-        "school",
-        "institute",
-        "institution",
-        "academy",
-        "laboratory",
-        "laboratories",
-        "lab",
-        "labs",
-        "center",
-        "centre",
-        "council",
-        "committee",
-        "commission",
-        "agency",
-        "authority",
-        "ministry",
-        "department",
-        "government",
-        "parliament",
-        "assembly",
-        "congress",
-        "senate",
-        "party",
-        "union",
-        "association",
-        "society",
-        "federation",
-        "foundation",
-        "trust",
-        "fund",
-        "bank",
-        "group",
-        "company",
-        "corporation",
-        "corp",
-        "inc",
-        "ltd",
-        "plc",
-        "llc",
-        "co",
-        "holdings",
-        "capital",
-        "partners",
-        "technologies",
-        "technology",
-        "systems",
-        "industries",
-        "motors",
-        "airlines",
-        "airways",
-        "energy",
-        "review",
-        "news",
-        "times",
-        "post",
-        "journal",
-        "herald",
-        "press",
-        "media",
-        "network",
-        "research",
-        "organisation",
-        "organization",
-        "office",
-        "service",
-        "services",
-        "board",
-        "court",
-        "police",
-        "army",
-        "navy",
-        "club",
-        "league",
-        "team",
-        "studios",
-        "records",
-        "hospital",
-        "church",
-        "museum",
-        "library",
-        "exchange",
-        "market",
-        "markets",
-    ]
-)
-# All-capital words that are not names of anything in particular.
-_NOT_ENTITIES = {"ai", "gpu", "gpus", "cpu", "cpus", "api", "it", "pc", "tv", "ok", "phd", "dna", "llm", "llms",
-                 "iot", "vr", "ar", "faq", "i", "ml", "hr", "pr", "ceo", "cfo", "cto", "coo"}  # fmt: skip
-_CONNECTORS = {
-    "of",
-    "for",
-    "de",
-    "da",
-    "do",
-    "dos",
-    "du",
-    "van",
-    "von",
-    "der",
-    "den",
-    "del",
-    "la",
-    "le",
-    "al",
-    "bin",
-}
+    roles: frozenset[str]
+    role_synonyms: dict[str, str]
+    role_re: re.Pattern[str]
+    honorific: frozenset[str]
+    connector: frozenset[str]
+    breaker: frozenset[str]
+    common: frozenset[str]
+    organisation: frozenset[str]
+    not_entity: frozenset[str]
+    title_only_role: frozenset[str]
 
-# Common words that are capitalised only because they start a sentence or heading.
-_COMMON = set(
-    [
-        "a",
-        "an",
-        "the",
-        "this",
-        "that",
-        "these",
-        "those",
-        "it",
-        "its",
-        "he",
-        "she",
-        "they",
-        "we",
-        "i",
-        "you",
-        "his",
-        "her",
-        "their",
-        "our",
-        "my",
-        "your",
-        "there",
-        "here",
-        "what",
-        "which",
-        "who",
-        "whom",
-        "whose",
-        "when",
-        "where",
-        "why",
-        "how",
-        "if",
-        "but",
-        "and",
-        "or",
-        "so",
-        "yet",
-        "for",
-        "nor",
-        "as",
-        "at",
-        "by",
-        "in",
-        "on",
-        "of",
-        "to",
-        "from",
-        "with",
-        "without",
-        "into",
-        "onto",
-        "over",
-        "under",
-        "after",
-        "before",
-        "since",
-        "until",
-        "while",
-        "though",
-        "although",
-        "because",
-        "unless",
-        "whether",
-        "not",
-        "no",
-        "never",
-        "all",
-        "any",
-        "each",
-        "every",
-        "some",
-        "many",
-        "much",
-        "more",
-        "most",
-        "few",
-        "several",
-        "other",
-        "another",
-        "such",
-        "both",
-        "either",
-        "neither",
-        "one",
-        "only",
-        "even",
-        "also",
-        "still",
-        "just",
-        "then",
-        "thus",
-        "therefore",
-        "however",
-        "meanwhile",
-        "instead",
-        "indeed",
-        "moreover",
-        "furthermore",
-        "additionally",
-        "unlike",
-        "like",
-        "given",
-        "according",
-        "despite",
-        "during",
-        "among",
-        "between",
-        "through",
-        "across",
-        "against",
-        "about",
-        "above",
-        "below",
-        "around",
-        "near",
-        "far",
-        "next",
-        "last",
-        "first",
-        "second",
-        "third",
-        "new",
-        "old",
-        "good",
-        "great",
-        "big",
-        "small",
-        "early",
-        "late",
-        "recently",
-        "now",
-        "today",
-        "yesterday",
-        "tomorrow",
-        "soon",
-        "later",
-        "again",
-        "already",
-        "always",
-        "often",
-        "sometimes",
-        "perhaps",
-        "maybe",
-        "yes",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "being",
-        "has",
-        "have",
-        "had",
-        "do",
-        "does",
-        "did",
-        "will",
-        "would",
-        "can",
-        "could",
-        "shall",
-        "should",
-        "may",
-        "might",
-        "must",
-        "said",
-        "says",
-        "say",
-        "told",
-        "asked",
-        "take",
-        "once",
-        "instead",
-        "while",
-        "although",
-        "despite",
-        "following",
-        "asked",
-        "how",
-        "why",
-        "what",
-        "whatever",
-        "please",
-        "let",
-        "let's",
-        "its",
-        "it's",
-    ]
+
+@lru_cache(maxsize=1)
+def _lex() -> _Lexicon:
+    """Load the word lists once."""
+    roles, synonyms = set(), {}
+    for row in _data_rows("roles.tsv"):
+        roles.add(row[0])
+        if len(row) > 1:
+            synonyms[row[0]] = row[1]
+    words: dict[str, set[str]] = {}
+    for word, category in _data_rows("name_words.tsv"):
+        words.setdefault(category, set()).add(word)
+    role_re = re.compile(
+        r"\b(?:" + "|".join(re.escape(r) for r in sorted(roles, key=len, reverse=True)) + r")\b",
+        re.IGNORECASE,
+    )
+    return _Lexicon(
+        roles=frozenset(roles),
+        role_synonyms=synonyms,
+        role_re=role_re,
+        **{f: frozenset(words.get(f, ())) for f in _WORD_CATEGORIES},
+    )
+
+
+_WORD_CATEGORIES = (
+    "honorific",
+    "connector",
+    "breaker",
+    "common",
+    "organisation",
+    "not_entity",
+    "title_only_role",
 )
 
 # --- patterns --------------------------------------------------------------
@@ -649,11 +354,6 @@ _NEGATION = re.compile(
     re.IGNORECASE,
 )
 _TOKEN = re.compile(r"\w(?:[\w&]|['’.\-](?=\w))*\.?")
-_ROLE_RE = re.compile(
-    r"\b(?:" + "|".join(re.escape(r) for r in sorted(_ROLES, key=len, reverse=True)) + r")\b",
-    re.IGNORECASE,
-)
-
 
 # --- extraction ------------------------------------------------------------
 
@@ -891,16 +591,16 @@ def _find_negations(sentence: str) -> list[Fact]:
 
 def _role_norm(text: str) -> str:
     words = " ".join(text.lower().replace("’", "'").split())
-    return _ROLE_SYNONYMS.get(words, words)
+    return _lex().role_synonyms.get(words, words)
 
 
 def _find_roles(sentence: str) -> list[Fact]:
     out = []
-    for m in _ROLE_RE.finditer(sentence):
+    for m in _lex().role_re.finditer(sentence):
         text = m.group()
         # Plural groups ("experts say") are not a person's title; capitalised
         # ones are handled with names.
-        if text != text.lower() and text.upper() != text or text.lower() in _TITLE_ONLY_ROLES:
+        if text != text.lower() and text.upper() != text or text.lower() in _lex().title_only_role:
             continue
         after = sentence[m.end() : m.end() + 1]
         if after.isalnum() or after == "-":
@@ -928,7 +628,7 @@ def _tokens(sentence: str, taken: list[Fact]) -> list[_Token | None]:
     for m in _TOKEN.finditer(sentence):
         start, end, text = m.start(), m.end(), m.group()
         if text.endswith(".") and not (
-            "." in text[:-1] or text[:-1].lower() in _HONORIFICS or len(text) == 2
+            "." in text[:-1] or text[:-1].lower() in _lex().honorific or len(text) == 2
         ):
             text, end = text[:-1], end - 1
         possessive = False
@@ -970,7 +670,7 @@ def _is_initial(sentence: str, start: int) -> bool:
 
 
 def _capitalised(text: str) -> bool:
-    if not text or text.lower() in _CONNECTORS:
+    if not text or text.lower() in _lex().connector:
         return False
     if text[0].isupper():
         return True
@@ -985,27 +685,16 @@ def _is_heading(sentence: str, tokens: list[_Token | None]) -> bool:
     words = [t for t in tokens if t is not None and t.text[0].isalpha()]
     if len(words) > 16:
         return False  # headings are short
-    words = [t for t in words if t.text.lower() not in _CONNECTORS | _BREAKERS]
+    words = [t for t in words if t.text.lower() not in _lex().connector | _lex().breaker]
     caps = sum(1 for t in words if _capitalised(t.text))
     return len(words) >= 2 and caps >= 0.7 * len(words)
-
-
-# Capitalised words that end a name run: "Getty Images A Chinese woman",
-# "Open-Source Advantage Unlike OpenAI" (a heading joined to its sentence).
-_BREAKERS = set(
-    _words(
-        "a an the this that these those i he she it we they his her its our their my your unlike "
-        "however meanwhile instead despite although though because while when where why how what "
-        "which who if but yet is are was were has have had does did"
-    )
-)
 
 
 def _runs(tokens: list[_Token | None]) -> list[list[_Token]]:
     runs, run = [], []
     pending: list[_Token] = []  # connectors waiting for a capitalised word
     for tok in [*tokens, None]:
-        if tok is not None and tok.text.lower() in _BREAKERS:
+        if tok is not None and tok.text.lower() in _lex().breaker:
             tok = None  # "Getty Images A Chinese woman": an article never sits inside a name
         if tok is not None and _capitalised(tok.text):
             run += pending
@@ -1019,7 +708,7 @@ def _runs(tokens: list[_Token | None]) -> list[list[_Token]]:
             tok is not None
             and run
             and (
-                tok.text.lower() in _CONNECTORS
+                tok.text.lower() in _lex().connector
                 or (
                     tok.text.lower() == "the"
                     and pending
@@ -1027,7 +716,7 @@ def _runs(tokens: list[_Token | None]) -> list[list[_Token]]:
                 )
                 or (
                     tok.text.lower() in ("and", "&")
-                    and any(t.text.lower() in _ORG_WORDS for t in run)
+                    and any(t.text.lower() in _lex().organisation for t in run)
                 )
             )
         )
@@ -1081,10 +770,10 @@ def _places_inside(sentence: str, run: list[_Token]) -> list[Fact]:
 
 def _classify_run(sentence: str, run: list[_Token], heading: bool) -> list[Fact]:
     first = run[0].text.lower()
-    common_start = first in _COMMON or re.search(r"(ing|ed|ly)$", first)
+    common_start = first in _lex().common or re.search(r"(ing|ed|ly)$", first)
     if run[0].initial and common_start and _place_of(run[0].text) is None:
         run = run[1:]
-    while run and run[-1].text.lower() in _CONNECTORS | {"the", "and", "&"}:
+    while run and run[-1].text.lower() in _lex().connector | {"the", "and", "&"}:
         run = run[:-1]
     if not run:
         return []
@@ -1093,7 +782,7 @@ def _classify_run(sentence: str, run: list[_Token], heading: bool) -> list[Fact]
     while run:
         words = [t.text.lower() for t in run]
         head = words[0].rstrip(".")
-        if head in _HONORIFICS:
+        if head in _lex().honorific:
             run, person = run[1:], True
             continue
         role_len = _leading_role(words)
@@ -1111,7 +800,7 @@ def _classify_run(sentence: str, run: list[_Token], heading: bool) -> list[Fact]
         if place is not None:
             out.append(_fact("place", sentence, run[0].start, run[-1].end, place))
             return out
-        if any(w in _ORG_WORDS for w in words) and not person:
+        if any(w in _lex().organisation for w in words) and not person:
             if not heading:
                 out.append(_entity("organisation", sentence, run))
             return out
@@ -1122,9 +811,9 @@ def _classify_run(sentence: str, run: list[_Token], heading: bool) -> list[Fact]
             run = run[lead:]
             continue
         break
-    while run and run[0].text.lower().rstrip(".") in _NOT_ENTITIES:
+    while run and run[0].text.lower().rstrip(".") in _lex().not_entity:
         run = run[1:]
-    while run and run[-1].text.lower().rstrip(".") in _NOT_ENTITIES | _CONNECTORS:
+    while run and run[-1].text.lower().rstrip(".") in _lex().not_entity | _lex().connector:
         run = run[:-1]
     if heading:
         return out + _places_inside(sentence, run)
@@ -1135,7 +824,7 @@ def _classify_run(sentence: str, run: list[_Token], heading: bool) -> list[Fact]
         inner = any(ch.isupper() or ch.isdigit() for ch in tok.text[1:])
         if not (inner or tok.possessive):
             return out  # a sentence-initial word alone is more often a common word than a name
-    if len(run) == 1 and run[0].text.lower() in _COMMON and not person:
+    if len(run) == 1 and run[0].text.lower() in _lex().common and not person:
         return out
     acronym = all(
         t.text.replace(".", "").isalpha() and t.text.isupper() and len(t.text) > 1 for t in run
@@ -1152,7 +841,7 @@ def _entity(kind: str, sentence: str, run: list[_Token]) -> Fact:
 
 def _leading_role(words: list[str]) -> int:
     for size in (3, 2, 1):
-        if len(words) >= size and " ".join(words[:size]) in _ROLES:
+        if len(words) >= size and " ".join(words[:size]) in _lex().roles:
             return size
     return 0
 
