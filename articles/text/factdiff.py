@@ -871,7 +871,7 @@ def diff_facts(left: str, right: str, *, incomparable: bool = False) -> list[Fac
     when both sentences state the same facts, however worded.
     """
     left_facts, right_facts = extract_facts(left), extract_facts(right)
-    diffs: list[FactDiff] = []
+    diffs = _vague_amounts(left_facts, right_facts)
     groups = ("number", "money", "percent", "date", "duration", "entity", "place", "role")
     for group in groups:
         lf = [f for f in left_facts if _group(f.kind) == group]
@@ -886,6 +886,42 @@ def diff_facts(left: str, right: str, *, incomparable: bool = False) -> list[Fac
             FactDiff("negation", [f for f in left_facts if f.kind == "negation"][-1].text, None)
         )
     return [d for d in diffs if d.comparable or incomparable]
+
+
+def _vague_amounts(left_facts: list[Fact], right_facts: list[Fact]) -> list[FactDiff]:
+    """Pair "US$ billion" with "billions" on the other side: one vague amount, not comparable.
+
+    Both facts are taken out of left_facts and right_facts.
+    """
+    diffs = []
+    for money_side, other_side, money_left in (
+        (left_facts, right_facts, True),
+        (right_facts, left_facts, False),
+    ):
+        for money in [f for f in money_side if f.kind == "money" and "?" in f.norm]:
+            scale = money.norm.rsplit(" ", 1)[-1]
+            match = next(
+                (
+                    f
+                    for f in other_side
+                    if f.kind == "number" and _vague(f) and _scale_of(f) == scale
+                ),
+                None,
+            )
+            if match is not None:
+                money_side.remove(money)
+                other_side.remove(match)
+                pair = (money.text, match.text) if money_left else (match.text, money.text)
+                diffs.append(FactDiff("money", *pair, comparable=False))
+    return diffs
+
+
+def _scale_of(fact: Fact) -> str | None:
+    """Value of the scale word in a vague number ("billions" -> "1000000000"); None if none."""
+    for word, value in _SCALE_WORDS.items():
+        if word in fact.text.lower():
+            return str(value)
+    return None
 
 
 def _group(kind: str) -> str:

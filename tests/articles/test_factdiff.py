@@ -299,6 +299,7 @@ NOT_A_CHANGE = [
     ("It bought 10, 000 cards.", "It bought 10k cards.", []),
     ("It spent less than the US$ billion others spent.", "It spent less than the $1 billion others spent.", ["not comparable: US$ billion vs $1 billion"]),
     ("Thousands of people came.", "About 5,000 people came.", ["not comparable: Thousands vs 5,000"]),
+    ("Rivals poured billions into it.", "Rivals spent the US$ billion on it.", ["not comparable: billions vs US$ billion"]),
     ("Billion-dollar budgets are not needed.", "Budgets of $1 billion are not needed.", ["not comparable: Billion-dollar vs $1 billion"]),
     ("Billion-parameter models grew.", "Models with 7 billion parameters grew.", ["not comparable: Billion vs 7 billion"]),
 ]  # fmt: skip
