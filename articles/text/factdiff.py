@@ -160,33 +160,40 @@ def _gazetteer() -> _Gazetteer:
     country_norm: dict[str, str] = {}
     names: dict[str, str] = {}
     capitals: set[str] = set()
+
+    def add(name: str, place: str, *, code: bool = False) -> None:
+        key = _place_key(name)
+        if code and key in names:
+            return  # a name already, not only a code
+        names[key] = place
+        # Codes and initialisms are places only in capitals: "US", not "us".
+        if code or name.replace(".", "").isupper():
+            capitals.add(key)
+        else:
+            capitals.discard(key)
+
     ambiguous = dict(_data_rows("place_ambiguous.txt"))
     for country in pycountry.countries:
         norm = _place_key(getattr(country, "common_name", None) or country.name)
         country_norm[country.alpha_2] = norm
         for attr in ("name", "official_name", "common_name"):
-            value = getattr(country, attr, None)
-            if value:
-                names.setdefault(_place_key(value.removeprefix("the ")), norm)
+            if value := getattr(country, attr, None):
+                add(value.removeprefix("the "), norm)
+    for country in pycountry.countries:
         if ambiguous.get(country.alpha_3) != "never":
-            names.setdefault(_place_key(country.alpha_3), norm)
-            capitals.add(_place_key(country.alpha_3))
+            add(country.alpha_3, country_norm[country.alpha_2], code=True)
     regions = {}
     for name, key in _data_rows("places.tsv"):
         regions[key] = key
-        names[_place_key(name)] = key
-        if name.replace(".", "").isupper():
-            capitals.add(_place_key(name))
+        add(name, key)
 
     def resolve(target: str) -> str:
         return country_norm.get(target) or regions[target]
 
     for alias, target in _data_rows("place_aliases.tsv"):
-        names[_place_key(alias)] = resolve(target)
-        if alias.replace(".", "").isupper():
-            capitals.add(_place_key(alias))
+        add(alias, resolve(target))
     for demonym, target in _data_rows("demonyms.tsv"):
-        names[_place_key(demonym)] = resolve(target)
+        add(demonym, resolve(target))
     alone = frozenset(_place_key(w) for w, rule in ambiguous.items() if rule == "alone")
     return _Gazetteer(names, frozenset(capitals), alone)
 
