@@ -2,6 +2,11 @@
 
 Run from the repository root:  .venv/bin/python bench/align.py [--sizes 100,1000,10000]
 
+It also times suggest() (k=3 candidates for every sentence, any order) at each size, and
+scores both on the two labelled sets: the project's own pair (tests/articles/data) and the
+real seed pair (../shared/seeds, labelled in tests/articles/data/seed_counterparts.json):
+recall@1 and recall@3 of counterpart suggestions, and link precision of align().
+
 The synthetic "rewrite" of each generated story rewords every sentence
 (synonyms swapped, words dropped and added, clauses swapped), drops and adds
 sentences, splits and merges some, and moves a few blocks elsewhere. The
@@ -23,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from articles.text.alignment import align, similarity_backend  # noqa: E402
+from articles.text.alignment import align, similarity_backend, suggest  # noqa: E402
 from articles.text.factdiff import diff_facts  # noqa: E402
 
 DATA = ROOT / "tests" / "articles" / "data"
@@ -164,6 +169,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="100,1000,10000")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
+    suggest_rows = []
 
     print(f"similarity: {similarity_backend()}")
     print(f"{'sentences/side':>14} {'right':>6} {'links':>6} {'time s':>7} {'peak MB':>8} "
@@ -180,6 +186,13 @@ def main() -> None:
         p, r, f1 = pair_scores(links, gold)
         print(f"{n:>14,} {len(right):>6,} {len(links):>6,} {elapsed:>7.2f} {peak:>8.1f} "
               f"{p:>7.3f} {r:>7.3f} {f1:>6.3f}")  # fmt: skip
+        suggest_rows.append(_time_suggest(n, left, right, gold))
+
+    print(
+        f"\nsuggest(k=3) {'sentences/side':>14} {'time s':>7} {'peak MB':>8} {'R@1':>6} {'R@3':>6}"
+    )
+    for n, elapsed, peak, r1, r3 in suggest_rows:
+        print(f"{'':>12} {n:>14,} {elapsed:>7.2f} {peak:>8.1f} {r1:>6.3f} {r3:>6.3f}")
 
     left, right, gold_links = labelled_set()
     links = align(left, right)
@@ -201,6 +214,45 @@ def main() -> None:
     hits = len(found & expected)
     print(f"  fact differences on gold links: {len(found)} found, {len(expected)} expected, "
           f"precision {hits / max(len(found), 1):.3f}, recall {hits / max(len(expected), 1):.3f}")  # fmt: skip
+    ranked = suggest(left, right, k=3)
+    accepted: dict[int, set[int]] = {}
+    for i, j in gold:
+        accepted.setdefault(i, set()).add(j)
+    r1 = sum(bool(ranked[i]) and ranked[i][0].right in ok for i, ok in accepted.items())
+    r3 = sum(bool({c.right for c in ranked[i]} & ok) for i, ok in accepted.items())
+    print(
+        f"  suggestions: recall@1 {r1 / len(accepted):.3f}, recall@3 {r3 / len(accepted):.3f} "
+        f"({len(accepted)} sentences with a counterpart)"
+    )
+    _seed_figures()
+
+
+def _time_suggest(n, left, right, gold):
+    started = time.perf_counter()
+    ranked = suggest(left, right, k=3)
+    elapsed = time.perf_counter() - started
+    tracemalloc.start()
+    suggest(left, right, k=3)
+    peak = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    accepted: dict[int, set[int]] = {}
+    for i, j in gold:
+        accepted.setdefault(i, set()).add(j)
+    r1 = sum(bool(ranked[i]) and ranked[i][0].right in ok for i, ok in accepted.items())
+    r3 = sum(bool({c.right for c in ranked[i]} & ok) for i, ok in accepted.items())
+    return n, elapsed, peak, r1 / len(accepted), r3 / len(accepted)
+
+
+def _seed_figures() -> None:
+    from tests.articles import seedset
+
+    if not seedset.available():
+        print("\nseed pair: ../shared/seeds is not beside this checkout; skipped")
+        return
+    scores = seedset.score()
+    print(f"\nseed pair (BBC copy -> blog, {scores.clear} clear pairs):")
+    print(f"  suggestions: recall@1 {scores.recall_at_1:.3f}, recall@3 {scores.recall_at_3:.3f}")
+    print(f"  align: {scores.links} links, precision {scores.link_precision:.3f}")
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from articles.text.lemmas import lemmatize, normalize_numbers
+from articles.text.lemmas import content_words, lemmatize, normalize_numbers
 
 # Full DP (every left sentence against every right one) up to this many
 # cells; past it the DP is banded, so time and memory grow linearly.
@@ -55,6 +55,7 @@ class Link:
 WEIGHTS = (0.55, 0.35, 0.10)
 # Names and numbers ("DeepSeek", "A100", "2,000") count this many times a common word.
 RARE_WEIGHT = 2.0
+CHAR_INPUT = "text"
 # Neighbours one and two sentences away, and their share of the context vector.
 CONTEXT_WEIGHTS = (1.0, 0.5)
 
@@ -100,12 +101,13 @@ def _confident(vecs: _Vectors, links: list[Link], min_score: float) -> list[Link
     weak = [link for link in links if link.score < CONFIDENT]
     if not weak:
         return links
-    forward = _top_k(vecs, 1)
-    backward = _best_left(vecs)
+    # Best matches of the weak links' sentences only: the check stays linear.
+    lefts = np.array(sorted({i for link in weak for i in link.left}), dtype=np.int64)
+    rights = np.array(sorted({j for link in weak for j in link.right}), dtype=np.int64)
+    forward = dict(zip(lefts.tolist(), _top_k(vecs, 1, lefts), strict=True))
+    backward = _best_left(vecs, rights)
     mutual = {
-        (i, row[0].right)
-        for i, row in enumerate(forward)
-        if row and backward.get(row[0].right) == i
+        (i, row[0].right) for i, row in forward.items() if row and backward.get(row[0].right) == i
     }
     kept = []
     for link in links:
@@ -124,19 +126,19 @@ def _confident(vecs: _Vectors, links: list[Link], min_score: float) -> list[Link
     return kept
 
 
-def _best_left(vecs: _Vectors) -> dict[int, int]:
-    """For each right sentence, the left sentence that scores highest with it (linear time)."""
+def _best_left(vecs: _Vectors, rights: np.ndarray) -> dict[int, int]:
+    """For each of these right sentences, the left sentence that scores highest with it."""
     flipped = object.__new__(_Vectors)
     flipped.__dict__.update(vecs.__dict__)
     flipped.x, flipped.y = vecs.y, vecs.x
     flipped.y_t = vecs.x.T.tocsr()
     flipped.words_x = vecs.words_y_t.T.tocsr()
     flipped.words_y_t = vecs.words_x.T.tocsr()
-    flipped.own_x = vecs.own_y_t.T.tocsr()
-    flipped.own_y_t = vecs.own_x.T.tocsr()
+    flipped.own_x, flipped.own_y = vecs.own_y, vecs.own_x
     flipped.x_len, flipped.y_len = vecs.y_len, vecs.x_len
     flipped.x_title, flipped.y_title = vecs.y_title, vecs.x_title
-    return {j: row[0].right for j, row in enumerate(_top_k(flipped, 1)) if row}
+    ranked = _top_k(flipped, 1, rights)
+    return {j: row[0].right for j, row in zip(rights.tolist(), ranked, strict=True) if row}
 
 
 def _split_weak_merges(vecs: _Vectors, links: list[Link], min_score: float) -> list[Link]:
@@ -150,13 +152,16 @@ def _split_weak_merges(vecs: _Vectors, links: list[Link], min_score: float) -> l
     used_right = {j for link in links for j in link.right}
     free_left = np.array(sorted(set(range(vecs.x.shape[0])) - used_left), dtype=np.int64)
     free_right = np.array(sorted(set(range(vecs.y.shape[0])) - used_right), dtype=np.int64)
+    # Column slices of a CSR matrix are slow: take the free sentences once.
+    y_free_t = vecs.y_t[:, free_right] if free_right.size else None
+    x_free = vecs.x[free_left] if free_left.size else None
     result = []
     for link in links:
         if len(link.left) == 2 and len(link.right) == 1 and free_right.size:
             j = link.right[0]
             singles = sorted((vecs.joined_score((i,), (j,)), i) for i in link.left)
             (weak_score, weak), (strong_score, strong) = singles
-            best_free = float((vecs.x[weak] @ vecs.y_t[:, free_right]).max())
+            best_free = float((vecs.x[weak] @ y_free_t).max())
             if best_free >= MOVED_MIN_SCORE and best_free > weak_score + 0.1:
                 if strong_score >= min_score:
                     result.append(Link((strong,), (j,), strong_score))
@@ -165,7 +170,7 @@ def _split_weak_merges(vecs: _Vectors, links: list[Link], min_score: float) -> l
             i = link.left[0]
             singles = sorted((vecs.joined_score((i,), (j,)), j) for j in link.right)
             (weak_score, weak), (strong_score, strong) = singles
-            best_free = float((vecs.x[free_left] @ vecs.y_t[:, [weak]]).max())
+            best_free = float((x_free @ vecs.y[weak].T).max())
             if best_free >= MOVED_MIN_SCORE and best_free > weak_score + 0.1:
                 if strong_score >= min_score:
                     result.append(Link((i,), (strong,), strong_score))
@@ -189,8 +194,9 @@ class _Vectors:
 
     def __init__(self, left: Sequence[str], right: Sequence[str]) -> None:
         texts = [*left, *right]
-        words = _lemma_matrix(texts)
-        chars = _char_matrix(texts)
+        lemmas = lemmatize(texts)
+        words = _lemma_matrix(lemmas)
+        chars = _char_matrix(_char_input(texts, lemmas))
         # A blank sentence has no context of its own: it must never be linked.
         blank = sparse.diags([0.0 if not t.strip() else 1.0 for t in texts])
         context = sparse.csr_matrix(blank @ _context_matrix(words, len(left)))
@@ -216,7 +222,7 @@ class _Vectors:
             dtype=np.float32,
         )
         self.own_x = own[: len(left)]
-        self.own_y_t = own[len(left) :].T.tocsr()
+        self.own_y = own[len(left) :]
         words = sparse.hstack([words, extra], format="csr", dtype=np.float32)
         self.words_x = words[: len(left)]
         self.words_y_t = words[len(left) :].T.tocsr()
@@ -284,9 +290,8 @@ def _title_like(text: str) -> bool:
     return len(_WORD.findall(text)) <= 15 and not _SENTENCE_END.search(text)
 
 
-def _lemma_matrix(texts: list[str]) -> sparse.csr_matrix:
+def _lemma_matrix(docs: list[list[str]]) -> sparse.csr_matrix:
     """TF-IDF of lemma unigrams and bigrams; names and numbers weighted RARE_WEIGHT."""
-    docs = lemmatize(texts)
     vectorizer = TfidfVectorizer(
         analyzer=lambda doc: [*doc, *(f"{a} {b}" for a, b in zip(doc, doc[1:], strict=False))],
         sublinear_tf=True,
@@ -295,13 +300,22 @@ def _lemma_matrix(texts: list[str]) -> sparse.csr_matrix:
     try:
         matrix = vectorizer.fit_transform(docs)
     except ValueError:  # no word at all in either version
-        return sparse.csr_matrix((len(texts), 0), dtype=np.float32)
+        return sparse.csr_matrix((len(docs), 0), dtype=np.float32)
     names = vectorizer.get_feature_names_out()
     boost = np.array([RARE_WEIGHT if "!" in name else 1.0 for name in names], dtype=np.float32)
     return _normalise_rows(matrix @ sparse.diags(boost))
 
 
+def _char_input(texts: list[str], lemmas: list[list[str]]) -> list[str]:
+    if CHAR_INPUT == "lemmas":
+        return [" ".join(w.lstrip("!") for w in doc) for doc in lemmas]
+    if CHAR_INPUT == "content":
+        return [content_words(t) for t in texts]
+    return [normalize_numbers(t) for t in texts]
+
+
 def _char_matrix(texts: list[str]) -> sparse.csr_matrix:
+    """TF-IDF of character n-grams inside the content words (stop words are already gone)."""
     vectorizer = TfidfVectorizer(
         analyzer="char_wb",
         ngram_range=(3, 5),
@@ -311,7 +325,7 @@ def _char_matrix(texts: list[str]) -> sparse.csr_matrix:
         dtype=np.float32,
     )
     try:
-        return vectorizer.fit_transform(normalize_numbers(t) for t in texts)
+        return vectorizer.fit_transform(texts)
     except ValueError:
         return sparse.csr_matrix((len(texts), 0), dtype=np.float32)
 
@@ -383,7 +397,8 @@ def _band(vecs: _Vectors, n: int, m: int) -> tuple[np.ndarray, np.ndarray]:
     rows_per_block = max(1, DENSE_BLOCK // m)
     for start in range(0, n, rows_per_block):
         stop = min(start + rows_per_block, n)
-        block = (vecs.x[start:stop] @ vecs.y_t).toarray()
+        # Lemmas only: sparse enough for every pair; character n-grams would make it dense.
+        block = (vecs.words_x[start:stop] @ vecs.words_y_t).toarray()
         best_j[start:stop] = block.argmax(axis=1)
         best_j_score[start:stop] = block.max(axis=1)
         col_best = block.argmax(axis=0)
@@ -579,21 +594,7 @@ def _link_leftovers(vecs: _Vectors, links: list[Link], threshold: float) -> list
     rows, cols = np.flatnonzero(free_left), np.flatnonzero(free_right)
     if rows.size == 0 or cols.size == 0:
         return []
-    y_free = vecs.y_t[:, cols]
-    pairs: list[tuple[float, int, int]] = []
-    for start in range(0, rows.size, ROW_CHUNK):
-        chunk = rows[start : start + ROW_CHUNK]
-        product = (vecs.x[chunk] @ y_free).tocoo()
-        product.data *= vecs.factor(chunk[product.row], cols[product.col]).astype(
-            product.data.dtype
-        )
-        keep = product.data >= threshold
-        pairs += zip(
-            product.data[keep].tolist(),
-            chunk[product.row[keep]].tolist(),
-            cols[product.col[keep]].tolist(),
-            strict=True,
-        )
+    pairs = _candidate_pairs(vecs, rows, cols, threshold)
     pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
 
     found: list[Link] = []
@@ -607,6 +608,41 @@ def _link_leftovers(vecs: _Vectors, links: list[Link], threshold: float) -> list
         free_right[list(rights)] = False
         found.append(Link(lefts, rights, score))
     return found
+
+
+def _candidate_pairs(vecs: _Vectors, rows: np.ndarray, cols: np.ndarray, threshold: float):
+    """(score, left, right) for pairs of the given sentences scoring at least threshold.
+
+    Small sets are scored in full; large ones through the lemma index (RETRIEVE best
+    candidates per row), so the work grows linearly with the number of sentences.
+    """
+    pairs: list[tuple[float, int, int]] = []
+    full = rows.size * cols.size <= FULL_SCORE_CELLS
+    y_free = vecs.y_t[:, cols] if full else None
+    words_free = None if full else vecs.words_y_t[:, cols]
+    for start in range(0, rows.size, ROW_CHUNK):
+        chunk = rows[start : start + ROW_CHUNK]
+        if full:
+            product = (vecs.x[chunk] @ y_free).tocoo()
+            r, c, data = chunk[product.row], cols[product.col], product.data
+        else:
+            retrieval = (vecs.words_x[chunk] @ words_free).tocsr()
+            r_list, c_list = [], []
+            for row in range(chunk.size):
+                lo, hi = retrieval.indptr[row], retrieval.indptr[row + 1]
+                found, vals = retrieval.indices[lo:hi], retrieval.data[lo:hi]
+                if found.size > RETRIEVE:
+                    found = found[np.argpartition(-vals, RETRIEVE)[:RETRIEVE]]
+                r_list.append(np.full(found.size, chunk[row]))
+                c_list.append(cols[found])
+            if not r_list:
+                continue
+            r, c = np.concatenate(r_list), np.concatenate(c_list)
+            data = np.asarray(vecs.x[r].multiply(vecs.y[c]).sum(axis=1)).ravel()
+        data = data * vecs.factor(r, c)
+        keep = data >= threshold
+        pairs += zip(data[keep].tolist(), r[keep].tolist(), c[keep].tolist(), strict=True)
+    return pairs
 
 
 def _grow(vecs, lefts, rights, score, free_left, free_right, threshold):
@@ -704,7 +740,7 @@ def _top_k(vecs: _Vectors, k: int, rows: np.ndarray | None = None) -> list[list[
             cand, cand_scores = _rescore(vecs, chunk, retrieval, k)
         factors = vecs.factor(chunk[:, None], np.clip(cand, 0, m - 1))
         cand_scores = cand_scores * factors
-        own = _pair_dots(vecs.own_x, vecs.own_y_t, chunk, cand)
+        own = _pair_dots(vecs.own_x, vecs.own_y, chunk, cand)
         cand_scores[own < OWN_MIN] = 0.0
         order = np.argsort(-cand_scores, axis=1, kind="stable")
         for row in range(chunk.size):
@@ -718,32 +754,29 @@ def _top_k(vecs: _Vectors, k: int, rows: np.ndarray | None = None) -> list[list[
     return out
 
 
-def _pair_dots(x: sparse.csr_matrix, y_t: sparse.csr_matrix, rows: np.ndarray, cand: np.ndarray):
-    """x[rows[r]] . y[cand[r, c]] for every cell of cand (-1: 0)."""
+def _pair_dots(x: sparse.csr_matrix, y: sparse.csr_matrix, rows: np.ndarray, cand: np.ndarray):
+    """x[rows[r]] . y[cand[r, c]] for every cell of cand (-1: 0), in one sparse pass."""
     out = np.zeros(cand.shape)
-    for r in range(cand.shape[0]):
-        cols = cand[r]
-        ok = cols >= 0
-        if ok.any():
-            out[r, ok] = np.asarray((x[rows[r]] @ y_t[:, cols[ok]]).todense()).ravel()
+    r_idx, c_idx = np.nonzero(cand >= 0)
+    if r_idx.size:
+        dots = x[rows[r_idx]].multiply(y[cand[r_idx, c_idx]]).sum(axis=1)
+        out[r_idx, c_idx] = np.asarray(dots).ravel()
     return out
 
 
 def _rescore(vecs: _Vectors, chunk: np.ndarray, retrieval: sparse.csr_matrix, k: int):
-    """Score each row's RETRIEVE best lemma matches with the full vectors; -1 pads."""
+    """Score each row's RETRIEVE best lemma matches with the full vectors; keep k; -1 pads."""
     rows = retrieval.shape[0]
-    cand = np.full((rows, k), -1, dtype=np.int64)
-    cand_scores = np.zeros((rows, k))
+    wide = np.full((rows, RETRIEVE), -1, dtype=np.int64)
     for row in range(rows):
         lo, hi = retrieval.indptr[row], retrieval.indptr[row + 1]
         cols, vals = retrieval.indices[lo:hi], retrieval.data[lo:hi]
         if cols.size > RETRIEVE:
-            keep = np.argpartition(-vals, RETRIEVE)[:RETRIEVE]
-            cols = cols[keep]
-        if cols.size == 0:
-            continue
-        full = np.asarray((vecs.x[chunk[row]] @ vecs.y_t[:, cols]).todense()).ravel()
-        best = np.argsort(-full, kind="stable")[:k]
-        cand[row, : best.size] = cols[best]
-        cand_scores[row, : best.size] = full[best]
+            cols = cols[np.argpartition(-vals, RETRIEVE)[:RETRIEVE]]
+        wide[row, : cols.size] = cols
+    scores = _pair_dots(vecs.x, vecs.y, chunk, wide)
+    scores[wide < 0] = -1.0
+    best = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+    cand = np.take_along_axis(wide, best, axis=1)
+    cand_scores = np.where(cand >= 0, np.take_along_axis(scores, best, axis=1), 0.0)
     return cand, cand_scores
