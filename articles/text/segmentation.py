@@ -34,7 +34,7 @@ HEADING_MAX_CHARS = 150
 HEADING_MAX_WORDS = 16
 BYLINE_MAX_WORDS = 8
 
-_TERMINAL = re.compile(r"[.!?…][\"'”’)\]]*\s*$")
+_TERMINAL = re.compile(r"[.!?…‼‽⁇⁈⁉。！？｡][\"'”’)\]」』）]*\s*$")
 _LIST_MARKER = re.compile(r"^(?:\d{1,3}|[ivxIVX]{1,4}|[a-zA-Z])[.)]$")
 _MARKER_PREFIX = re.compile(r"^(?:\d{1,3}|[ivxIVX]{1,4}|[a-zA-Z])[.)]\s*\n\s*")
 # "Reporting fromSingapore": pages pasted from the web often lose the space.
@@ -246,8 +246,13 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
 
 # A run of sentence-ending punctuation (spaced ellipsis dots included), closing quotes
 # and brackets, followed by white space or the end of the paragraph.
-_CANDIDATE = re.compile(r"[.!?…](?:[.!?…]|\s\.(?=[\s\"'”’)\]»]|$))*[\"'”’)\]»]*(?=\s|$)")
-_CLOSERS = "\"'”’)]»"
+# Full stops of Chinese and Japanese need no space after them.
+_CANDIDATE = re.compile(
+    r"[.!?…‼‽⁇⁈⁉](?:[.!?…‼‽⁇⁈⁉]|\s\.(?=[\s\"'”’)\]»]|$))*[\"'”’)\]»]*(?=\s|$)"
+    r"|[。！？｡]+[」』”’)）]*"
+)
+_CLOSERS = "\"'”’)]»」』）"
+_STRONG = frozenset("!?‼‽⁇⁈⁉。！？｡")
 _NEXT_START = re.compile(r"\s*")
 _NEXT_WORD = re.compile(r"\s*([\"'“‘”’(\[«]*)(\w*)")
 _WORD_BEFORE = re.compile(r"\S+$")
@@ -318,7 +323,7 @@ def _boundary(text: str, a: int, b: int, sentence_start: int) -> int | None:
     if following[:1].islower():
         return None
     core = text[a:b].rstrip(_CLOSERS)
-    if "!" in core or "?" in core:
+    if not _STRONG.isdisjoint(core):
         return b
     dots = core.count(".") + 3 * core.count("…")
     if dots >= 4:

@@ -68,6 +68,8 @@ HARD_CASES = [
     ("Did it pass? Nobody knows.", ["Did it pass?", "Nobody knows."]),
     ("It passed! Crowds cheered.", ["It passed!", "Crowds cheered."]),
     ("What?! No way.", ["What?!", "No way."]),
+    ("Really‽ Yes.", ["Really‽", "Yes."]),
+    ("他来了。她走了！", ["他来了。", "她走了！"]),
     # abbreviations inside a sentence
     (
         "She met Dr. Okafor and Prof. Lee on Friday.",
