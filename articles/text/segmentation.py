@@ -212,11 +212,13 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     boundaries, markers = _list_boundaries(text)
     quotes = [m.start() for m in _QUOTES.finditer(text)] if _QUOTES.search(text) else []
     items = sorted(boundaries)
+    marker_starts = [start for start, _ in markers]  # found in reading order
     sentence_start = 0
     for m in _CANDIDATE.finditer(text):
         a, b = m.span()
         if markers:
-            if any(s <= a < e for s, e in markers):
+            inside = bisect_left(marker_starts, a + 1) - 1
+            if inside >= 0 and a < markers[inside][1]:
                 continue
             item = bisect_left(items, a)
             sentence_start = max(sentence_start, items[item - 1] if item else 0)
@@ -281,12 +283,15 @@ _ABBREVIATIONS = _words(
 )
 _CAPITALISED_ABBREVIATIONS = _words(
     "Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec Mon Tue Tues Wed Thu Thur Thurs Fri Sat Sun"
+    # US states as news agencies abbreviate them ("Sacramento, Calif.")
+    " Ala Ariz Ark Calif Colo Conn Del Fla Ga Ill Ind Kan Kans Ky La Mass Md Mich Minn Miss Mo"
+    " Mont Neb Nebr Nev Okla Ore Pa Tenn Va Wash Wis Wyo"
 )
 # Abbreviations before a number: "No. 5", "p. 55", "N°. 1026".
 _NUMBER_ABBREVIATIONS = _words(
     "no nos nr n° p pp vol vols fig figs art ch chap sec para op ed eds tel ext"
 )
-_TIMES = frozenset(["a.m", "p.m"])
+_TIME = re.compile(r"^\d{0,2}[ap]\.m$", re.IGNORECASE)  # "a.m", "P.M", "5a.m"
 # "the U.S. Government" goes on; "the U.S. DeepSeek's ..." starts a new sentence.
 _COUNTRIES = frozenset(["U.S", "U.K", "E.U", "U.N", "U.S.A", "U.A.E", "D.C"])
 _COUNTRY_NOUNS = _words(
@@ -354,6 +359,7 @@ def _ends_after_word(text: str, a: int, sentence_start: int, openers: str, follo
         or word in _CAPITALISED_ABBREVIATIONS
         or len(word) == 1
         or _DOTTED.match(word) is not None
+        or _TIME.match(word) is not None
     )
     if following[:1].isdigit():
         return not (abbreviation or lower in _NUMBER_ABBREVIATIONS)
@@ -363,7 +369,7 @@ def _ends_after_word(text: str, a: int, sentence_start: int, openers: str, follo
         return True  # an abbreviation, then a new quotation
     if word in _COUNTRIES:
         return following not in _COUNTRY_NOUNS
-    if lower in _TIMES and following[:1].isupper():
+    if _TIME.match(word) and following[:1].isupper():
         return len(text[sentence_start : found.start()].split()) > _FRONTED_TIME_WORDS - 1
     return following in _STARTERS
 

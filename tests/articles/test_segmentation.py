@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from articles.text.segmentation import (
+    BACKEND,
     BYLINE,
     CAPTION,
     DATELINE,
@@ -98,12 +99,16 @@ HARD_CASES = [
     ),
     ("Smith et al. found it. They were right.", ["Smith et al. found it.", "They were right."]),
     ("The e.g. case is rare. It happens.", ["The e.g. case is rare.", "It happens."]),
+    ("He lives in Fresno, Calif. Fresno is hot.", ["He lives in Fresno, Calif. Fresno is hot."]),
+    ("He lives in Fresno, Calif. It is hot.", ["He lives in Fresno, Calif.", "It is hot."]),
     # times
     (
         "Talks ended at 11 p.m. The next round is in May.",
         ["Talks ended at 11 p.m.", "The next round is in May."],
     ),
     ("By 9 a.m. Ms. Ortiz had left.", ["By 9 a.m. Ms. Ortiz had left."]),
+    ("At 7a.m. Dr. Diaz was in.", ["At 7a.m. Dr. Diaz was in."]),
+    ("It opened at 7a.m. Dr. Diaz was in.", ["It opened at 7a.m.", "Dr. Diaz was in."]),
     ("It shut at 6 P.M. Mr. Cole then left.", ["It shut at 6 P.M.", "Mr. Cole then left."]),
     # numbers, money, abbreviations before numbers
     ("The budget is $4.5m this year.", ["The budget is $4.5m this year."]),
@@ -209,6 +214,10 @@ def test_offsets_count_code_points_with_emoji_and_combining_marks():
     text = "Rocket 🚀 launch. Cafe\u0301 opened 😀 today.\n\n𝒳 rose 5%."
     got = sentences(text)
     assert got == ["Rocket 🚀 launch.", "Cafe\u0301 opened 😀 today.", "𝒳 rose 5%."]
+
+
+def test_the_backend_name_fits_the_version_field():
+    assert len(BACKEND) <= 80
 
 
 def test_normalize_unifies_line_ends_and_composes_characters():
