@@ -281,8 +281,9 @@ _ABBREVIATIONS = _words(
     "co corp inc ltd plc llc bros jr sr st mt ft ave rd blvd hwy etc vs al approx dept est"
     " govt misc cf ca viz assn univ intl natl mfg"
 )
-_CAPITALISED_ABBREVIATIONS = _words(
-    "Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec Mon Tue Tues Wed Thu Thur Thurs Fri Sat Sun"
+_MONTHS = _words("Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec")
+_CAPITALISED_ABBREVIATIONS = _MONTHS | _words(
+    "Mon Tue Tues Wed Thu Thur Thurs Fri Sat Sun"
     # US states as news agencies abbreviate them ("Sacramento, Calif.")
     " Ala Ariz Ark Calif Colo Conn Del Fla Ga Ill Ind Kan Kans Ky La Mass Md Mich Minn Miss Mo"
     " Mont Neb Nebr Nev Okla Ore Pa Tenn Va Wash Wis Wyo"
@@ -305,7 +306,8 @@ _COUNTRY_NOUNS = _words(
     " Dollars Pound Open Olympic Team Chamber Geological Energy Health Environmental"
     " Homeland Immigration Securities Food Intelligence Citizenship Constitution Highway"
     " Route Interstate Marshals Mint Space Human Refugee Peacekeeping Climate Institute"
-    " Center Centre Chief Bank Republican Republicans Democrat Democrats Democratic Labour"
+    " Center Centre Chief Bank Environment Agriculture Labor Education Interior Transportation"
+    " Veterans Housing Development Programme Program Republican Republicans Democrat Democrats Democratic Labour"
     " Conservative Conservatives"
 )
 _STARTERS = _words(
@@ -340,11 +342,18 @@ def _boundary(text: str, a: int, b: int, sentence_start: int) -> int | None:
         if " " in core or (a > 0 and text[a - 1] == "["):
             return None
         return b
-    return b if _ends_after_word(text, a, sentence_start, openers, following) else None
+    ends = _ends_after_word(text, a, sentence_start, openers, following, word.end())
+    return b if ends else None
 
 
-def _ends_after_word(text: str, a: int, sentence_start: int, openers: str, following: str):
-    """True if the full stop at ``a`` ends the sentence, judged by the words around it."""
+def _ends_after_word(
+    text: str, a: int, sentence_start: int, openers: str, following: str, after: int
+) -> bool:
+    """True if the full stop at ``a`` ends the sentence, judged by the words around it.
+
+    ``following`` is the next word (``openers`` the quotes or brackets before it), ending
+    at ``after``.
+    """
     found = _WORD_BEFORE.search(text, max(sentence_start, a - 40), a)
     if found is None:
         return True
@@ -368,7 +377,12 @@ def _ends_after_word(text: str, a: int, sentence_start: int, openers: str, follo
     if openers:
         return True  # an abbreviation, then a new quotation
     if word in _COUNTRIES:
-        return following not in _COUNTRY_NOUNS
+        if following in _STARTERS or following in _COUNTRY_NOUNS:
+            return following in _STARTERS
+        # "the U.N. Environment Programme": a name of several capitalised words goes on.
+        return not _NEXT_WORD.match(text, after).group(2)[:1].isupper()
+    if word in _MONTHS:
+        return following not in _CAPITALISED_ABBREVIATIONS  # "in Oct. Economists said"
     if _TIME.match(word) and following[:1].isupper():
         return len(text[sentence_start : found.start()].split()) > _FRONTED_TIME_WORDS - 1
     return following in _STARTERS

@@ -85,6 +85,7 @@ HARD_CASES = [
     ("He is the head of Foo Inc. and a director.", ["He is the head of Foo Inc. and a director."]),
     ("The U.K. Parliament voted.", ["The U.K. Parliament voted."]),
     ("The U.N. Security Council met today.", ["The U.N. Security Council met today."]),
+    ("The U.N. World Food Programme said so.", ["The U.N. World Food Programme said so."]),
     ("Exports to the U.S. fell sharply.", ["Exports to the U.S. fell sharply."]),
     # abbreviations at the end of a sentence
     (
@@ -97,6 +98,8 @@ HARD_CASES = [
         "Chips are sold to the U.S. Nvidia said so.",
         ["Chips are sold to the U.S.", "Nvidia said so."],
     ),
+    ("It beat the U.S. Moore’s law helped.", ["It beat the U.S.", "Moore’s law helped."]),
+    ("Prices rose in Oct. Economists shrugged.", ["Prices rose in Oct.", "Economists shrugged."]),
     ("Smith et al. found it. They were right.", ["Smith et al. found it.", "They were right."]),
     ("The e.g. case is rare. It happens.", ["The e.g. case is rare.", "It happens."]),
     ("He lives in Fresno, Calif. Fresno is hot.", ["He lives in Fresno, Calif. Fresno is hot."]),
