@@ -398,7 +398,8 @@ def _list_boundaries(text: str) -> tuple[list[int], list[tuple[int, int]]]:
     starts: list[int] = []
     markers: list[tuple[int, int]] = []
     first = _LIST_START.match(text)
-    if first:
+    # Lettered lists start at "a."; "J. Smith and K. Jones" are initials.
+    if first and (first.group(2).isdigit() or first.group(2) == "a"):
         markers.append(first.span())
         label, style = first.group(2), first.group(3)
         position = first.end()

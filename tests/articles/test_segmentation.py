@@ -162,6 +162,7 @@ HARD_CASES = [
     ("1.) Cost first 2.) Speed next", ["1.) Cost first", "2.) Speed next"]),
     ("1. Cost matters. 2. Speed matters.", ["1. Cost matters.", "2. Speed matters."]),
     ("a. cheap b. fast c. safe", ["a. cheap", "b. fast", "c. safe"]),
+    ("J. Smith and K. Jones wrote it.", ["J. Smith and K. Jones wrote it."]),
     ("• Cost • Speed • Trust", ["• Cost", "• Speed", "• Trust"]),
     ("• 4. Cost • 5. Speed", ["• 4. Cost", "• 5. Speed"]),
 ]
