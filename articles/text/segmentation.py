@@ -273,7 +273,7 @@ def _words(text: str) -> frozenset[str]:
 # Abbreviations after which a name follows: never the end of a sentence.
 _TITLES = _words(
     "mr mrs ms mx dr prof sen rep gov gen lt col maj capt cmdr sgt cpl adm rev hon pres"
-    " supt insp fr messrs mme mmes mlle"
+    " supt insp fr rt messrs mme mmes mlle"
 )
 # Abbreviations that may end a sentence: a sentence ends after one only if the next word
 # is a common sentence opener ("... and Co. They ...", but "Co. Ltd", "Mt. Fuji").
@@ -321,6 +321,15 @@ _STARTERS = _words(
 )
 # "At 5 a.m. Mr. Smith went": a time this near the sentence start opens it, not ends it.
 _FRONTED_TIME_WORDS = 3
+# "at 3 p.m. Monday", "at 10 a.m. EST": words that go on after a time.
+_AFTER_TIME = (
+    _words(
+        "Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April"
+        " May June July August September October November December EST EDT CST CDT MST MDT PST"
+        " PDT GMT UTC BST CET CEST ET PT CT MT HKT JST IST SGT AEST AEDT"
+    )
+    | _CAPITALISED_ABBREVIATIONS
+)
 
 
 def _boundary(text: str, a: int, b: int, sentence_start: int) -> int | None:
@@ -384,6 +393,8 @@ def _ends_after_word(
     if word in _MONTHS:
         return following not in _CAPITALISED_ABBREVIATIONS  # "in Oct. Economists said"
     if _TIME.match(word) and following[:1].isupper():
+        if following in _AFTER_TIME:
+            return False
         return len(text[sentence_start : found.start()].split()) > _FRONTED_TIME_WORDS - 1
     return following in _STARTERS
 

@@ -110,6 +110,8 @@ HARD_CASES = [
         ["Talks ended at 11 p.m.", "The next round is in May."],
     ),
     ("By 9 a.m. Ms. Ortiz had left.", ["By 9 a.m. Ms. Ortiz had left."]),
+    ("The vote is at 3 p.m. Monday in the hall.", ["The vote is at 3 p.m. Monday in the hall."]),
+    ("It starts at 10 a.m. EST on the dot.", ["It starts at 10 a.m. EST on the dot."]),
     ("At 7a.m. Dr. Diaz was in.", ["At 7a.m. Dr. Diaz was in."]),
     ("It opened at 7a.m. Dr. Diaz was in.", ["It opened at 7a.m.", "Dr. Diaz was in."]),
     ("It shut at 6 P.M. Mr. Cole then left.", ["It shut at 6 P.M.", "Mr. Cole then left."]),
