@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "articles.middleware.RequestTooBigMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
@@ -133,7 +134,10 @@ STORAGES = {
 
 # Uploads: a version file may be at most this many bytes (documented in README).
 VERSION_UPLOAD_MAX_BYTES = envint("VERSION_UPLOAD_MAX_BYTES", 2 * 1024 * 1024)
-DATA_UPLOAD_MAX_MEMORY_SIZE = VERSION_UPLOAD_MAX_BYTES + 512 * 1024
+# A pasted text travels in the form body: room for a paste a few times the limit, so the
+# form itself can say it is too long (and keep the other fields); beyond that,
+# RequestTooBigMiddleware answers with a page that says what to do.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 4 * VERSION_UPLOAD_MAX_BYTES + 512 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = VERSION_UPLOAD_MAX_BYTES + 512 * 1024
 
 # Behind TLS in production (DEBUG off): secure cookies and HSTS.
