@@ -148,12 +148,18 @@
     let index = current ? sentences.indexOf(current) + direction : direction > 0 ? 0 : sentences.length - 1;
     index = Math.max(0, Math.min(sentences.length - 1, index));
     selectNodeText(sentences[index]);
+    sentenceSelected = true;
     sentences[index].scrollIntoView({ block: "nearest" });
   }
+
+  // After ArrowDown/ArrowUp selected a whole sentence, ArrowRight starts at its first word.
+  let sentenceSelected = false;
 
   function stepWord(direction, extend) {
     const sel = window.getSelection();
     const forward = direction > 0 ? "forward" : "backward";
+    const fromSentence = sentenceSelected;
+    sentenceSelected = false;
     if (!sel.rangeCount || !inText(sel.focusNode)) {
       const first = textEl().querySelector("[data-start]");
       if (!first) return;
@@ -165,16 +171,18 @@
       sel.modify("extend", forward, "word");
       return;
     }
-    // Select the next (or previous) word on its own.
+    if (fromSentence && direction > 0) {
+      sel.collapseToStart();
+      sel.modify("extend", "forward", "word");
+      return;
+    }
+    // Select the next (or previous) word on its own. Platforms move by word differently
+    // (to a word's end, or to the next word's start): a step that selected only spaces
+    // takes one more; spaces at the edges are dropped when the claim is sent.
     if (direction > 0) sel.collapseToEnd();
     else sel.collapseToStart();
-    sel.modify("move", forward, "word");
-    if (direction > 0) {
-      sel.modify("move", "backward", "word");
-      sel.modify("extend", "forward", "word");
-    } else {
-      sel.modify("extend", "forward", "word");
-    }
+    sel.modify("extend", forward, "word");
+    if (!sel.toString().trim()) sel.modify("extend", forward, "word");
   }
 
   function keyboardSelect(event) {
@@ -217,8 +225,9 @@
       returnFocusToText();
       return;
     }
-    const typing = event.target.closest && event.target.closest("input, textarea, select, button, summary, a");
-    if (event.key === "Enter" && popoverOpen && !typing) {
+    const typing = event.target.closest && event.target.closest("input, textarea, select, button");
+    const activates = event.target.closest && event.target.closest("a, summary");
+    if (event.key === "Enter" && popoverOpen && !typing && !activates) {
       event.preventDefault();
       form.requestSubmit();
       return;
