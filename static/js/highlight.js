@@ -324,6 +324,19 @@
 
   let focusSavedVerdict = false;
 
+  // Scroll the panel that holds el (the sticky side column, or the phone's sheet) so el
+  // shows a third of the way down; the text the reader is on stays where it is.
+  function reveal(el) {
+    for (let box = el.parentElement; box && box !== document.body; box = box.parentElement) {
+      if (/(auto|scroll)/.test(getComputedStyle(box).overflowY) && box.scrollHeight > box.clientHeight) {
+        const offset = el.getBoundingClientRect().top - box.getBoundingClientRect().top;
+        box.scrollTop += offset - box.clientHeight / 3;
+        return;
+      }
+    }
+    el.scrollIntoView({ block: "center" });
+  }
+
   document.addEventListener("htmx:afterSettle", (event) => {
     const region = event.target;
     const first = markActive();
@@ -350,7 +363,7 @@
       if (card) {
         card.classList.add("is-new");
         card.focus({ preventScroll: true });
-        card.scrollIntoView({ block: "nearest" });
+        reveal(card);
       }
     }
     markNewClaims();
