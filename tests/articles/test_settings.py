@@ -45,3 +45,12 @@ def test_a_log_line_prints_once_with_debug_on():
         ENV_FILE="",
     )
     assert result.stderr.count("only once") == 1
+
+
+def test_scripts_start_says_what_it_is_doing_before_each_slow_step():
+    venv = (ROOT / "scripts" / "_venv.sh").read_text()
+    start = (ROOT / "scripts" / "start").read_text()
+    assert venv.index("echo") < venv.index("-m venv")
+    assert venv.index("the first time takes a few minutes") < venv.index("pip install")
+    assert start.index('echo "Preparing the database') < start.index("migrate")
+    assert start.index('echo "Loading the demo story') < start.index("load_demo")
