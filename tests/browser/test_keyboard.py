@@ -147,3 +147,14 @@ def test_the_quote_form_is_a_few_tabs_from_the_top(page, live_server, login, rev
     page.keyboard.press("Enter")
     expect(page.locator("#quote-claim")).to_be_focused()
     assert presses <= 10
+
+
+def test_a_live_update_keeps_the_keyboard_focus_on_its_highlight(  # htmx keeps focus by id
+    page, live_server, login, reviewer, reviewer2, original
+):
+    claim = claim_on(original, reviewer, "takes eighteen months")
+    login(page, reviewer).goto(version_url(live_server, original))
+    tab_to(page, f"#hl-{claim.pk}")
+    claim_on(original, reviewer2, "It protects 3,400 homes")  # someone else, meanwhile
+    expect(page.locator("#claim-list [data-claim]")).to_have_count(2, timeout=UI_TIMEOUT)
+    expect(page.locator(f"#hl-{claim.pk}")).to_be_focused()
