@@ -1,4 +1,6 @@
-// The reading view's one JavaScript island: text selection -> claim form.
+// The reading view's one JavaScript island: text selection -> claim form, by mouse or by
+// keyboard (Selection API), and the keyboard review around it (j/k, 1-6, ?), with what it
+// says to screen readers (#announce) and where it puts focus after htmx swaps.
 //
 // Offsets sent to the server are code point indices into the version's stored text.
 // The DOM measures strings in UTF-16 code units, so every length taken from the page is
