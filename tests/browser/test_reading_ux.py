@@ -174,3 +174,18 @@ def test_a_link_to_a_claim_scrolls_the_text_to_it(page, live_server, login, revi
         arg=f"hl-{claim.pk}",
     )
     assert Claim.objects.count() == 1
+
+
+def test_on_a_phone_the_dashboard_counters_are_compact_and_the_filters_fit(
+    browser, live_server, login, editor, reviewer, original, rewritten
+):
+    claim_on(original, reviewer, "spend £4.2m on the wall")
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = login(context.new_page(), editor)
+    page.goto(f"{live_server.url}/stories/{original.story.pk}/dashboard/")
+    counters = page.locator("#board .counters").evaluate("e => e.getBoundingClientRect().height")
+    reviewer_filter = page.locator("#f-reviewer").evaluate("e => e.getBoundingClientRect().right")
+    width = page.evaluate("innerWidth")
+    context.close()
+    assert counters < 844 / 3  # the totals leave room for the chart and the claims
+    assert reviewer_filter <= width
