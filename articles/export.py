@@ -14,6 +14,7 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from django.template.loader import render_to_string
 
@@ -50,7 +51,8 @@ class Bundle:
     site: str
     summary_url: str
     generated_at: datetime
-    organisation: str = "factcheck"
+    # The newsroom's name (FACTCHECK_ORGANISATION); empty if not configured.
+    organisation: str = ""
     # claim pk -> settlements and reopenings (history.settlement_trails)
     trails: dict = field(default_factory=dict)
     by_pk: dict = field(init=False)
@@ -308,7 +310,11 @@ def claim_review(bundle: Bundle, entry, rating: str, reviewed_at: datetime | Non
         "url": f"{bundle.summary_url}#{claim_anchor(claim)}",
         "claimReviewed": claim.exact,
         "itemReviewed": item,
-        "author": {"@type": "Organization", "name": bundle.organisation},
+        # ClaimReview needs an author: the site's host name stands in for a missing name.
+        "author": {
+            "@type": "Organization",
+            "name": bundle.organisation or urlsplit(bundle.site).netloc or "factcheck",
+        },
         "reviewRating": review_rating(rating),
     }
     if reviewed_at:

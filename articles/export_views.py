@@ -38,7 +38,7 @@ def load_bundle(request, story) -> export.Bundle:
             reverse("articles:story_export_html", args=[story.pk])
         ),
         generated_at=timezone.now(),
-        organisation=settings.FACTCHECK_ORGANISATION or request.get_host(),
+        organisation=settings.FACTCHECK_ORGANISATION,
         trails=history.settlement_trails(v.pk for v in versions),
     )
 

@@ -109,6 +109,12 @@ class VersionImportForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ".txt,.html,.htm,text/plain,text/html"}),
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Neither is required on its own, but one of the two is: say so instead of "(optional)".
+        self.fields["text"].alternative = "or upload a file below: one of the two is needed"
+        self.fields["file"].alternative = "instead of pasting the text"
+
     def clean_file(self):
         upload = self.cleaned_data.get("file")
         if upload and upload.size > settings.VERSION_UPLOAD_MAX_BYTES:

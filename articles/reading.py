@@ -85,15 +85,21 @@ def _piece_html(text: str, piece, first_piece_seen: set[int]) -> str:
         if claim.pk not in first_piece_seen:
             first_piece_seen.add(claim.pk)
             numbers.append(str(claim.number))
+    # Claims that end here: their number is drawn as a closing bracket (CSS ::after), so
+    # a reader sees where each of two overlapping claims stops.
+    closing = [str(c.number) for c in claims if c.end == piece.end]
     rating = inner.display_rating or "none"
+    first = str(inner.number) in numbers
     return format_html(
-        '<mark class="hl hl--{} r-{}" data-claim="{}" data-claims="{}" data-depth="{}"{}{}>{}</mark>',
+        '<mark class="hl hl--{} r-{}" data-claim="{}" data-claims="{}" data-depth="{}"{}{}{}>{}</mark>',
         inner.status,
         rating,
         inner.pk,
         " ".join(str(c.pk) for c in claims),
         min(len(claims), 3),
         format_html(' data-n="{}"', " ".join(numbers)) if numbers else "",
-        format_html(' id="hl-{}"', inner.pk) if str(inner.number) in numbers else "",
+        format_html(' data-close="{}"', " ".join(closing)) if closing else "",
+        # The first piece of each claim is a keyboard stop (Tab, then Enter opens the claim).
+        format_html(' id="hl-{}" tabindex="0"', inner.pk) if first else "",
         chunk,
     )

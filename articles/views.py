@@ -263,6 +263,8 @@ def claim_create(request, pk):
         if created
         else (f"These words are already claim #{claim.number}.")
     )
+    # The text was re-rendered with the new highlight: focus goes back to it.
+    context["text_swapped"] = True
     return render(request, "articles/claim_panel.html#panel-with-regions", context)
 
 
@@ -324,6 +326,7 @@ def claim_update(request, pk):
     claim = Claim.objects.with_verdicts().get(pk=claim.pk)
     context = _reading_context(request, claim.version, claim) | _panel_context(request, claim)
     context["notice"] = f"Claim #{claim.number} now covers the new selection."
+    context["text_swapped"] = True
     return render(request, "articles/claim_panel.html#panel-with-regions", context)
 
 

@@ -11,6 +11,25 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
+def read_env_file(path: Path) -> None:
+    """Load NAME=value lines from a .env file into os.environ; the real environment wins.
+
+    Blank lines and # comments are skipped; values are taken as written (no quoting rules).
+    """
+    if not path.is_file():
+        return
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        name, value = line.split("=", 1)
+        os.environ.setdefault(name.strip(), value.strip())
+
+
+# .env.example says: copy it to .env. Tests never read one (settings_test sets ENV_FILE="").
+read_env_file(Path(os.environ.get("ENV_FILE", BASE_DIR / ".env")))
+
+
 def envbool(name: str, default: bool = False) -> bool:
     return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
 
@@ -55,6 +74,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "articles.middleware.RequestTooBigMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
@@ -133,7 +153,10 @@ STORAGES = {
 
 # Uploads: a version file may be at most this many bytes (documented in README).
 VERSION_UPLOAD_MAX_BYTES = envint("VERSION_UPLOAD_MAX_BYTES", 2 * 1024 * 1024)
-DATA_UPLOAD_MAX_MEMORY_SIZE = VERSION_UPLOAD_MAX_BYTES + 512 * 1024
+# A pasted text travels in the form body: room for a paste a few times the limit, so the
+# form itself can say it is too long (and keep the other fields); beyond that,
+# RequestTooBigMiddleware answers with a page that says what to do.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 4 * VERSION_UPLOAD_MAX_BYTES + 512 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = VERSION_UPLOAD_MAX_BYTES + 512 * 1024
 
 # Behind TLS in production (DEBUG off): secure cookies and HSTS.
@@ -189,5 +212,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # Django's default config gives "django" a console handler of its own when DEBUG
+        # is on; it also propagates to root, so every line printed twice. One handler: root's.
+        "django": {"handlers": [], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    },
 }

@@ -2,6 +2,7 @@
 
 import os
 
+os.environ["ENV_FILE"] = ""  # a developer's .env must not change what the tests test
 os.environ.setdefault("SECRET_KEY", "tests-only-not-secret")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("SESSION_COOKIE_SECURE", "0")

@@ -1,4 +1,6 @@
-// The reading view's one JavaScript island: text selection -> claim form.
+// The reading view's one JavaScript island: text selection -> claim form, by mouse or by
+// keyboard (Selection API), and the keyboard review around it (j/k, 1-6, ?), with what it
+// says to screen readers (#announce) and where it puts focus after htmx swaps.
 //
 // Offsets sent to the server are code point indices into the version's stored text.
 // The DOM measures strings in UTF-16 code units, so every length taken from the page is
@@ -57,10 +59,16 @@
     if (range.compareBoundaryPoints(Range.END_TO_END, whole) > 0) {
       range.setEnd(whole.endContainer, whole.endOffset);
     }
-    const start = offsetOf(container, range.startContainer, range.startOffset, false);
-    const end = offsetOf(container, range.endContainer, range.endOffset, true);
-    const exact = range.toString();
-    if (start === null || end === null || end <= start || !exact.trim()) return null;
+    let start = offsetOf(container, range.startContainer, range.startOffset, false);
+    let end = offsetOf(container, range.endContainer, range.endOffset, true);
+    let exact = range.toString();
+    // Word-wise keyboard selection often takes the space before or after a word: drop it.
+    const lead = exact.length - exact.trimStart().length;
+    const trail = exact.length - exact.trimEnd().length;
+    if (start !== null && lead && lead < exact.length) start += codePoints(exact.slice(0, lead));
+    if (end !== null && trail && trail < exact.length) end -= codePoints(exact.slice(exact.length - trail));
+    exact = exact.trim();
+    if (start === null || end === null || end <= start || !exact) return null;
     const rects = range.getClientRects();
     const rect = rects.length ? rects[rects.length - 1] : range.getBoundingClientRect();
     return { start, end, exact, rect };
@@ -105,10 +113,7 @@
     const container = textEl();
     window.getSelection().removeAllRanges();
     hidePopover();
-    if (container) {
-      container.setAttribute("tabindex", "-1");
-      container.focus({ preventScroll: true });
-    }
+    if (container) container.focus({ preventScroll: true });
   }
 
   document.addEventListener("mouseup", (event) => {
@@ -116,9 +121,103 @@
     setTimeout(() => selectionChanged(true), 0); // let the selection settle first
   });
 
-  document.addEventListener("keyup", (event) => {
-    if (event.shiftKey && event.key.startsWith("Arrow")) selectionChanged(false);
-  });
+  // Keyboard selection, built on the browser's Selection API: in the text, ArrowDown/ArrowUp
+  // select the next/previous sentence, ArrowRight/ArrowLeft the next/previous word, and
+  // Shift+ArrowRight/Shift+ArrowLeft grow or shrink the selection by a word. Enter marks it.
+  function inText(node) {
+    const container = textEl();
+    return container && node && container.contains(node);
+  }
+
+  function selectNodeText(node) {
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    const sel = window.getSelection();
+    sel.removeAllRanges();
+    sel.addRange(range);
+  }
+
+  function anchorSentence() {
+    const sel = window.getSelection();
+    const node = sel.rangeCount && inText(sel.focusNode) ? sel.focusNode : document.activeElement;
+    return inText(node) ? sentenceOf(node) : null;
+  }
+
+  function stepSentence(direction) {
+    const sentences = Array.from(textEl().querySelectorAll("[data-start]"));
+    if (!sentences.length) return;
+    const current = anchorSentence();
+    let index = current ? sentences.indexOf(current) + direction : direction > 0 ? 0 : sentences.length - 1;
+    index = Math.max(0, Math.min(sentences.length - 1, index));
+    selectNodeText(sentences[index]);
+    sentenceSelected = true;
+    sentences[index].scrollIntoView({ block: "nearest" });
+  }
+
+  // After ArrowDown/ArrowUp selected a whole sentence, ArrowRight starts at its first word.
+  let sentenceSelected = false;
+
+  function stepWord(direction, extend) {
+    const sel = window.getSelection();
+    const forward = direction > 0 ? "forward" : "backward";
+    const fromSentence = sentenceSelected;
+    sentenceSelected = false;
+    if (!sel.rangeCount || !inText(sel.focusNode)) {
+      const first = textEl().querySelector("[data-start]");
+      if (!first) return;
+      sel.collapse(first, 0);
+      sel.modify("extend", "forward", "word");
+      return;
+    }
+    if (extend) {
+      sel.modify("extend", forward, "word");
+      return;
+    }
+    if (fromSentence && direction > 0) {
+      sel.collapseToStart();
+      sel.modify("extend", "forward", "word");
+      return;
+    }
+    // Select the next (or previous) word on its own. Platforms move by word differently
+    // (to a word's end, or to the next word's start): a step that selected only spaces
+    // takes one more; spaces at the edges are dropped when the claim is sent.
+    if (direction > 0) sel.collapseToEnd();
+    else sel.collapseToStart();
+    sel.modify("extend", forward, "word");
+    if (!sel.toString().trim()) sel.modify("extend", forward, "word");
+  }
+
+  function keyboardSelect(event) {
+    const target = event.target;
+    if (!(target === textEl() || (target.closest && target.closest("#version-text mark")))) return false;
+    if (event.ctrlKey || event.metaKey || event.altKey) return false;
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      stepSentence(event.key === "ArrowDown" ? 1 : -1);
+    } else if (event.key === "ArrowRight" || event.key === "ArrowLeft") {
+      stepWord(event.key === "ArrowRight" ? 1 : -1, event.shiftKey);
+    } else {
+      return false;
+    }
+    event.preventDefault();
+    const selection = currentSelection();
+    if (selection) {
+      showPopover(selection, false);
+      announce(`Selected: ${selection.exact}. Press Enter to mark it as a claim, Escape to cancel.`);
+    } else {
+      hidePopover();
+    }
+    return true;
+  }
+
+  function announce(message) {
+    const region = document.getElementById("announce");
+    if (!region) return;
+    region.textContent = "";
+    // A fresh text node after a tick, so repeated messages are read again.
+    setTimeout(() => {
+      region.textContent = message;
+    }, 50);
+  }
 
   document.addEventListener("keydown", (event) => {
     const form = claimForm();
@@ -129,11 +228,20 @@
       return;
     }
     const typing = event.target.closest && event.target.closest("input, textarea, select, button");
-    if (event.key === "Enter" && popoverOpen && !typing) {
+    const activates = event.target.closest && event.target.closest("a, summary");
+    if (event.key === "Enter" && popoverOpen && !typing && !activates) {
       event.preventDefault();
       form.requestSubmit();
       return;
     }
+    const mark = event.target.closest && event.target.closest("#version-text mark[data-claim]");
+    if ((event.key === "Enter" || event.key === " ") && mark && !popoverOpen) {
+      event.preventDefault();
+      pendingPanelFocus = true;
+      openClaim(mark.dataset.claim);
+      return;
+    }
+    if (keyboardSelect(event)) return;
     if (typing || event.ctrlKey || event.metaKey || event.altKey) return;
     keyboardReview(event);
   });
@@ -176,8 +284,22 @@
     const panel = document.querySelector("#claim-panel [data-claim]");
     const current = panel ? items.findIndex((li) => li.dataset.claim === panel.dataset.claim) : -1;
     if ((event.key === "j" || event.key === "k") && items.length) {
+      event.preventDefault();
       const step = event.key === "j" ? 1 : -1;
-      const next = items[Math.max(0, Math.min(items.length - 1, current + step))];
+      const index = current < 0 ? (step > 0 ? 0 : items.length - 1) : current + step;
+      if (index < 0 || index >= items.length) {
+        announce(step > 0 ? "Last claim reached." : "First claim reached.");
+        return;
+      }
+      const next = items[index];
+      const quote = next.querySelector(".claim-quote");
+      const status = next.querySelector(".badge");
+      announce(
+        `Claim ${index + 1} of ${items.length}: ${quote ? quote.textContent : ""}` +
+          (status ? ` (${status.textContent.trim()})` : ""),
+      );
+      const mark = document.getElementById(`hl-${next.dataset.claim}`);
+      if (mark) mark.focus({ preventScroll: true });
       openClaim(next.dataset.claim);
     } else if (/^[1-6]$/.test(event.key)) {
       const radios = document.querySelectorAll('#my-verdict input[name="rating"]');
@@ -192,18 +314,98 @@
     }
   }
 
-  // After a claim opens, bring its highlight into view and mark it as the active one.
-  document.addEventListener("htmx:afterSettle", (event) => {
+  // The open claim's pieces (an overlapping claim's shared part too) are marked active.
+  function markActive() {
     const panel = document.querySelector("#claim-panel [data-claim]");
     document.querySelectorAll("#version-text mark.is-active").forEach((m) => m.classList.remove("is-active"));
-    if (panel) {
-      const marks = document.querySelectorAll(`#version-text mark[data-claim="${panel.dataset.claim}"]`);
-      marks.forEach((m) => m.classList.add("is-active"));
-      if (marks.length && event.detail.target && event.detail.target.id === "claim-panel") {
-        marks[0].scrollIntoView({ block: "nearest", behavior: "smooth" });
+    if (!panel) return null;
+    const marks = document.querySelectorAll(`#version-text mark[data-claims~="${panel.dataset.claim}"]`);
+    marks.forEach((m) => m.classList.add("is-active"));
+    return marks.length ? marks[0] : null;
+  }
+
+  let focusSavedVerdict = false;
+
+  // Scroll the panel that holds el (the sticky side column, or the phone's sheet) so el
+  // shows a third of the way down; the text the reader is on stays where it is.
+  function reveal(el) {
+    for (let box = el.parentElement; box && box !== document.body; box = box.parentElement) {
+      if (/(auto|scroll)/.test(getComputedStyle(box).overflowY) && box.scrollHeight > box.clientHeight) {
+        const offset = el.getBoundingClientRect().top - box.getBoundingClientRect().top;
+        box.scrollTop += offset - box.clientHeight / 3;
+        return;
+      }
+    }
+    el.scrollIntoView({ block: "center" });
+  }
+
+  document.addEventListener("htmx:afterSettle", (event) => {
+    const region = event.target;
+    const first = markActive();
+    if (region.id === "claim-panel") {
+      // The highlight stays in view above the panel (a bottom sheet on phones).
+      if (first) first.scrollIntoView({ block: "nearest" });
+      const created = region.querySelector(".claim-panel[data-created]");
+      if (created && first) {
+        // A new claim: the text was swapped under the reader; focus goes back to it.
+        first.focus({ preventScroll: true });
+      } else if (pendingPanelFocus) {
+        const heading = region.querySelector("h2");
+        if (heading) heading.focus({ preventScroll: true });
+        region.scrollIntoView({ block: "nearest" });
+      }
+      pendingPanelFocus = false;
+    }
+    if (region.id === "my-verdict" && region.querySelector(".notice")) focusSavedVerdict = true;
+    if (region.id === "verdicts" && focusSavedVerdict) {
+      // After a save, show the saved verdict, not the empty source form below it.
+      focusSavedVerdict = false;
+      const mine = document.getElementById("my-verdict");
+      const card = mine && region.querySelector(`[data-reviewer="${mine.dataset.reviewer}"]`);
+      if (card) {
+        card.classList.add("is-new");
+        card.focus({ preventScroll: true });
+        reveal(card);
       }
     }
     markNewClaims();
+  });
+
+  let pendingPanelFocus = false;
+
+  // "Mark a claim by quoting it": an accepted quote leaves the box empty for the next one.
+  document.addEventListener("htmx:afterRequest", (event) => {
+    const form = event.detail.elt;
+    if (form.id === "quote-form" && event.detail.successful) form.reset();
+  });
+
+  // The phone sheet's Close (a link to the plain reading view without JavaScript).
+  document.addEventListener("click", (event) => {
+    const close = event.target.closest && event.target.closest("[data-close-panel]");
+    if (!close) return;
+    event.preventDefault();
+    const panel = document.querySelector("#claim-panel [data-claim]");
+    const mark = panel && document.getElementById(`hl-${panel.dataset.claim}`);
+    const template = document.getElementById("panel-empty");
+    document.getElementById("claim-panel").replaceChildren(template.content.cloneNode(true));
+    markActive();
+    if (mark) mark.focus();
+  });
+
+  // A link to the quote form opens it and puts the caret in the box.
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest && event.target.closest('a[href="#quote-claim"]');
+    if (!link) return;
+    event.preventDefault();
+    const box = document.getElementById("quote-claim");
+    box.closest("details").open = true;
+    box.focus();
+  });
+
+  // /versions/N/?claim=M opens with claim M: bring it into view.
+  document.addEventListener("DOMContentLoaded", () => {
+    const first = markActive();
+    if (first && !window.location.hash) first.scrollIntoView({ block: "center" });
   });
 
   // Live updates: never swap the text under a reader's selection or open popover.

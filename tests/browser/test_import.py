@@ -56,3 +56,26 @@ def test_it_imports_pasted_text_and_shows_its_sentences(page, live_server, login
     expect(heading).to_have_count(1)
     expect(heading).to_have_text("Harbour council approves new ferry budget")
     expect(page.locator("#version-text .block--byline")).to_have_text("By Jane Doe")
+
+
+@pytest.mark.parametrize("viewport", [(1366, 900), (390, 844)])
+def test_a_failed_import_shows_its_errors_at_the_top_with_focus_on_them(
+    browser, live_server, login, editor, viewport
+):
+    story = Story.objects.create(title="Ferry budget", created_by=editor)
+    context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
+    page = login(context.new_page(), editor)
+    page.goto(f"{live_server.url}/stories/{story.pk}/versions/new/")
+    page.fill("#id_label", "Original")
+    page.fill("#id_text", "   ")
+    page.click("#import-form button[type=submit]")
+
+    summary = page.locator(".error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("The text is empty")
+    assert summary.evaluate("e => e.getBoundingClientRect().top >= 0")
+    assert summary.evaluate("e => e.getBoundingClientRect().bottom <= innerHeight")
+    summary.get_by_role("link").click()
+    expect(page.locator("#id_text")).to_be_focused()
+    expect(page.locator("#id_label")).to_have_value("Original")
+    context.close()

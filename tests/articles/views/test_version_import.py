@@ -139,3 +139,65 @@ def test_reviewers_cannot_import(client, reviewer, story):
     assert client.get(url(story)).status_code == 403
     assert post(client, story, text=ORIGINAL).status_code == 403
     assert not Version.objects.exists()
+
+
+# ---------------------------------------------------------------------------- where errors show
+
+
+def test_a_failed_import_lists_its_errors_at_the_top_linked_to_the_fields(client, editor, story):
+    client.force_login(editor)
+    response = post(client, story, label="", text="")
+    html = response.content.decode()
+    summary = html.index('class="error-summary"')
+    assert summary < html.index('id="id_label"')  # above the first field
+    assert 'autofocus aria-labelledby="form-errors-title"' in html
+    assert '<a href="#id_label">Label: This field is required.</a>' in html
+    html = post(client, story, text="").content.decode()
+    assert '<a href="#id_text">Paste the text: The text is empty' in html
+    assert 'id="id_text_error"' in html and 'id="id_text_helptext"' in html
+
+
+def test_the_text_and_file_fields_say_one_of_them_is_needed(client, editor, story):
+    client.force_login(editor)
+    html = client.get(url(story)).content.decode()
+    assert html.count("(optional)") == 4  # outlet, byline, URL, date; not text or file
+    assert "one of the two is needed" in html
+
+
+def test_every_aria_describedby_id_exists(client, editor, story):
+    import re
+
+    client.force_login(editor)
+    for response in (client.get(url(story)), post(client, story, label="", text="")):
+        html = response.content.decode()
+        for ids in re.findall(r'aria-describedby="([^"]*)"', html):
+            for id_ in ids.split():
+                assert f'id="{id_}"' in html, id_
+
+
+@override_settings(VERSION_UPLOAD_MAX_BYTES=1000, DATA_UPLOAD_MAX_MEMORY_SIZE=4000)
+def test_a_paste_over_the_limit_gets_the_forms_message(client, editor, story):
+    client.force_login(editor)
+    response = post(client, story, text="word " * 500)  # 2,500 bytes: over 1000, under 4000
+    assert response.status_code == 200
+    assert "The text is longer than 1000" in response.content.decode()
+    assert not Version.objects.exists()
+
+
+@override_settings(VERSION_UPLOAD_MAX_BYTES=1000, DATA_UPLOAD_MAX_MEMORY_SIZE=4000, DEBUG=True)
+def test_a_post_too_large_to_read_gets_a_page_that_says_what_to_do(client, editor, story):
+    client.force_login(editor)
+    response = post(client, story, text="word " * 2000)  # 10,000 bytes: over 4000
+    html = response.content.decode()
+    assert response.status_code == 413
+    assert "Too much text at once" in html and "upload the text as a file" in html
+    assert "RequestDataTooBig" not in html and "Traceback" not in html
+    assert not Version.objects.exists()
+
+
+def test_a_three_megabyte_paste_is_answered_by_the_form(client, editor, story):
+    """The demo's real limits: 2 MB per version, a 3 MB paste still reaches the form."""
+    client.force_login(editor)
+    response = post(client, story, text="word " * 600_000)
+    assert response.status_code == 200
+    assert "The text is longer than 2.0" in response.content.decode()

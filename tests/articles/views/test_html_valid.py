@@ -1,0 +1,90 @@
+"""The W3C Nu HTML Checker (vnu.jar, offline) finds no error on any app page."""
+
+import json
+import shutil
+import subprocess
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from articles.models import Claim
+from tests.articles.test_export import _vnu_jar, needs_vnu
+from tests.browser.test_export import build_demo
+
+pytestmark = pytest.mark.django_db
+
+
+def nu_errors(pages: dict[str, str], tmp_path) -> list[str]:
+    """Errors the checker reports, for several documents in one run of Java."""
+    paths = {}
+    for i, (label, html) in enumerate(pages.items()):
+        path = tmp_path / f"page-{i}.html"
+        path.write_text(html, encoding="utf-8")
+        paths[path.as_uri()] = label
+    result = subprocess.run(  # noqa: S603 -- fixed arguments, our own files
+        [
+            shutil.which("java") or "/usr/bin/java",
+            "-jar",
+            str(_vnu_jar()),
+            "--format",
+            "json",
+            "--stdout",
+            *(str(tmp_path / f"page-{i}.html") for i in range(len(pages))),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    return [
+        f"{paths.get(m.get('url'), m.get('url'))} line {m.get('lastLine')}: {m['message']} "
+        f"[{m.get('extract', '').strip()[:80]}]"
+        for m in json.loads(result.stdout)["messages"]
+        if m["type"] == "error" or m.get("subType") == "fatal"
+    ]
+
+
+@needs_vnu
+def test_every_app_page_is_valid_html(tmp_path):
+    story = build_demo(tmp_path)
+    original, rewritten = story.versions.order_by("created_at")
+    settled = Claim.objects.filter(version=original, settled_rating__gt="").first()
+    other = Claim.objects.filter(version=rewritten).first()
+    anonymous = Client()
+    client = Client()
+    client.force_login(get_user_model().objects.get(username="editor"))
+
+    pages = {"login": anonymous.get("/login/")}
+    for label, path in {
+        "stories": "/",
+        "story": story.get_absolute_url(),
+        "story form": "/stories/new/",
+        "import form": f"/stories/{story.pk}/versions/new/",
+        "reading": original.get_absolute_url(),
+        "reading, claim open": f"{original.get_absolute_url()}?claim={settled.pk}",
+        "compare": f"/versions/{original.pk}/compare/{rewritten.pk}/",
+        "dashboard": f"/stories/{story.pk}/dashboard/",
+        "history": f"/claims/{settled.pk}/history/",
+        "delete": f"/claims/{other.pk}/delete/",
+        "annotations import": f"/stories/{story.pk}/import/annotations/",
+    }.items():
+        pages[label] = client.get(path)
+    pages["import form with errors"] = client.post(
+        f"/stories/{story.pk}/versions/new/", {"label": "Third", "text": ""}
+    )
+    pages["verdict with errors"] = client.post(
+        f"/claims/{other.pk}/verdict/",
+        {
+            "save": "1",
+            "sources-TOTAL_FORMS": "1",
+            "sources-INITIAL_FORMS": "0",
+            "sources-0-url": "ftp://files.example/minutes",
+            "sources-0-stance": "supports",
+        },
+    )
+    for label, response in pages.items():
+        assert response.status_code in {200, 422}, label
+    html = {label: r.content.decode() for label, r in pages.items()}
+    errors = nu_errors(html, tmp_path)
+    assert not errors, "\n".join(errors)
