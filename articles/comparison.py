@@ -334,7 +334,13 @@ class _Ranker:
 def fact_diffs(claim: str, counterpart: str) -> list[dict]:
     """Fact differences between a claim's span and its counterpart's span, as stored."""
     return [
-        {"kind": d.kind, "left": d.left, "right": d.right, "text": d.describe()}
+        {
+            "kind": d.kind,
+            "left": d.left,
+            "right": d.right,
+            "text": d.describe(),
+            "material": factdiff.material(d.kind, d.left, d.right),
+        }
         for d in factdiff.diff_facts(claim, counterpart)
     ]
 

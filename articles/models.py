@@ -13,6 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from articles.ratings import SCALE, Rating, disagree
 from articles.text import segmentation
+from articles.text.factdiff import material
 
 EDITORS_GROUP = "Editors"
 REVIEWERS_GROUP = "Reviewers"
@@ -577,4 +578,7 @@ class Counterpart(models.Model):
 
     @property
     def states_different_facts(self) -> bool:
-        return self.chosen and bool(self.fact_diffs)
+        """A chosen counterpart whose facts differ materially (see ``factdiff.material``)."""
+        return self.chosen and any(
+            material(d.get("kind", ""), d.get("left"), d.get("right")) for d in self.fact_diffs
+        )

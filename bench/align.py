@@ -253,6 +253,11 @@ def _seed_figures() -> None:
     print(f"\nseed pair (BBC copy -> blog, {scores.clear} clear pairs):")
     print(f"  suggestions: recall@1 {scores.recall_at_1:.3f}, recall@3 {scores.recall_at_3:.3f}")
     print(f"  align: {scores.links} links, precision {scores.link_precision:.3f}")
+    facts = seedset.fact_scores()
+    print(
+        f"  material fact differences on counterpart pairs: {facts.found} found, "
+        f"{facts.expected} expected, precision {facts.precision:.3f}, recall {facts.recall:.3f}"
+    )
 
 
 if __name__ == "__main__":

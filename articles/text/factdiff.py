@@ -865,6 +865,21 @@ def _leading_place(run: list[_Token]) -> int:
 _NUMERIC_KINDS = {"number", "money", "percent", "date", "duration"}
 
 
+def material(kind: str, left: str | None, right: str | None) -> bool:
+    """Whether a difference changes what the versions claim, not only what they mention.
+
+    A value stated differently on both sides, a figure or date only one side gives, or a
+    negation: these make two versions state different facts. A name, place or role that
+    only one side mentions is context (a retelling names other people), shown but not
+    held against the claim.
+    """
+    if kind == "negation":
+        return True
+    if left is not None and right is not None:
+        return True
+    return kind in _NUMERIC_KINDS
+
+
 def diff_facts(left: str, right: str, *, incomparable: bool = False) -> list[FactDiff]:
     """List the facts that differ between two versions of a sentence, in left order then right order.
 
@@ -950,6 +965,9 @@ def _diff_group(
         # "US" here, "the United States" inside a heading or a longer name there.
         lf = [f for f in lf if f.norm not in _places_mentioned(right)]
         rf = [f for f in rf if f.norm not in _places_mentioned(left)]
+    if group == "place":
+        # "Washington" (its government) against "the US": the same actor.
+        lf, rf = _drop_metonyms(lf, rf)
     pairs = _pair_figures(lf, rf) if group in _NUMERIC_KINDS else _pair_names(lf, rf)
     pairs.sort(key=lambda p: (p[0].start if p[0] else 10**9, p[1].start if p[1] else 10**9))
     return [
@@ -957,6 +975,26 @@ def _diff_group(
         for a, b, comparable in pairs
         if not (a and b and _folded(a.text) == _folded(b.text))
     ]
+
+
+@lru_cache(maxsize=1)
+def _capitals() -> dict[str, str]:
+    return dict(_data_rows("capitals.tsv"))
+
+
+def _drop_metonyms(lf: list[Fact], rf: list[Fact]) -> tuple[list[Fact], list[Fact]]:
+    """Drop a capital on one side whose country the other side names, and that country."""
+    capitals = _capitals()
+    l_norms, r_norms = {f.norm for f in lf}, {f.norm for f in rf}
+    l_caps = {n for n in l_norms if capitals.get(n) in r_norms}
+    r_caps = {n for n in r_norms if capitals.get(n) in l_norms}
+    l_drop = l_caps | {capitals[n] for n in r_caps}
+    r_drop = r_caps | {capitals[n] for n in l_caps}
+    return [f for f in lf if f.norm not in l_drop], [f for f in rf if f.norm not in r_drop]
+
+
+def _is_nationality(fact: Fact) -> bool:
+    return fact.kind == "place" and _place_key(fact.text) in _demonym_keys()
 
 
 def _pair_names(lf: list[Fact], rf: list[Fact]) -> list[_Pair]:
@@ -978,6 +1016,13 @@ def _pair_names(lf: list[Fact], rf: list[Fact]) -> list[_Pair]:
             pairs.append((lf[i], rf[j], True))
             used_l.add(i)
             used_r.add(j)
+    # "Taiwanese firms" against "Chinese companies": one nationality changed for another.
+    l_nat = [i for i, f in enumerate(lf) if i not in used_l and _is_nationality(f)]
+    r_nat = [j for j, f in enumerate(rf) if j not in used_r and _is_nationality(f)]
+    for i, j in zip(l_nat, r_nat, strict=False):
+        pairs.append((lf[i], rf[j], True))
+        used_l.add(i)
+        used_r.add(j)
     pairs += [(f, None, True) for i, f in enumerate(lf) if i not in used_l]
     pairs += [(None, f, True) for j, f in enumerate(rf) if j not in used_r]
     return pairs

@@ -36,6 +36,22 @@ class Scores:
     link_precision: float
 
 
+@dataclass(frozen=True)
+class FactScores:
+    expected: int
+    found: int
+    matched_expected: int
+    matched_found: int
+
+    @property
+    def recall(self) -> float:
+        return self.matched_expected / max(self.expected, 1)
+
+    @property
+    def precision(self) -> float:
+        return self.matched_found / max(self.found, 1)
+
+
 def available(seeds: Path = SEEDS) -> bool:
     gold = json.loads(DATA.read_text(encoding="utf-8"))
     return all((seeds / gold[key]).is_file() for key in ("left_file", "right_file"))
@@ -65,6 +81,42 @@ def load(seeds: Path = SEEDS):
         ok = {_sentence_at(rs, _check(right, r)) for r in pair["right"]}
         pairs.append((pair["kind"], i, ok))
     return [left[s:e] for s, e in ls], [right[s:e] for s, e in rs], pairs
+
+
+def _squash(text: str | None) -> str:
+    return "".join((text or "").split()).casefold()
+
+
+def fact_scores(seeds: Path = SEEDS) -> FactScores:
+    """Material fact differences between each labelled sentence and its first counterpart."""
+    from articles.text.factdiff import diff_facts, material
+
+    gold = json.loads(DATA.read_text(encoding="utf-8"))
+    texts = {
+        "L": normalize((seeds / gold["left_file"]).read_text(encoding="utf-8")),
+        "R": normalize((seeds / gold["right_file"]).read_text(encoding="utf-8")),
+    }
+    left, right, pairs = load(seeds)
+    rs = [(s.start, s.end) for b in segment(texts["R"]) for s in b.sentences]
+    expected = found = hit_expected = hit_found = 0
+    for pair, (_, i, _) in zip(gold["pairs"], pairs, strict=True):
+        j = _sentence_at(rs, _check(texts["R"], pair["right"][0]))
+        diffs = [d for d in diff_facts(left[i], right[j]) if material(d.kind, d.left, d.right)]
+        wanted = []
+        for fact in pair["facts"]:
+            start, end, _ = fact["span"]
+            _check(texts[fact["side"]], fact["span"])
+            wanted.append((fact["side"], _squash(texts[fact["side"]][start:end])))
+        expected += len(wanted)
+        found += len(diffs)
+
+        def matches(d, side, value):
+            got = _squash(d.left if side == "L" else d.right)
+            return bool(got) and (value in got or got in value)
+
+        hit_expected += sum(any(matches(d, side, v) for d in diffs) for side, v in wanted)
+        hit_found += sum(any(matches(d, side, v) for side, v in wanted) for d in diffs)
+    return FactScores(expected, found, hit_expected, hit_found)
 
 
 def score(seeds: Path = SEEDS) -> Scores:

@@ -454,3 +454,42 @@ def test_the_seed_story_shows_none_of_the_four_kinds_of_noise():
     assert "place: Chinese vs Taiwanese" in found
     late = [d for a in left for b in right for d in diff_facts(a, b, incomparable=True)]
     assert any(d.describe() == "not comparable: 2022 vs Two decades" for d in late)
+
+
+# --- capitals, nationalities, what counts as a changed fact ----------------
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "expected"),
+    [
+        ("Washington imposed new curbs.", "The US imposed new curbs.", []),
+        ("Beijing responded within hours.", "China responded within hours.", []),
+        ("Washington imposed curbs.", "Beijing imposed curbs.", ["place: Washington vs Beijing"]),
+        (
+            "It forced Taiwanese firms to adapt.",
+            "US sanctions forced Chinese companies to adapt.",
+            ["place: Taiwanese vs Chinese", "place added: US"],
+        ),
+    ],
+)
+def test_capitals_stand_for_their_countries_and_nationalities_pair(left, right, expected):
+    assert [d.describe() for d in diff_facts(left, right)] == expected
+
+
+@pytest.mark.parametrize(
+    ("kind", "left", "right", "expected"),
+    [
+        ("number", "2,000", "20,000", True),
+        ("number", "2,000", None, True),
+        ("date", None, "2022", True),
+        ("negation", None, "not", True),
+        ("place", "Taiwanese", "Chinese", True),
+        ("name", None, "Huawei", False),
+        ("place", "Guangdong", None, False),
+        ("role", None, "founder", False),
+    ],
+)
+def test_only_changed_values_figures_and_negation_are_material(kind, left, right, expected):
+    from articles.text.factdiff import material
+
+    assert material(kind, left, right) is expected

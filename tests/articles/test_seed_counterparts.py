@@ -24,7 +24,7 @@ def scores():
 
 def test_the_labels_still_match_the_seed_texts():
     left, right, pairs = seedset.load()
-    assert len(pairs) == 20
+    assert len(pairs) == 21
     assert sum(kind == "clear" for kind, _, _ in pairs) == 15
 
 
@@ -47,3 +47,16 @@ def test_the_hardware_claim_finds_its_counterpart():
     from articles.text.alignment import suggest
 
     assert {s.right for s in suggest(left, right, k=3)[i]} & ok
+
+
+FACT_RECALL_FLOOR = 0.90
+FACT_PRECISION_FLOOR = 0.80
+
+
+def test_fact_differences_on_counterpart_pairs():
+    """Material differences between each labelled sentence and its first counterpart."""
+    facts = seedset.fact_scores()
+    print(facts, facts.recall, facts.precision)
+    assert facts.expected == 10
+    assert facts.recall >= FACT_RECALL_FLOOR
+    assert facts.precision >= FACT_PRECISION_FLOOR
