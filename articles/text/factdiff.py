@@ -331,6 +331,10 @@ _MONTH_YEAR = re.compile(rf"\b(?P<month>{_MONTH})\s+(?P<year>\d{{4}})\b", re.IGN
 _MONTH_ALONE = re.compile(
     r"\b(?:January|February|April|June|July|August|September|October|November|December)\b"
 )
+# "May" alone is a month only after a word of time, not in "May I" or "Theresa May".
+_MAY_ALONE = re.compile(
+    r"\b(?:in|by|until|till|since|from|before|after|last|next|this|early|late|mid)[ -](May)\b"
+)
 _WEEKDAY = re.compile(rf"\b(?:{'|'.join(_WEEKDAYS)})s?\b")
 _YEAR = re.compile(
     r"(?<![\w.,$£€¥\-])(?:1[5-9]\d\d|20\d\d)(?:s|’s|'s)?(?![\w%]|[.,]\d|\s?(?:%|per\s?cent))"
@@ -510,6 +514,8 @@ def _find_dates(sentence: str) -> list[Fact]:
     for pattern in (_MONTH_ALONE, _WEEKDAY):
         for m in pattern.finditer(sentence):
             out.append(_fact("date", sentence, m.start(), m.end(), m.group().lower().rstrip("s")))
+    for m in _MAY_ALONE.finditer(sentence):
+        out.append(_fact("date", sentence, m.start(1), m.end(1), "may"))
     for m in _YEAR.finditer(sentence):
         out.append(_fact("date", sentence, m.start(), m.end(), re.sub(r"['’]", "", m.group())))
     # "Two years on", "a decade ago": a point in time, told by distance from now.

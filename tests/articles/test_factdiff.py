@@ -493,3 +493,18 @@ def test_only_changed_values_figures_and_negation_are_material(kind, left, right
     from articles.text.factdiff import material
 
     assert material(kind, left, right) is expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "dates"),
+    [
+        ("Work starts in May.", ["May"]),
+        ("It lasts until mid-May.", ["May"]),
+        ("Work starts in May 2024.", ["May 2024"]),
+        ("It may rain.", []),
+        ("May I ask a question?", []),
+        ("Theresa May spoke.", []),
+    ],
+)
+def test_may_is_a_month_only_after_a_word_of_time(sentence, dates):
+    assert [f.text for f in extract_facts(sentence) if f.kind == "date"] == dates
