@@ -232,21 +232,37 @@ def propose_counterparts(claims) -> None:
     )  # fmt: skip
 
 
+# A claim shorter than this share of its sentence is also ranked by its own words...
+PART_OF_SENTENCE = 0.9
+# ... which then count for this share of a candidate's score (the sentence for the rest).
+CLAIM_SHARE = 0.5
+# Candidates looked at per sentence and per claim before the best three are kept.
+RANKED = 5
+
+
 class _Ranker:
     """Candidate counterparts of claims, from stored links and from suggest(), per version pair."""
 
     def __init__(self, versions, sentences, links, claims) -> None:
         self.versions, self.sentences, self.links = versions, sentences, links
         self._suggestions: dict[tuple[int, int], list[list[alignment.Suggestion]]] = {}
-        # The sentence indexes each version's claims cover.
+        # The sentence indexes each version's claims cover, and the claims ranked by their
+        # own words (those that are only part of their sentence): claim pk -> query number.
         self.needed: dict[int, set[int]] = {}
+        self.queries: dict[int, list[tuple[str, int]]] = {}
+        self.query_of: dict[int, int] = {}
         for claim in claims:
             mine = sentences.get(claim.version_id, [])
-            self.needed.setdefault(claim.version_id, set()).update(
-                k for k, s in enumerate(mine) if s.start < claim.end and s.end > claim.start
-            )
+            index = [k for k, s in enumerate(mine) if s.start < claim.end and s.end > claim.start]
+            self.needed.setdefault(claim.version_id, set()).update(index)
+            if index and len(claim.exact) < PART_OF_SENTENCE * (
+                mine[index[-1]].end - mine[index[0]].start
+            ):
+                queries = self.queries.setdefault(claim.version_id, [])
+                self.query_of[claim.pk] = len(queries)
+                queries.append((claim.exact, index[0]))
 
-    def _suggest(self, version: Version, other: Version, rows: list[int]):
+    def _suggest(self, version: Version, other: Version):
         """suggest() for one version pair, computed once for every row any claim needs."""
         key = (version.pk, other.pk)
         if key not in self._suggestions:
@@ -255,10 +271,28 @@ class _Ranker:
             self._suggestions[key] = alignment.suggest(
                 [version.text[s.start : s.end] for s in mine],
                 [other.text[s.start : s.end] for s in theirs],
-                k=3,
-                rows=sorted(self.needed.get(version.pk, rows)),
+                k=RANKED,
+                rows=sorted(self.needed.get(version.pk, ())),
+                queries=self.queries.get(version.pk, ()),
             )
         return self._suggestions[key]
+
+    def _scores(self, claim: Claim, version: Version, other: Version, index: list[int]):
+        """Similarity of each right sentence to the claim: its sentence's, blended with its own words'."""
+        ranked = self._suggest(version, other)
+        by_sentence: dict[int, float] = {}
+        for k in index:
+            for sug in ranked[k]:
+                by_sentence[sug.right] = max(by_sentence.get(sug.right, 0.0), sug.score)
+        query = self.query_of.get(claim.pk)
+        if query is None:
+            return by_sentence
+        n = len(self.sentences.get(version.pk, []))
+        by_words = {sug.right: sug.score for sug in ranked[n + query]}
+        return {
+            j: CLAIM_SHARE * by_words.get(j, 0.0) + (1 - CLAIM_SHARE) * by_sentence.get(j, 0.0)
+            for j in by_sentence.keys() | by_words.keys()
+        }
 
     def counterpart(self, claim: Claim, version: Version, other: Version) -> Counterpart:
         mine = self.sentences.get(version.pk, [])
@@ -282,14 +316,9 @@ class _Ranker:
                 target = tuple(by_position[p] for p in there if p in by_position)
                 if target:
                     scored[target] = (max(link.score, scored.get(target, (0, 0))[0]), True)
-        ranked = self._suggest(version, other, index)
-        for k in index:
-            for sug in ranked[k]:
-                target = (sug.right,)
-                if any(sug.right in t for t in scored):
-                    continue
-                best = scored.get(target, (0.0, False))[0]
-                scored[target] = (max(best, sug.score), False)
+        for right, score in self._scores(claim, version, other, index).items():
+            if score > 0 and not any(right in t for t in scored):
+                scored[(right,)] = (score, False)
         order = sorted(scored.items(), key=lambda kv: (not kv[1][1], -kv[1][0], kv[0]))[:3]
         candidates = [
             self._candidate(claim, version, mine, index, other, [theirs[t] for t in target], s, linked)

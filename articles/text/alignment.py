@@ -192,14 +192,25 @@ class _Vectors:
     sentence against every other one, and serves candidate retrieval on long texts.
     """
 
-    def __init__(self, left: Sequence[str], right: Sequence[str]) -> None:
+    def __init__(
+        self,
+        left: Sequence[str],
+        right: Sequence[str],
+        queries: Sequence[tuple[str, int]] = (),
+    ) -> None:
+        # Queries (a claim's own words, and the left sentence it stands in) are extra left
+        # rows after the sentences: they borrow their sentence's context.
+        left = [*left, *(text for text, _ in queries)]
+        anchors = list(range(len(left) - len(queries))) + [at for _, at in queries]
         texts = [*left, *right]
         lemmas = lemmatize(texts)
         words = _lemma_matrix(lemmas)
         chars = _char_matrix(_char_input(texts, lemmas))
         # A blank sentence has no context of its own: it must never be linked.
         blank = sparse.diags([0.0 if not t.strip() else 1.0 for t in texts])
-        context = sparse.csr_matrix(blank @ _context_matrix(words, len(left)))
+        context = sparse.csr_matrix(
+            blank @ _context_matrix(words, len(left), len(left) - len(queries), anchors)
+        )
         wordless = np.flatnonzero(np.diff(words.indptr) == 0)
         extra = _wordless_features(texts, wordless)
         w_words, w_chars, w_context = WEIGHTS
@@ -330,14 +341,21 @@ def _char_matrix(texts: list[str]) -> sparse.csr_matrix:
         return sparse.csr_matrix((len(texts), 0), dtype=np.float32)
 
 
-def _context_matrix(words: sparse.csr_matrix, n_left: int) -> sparse.csr_matrix:
-    """Each sentence's neighbours on its own side (CONTEXT_WEIGHTS by distance), summed and normalised."""
+def _context_matrix(
+    words: sparse.csr_matrix, n_left: int, n_sentences: int, anchors: list[int]
+) -> sparse.csr_matrix:
+    """Each sentence's neighbours on its own side (CONTEXT_WEIGHTS by distance), summed and normalised.
+
+    Left rows past ``n_sentences`` are queries: their neighbours are those of the left
+    sentence ``anchors[row]``.
+    """
     rows = words.shape[0]
     r, c, w = [], [], []
     for i in range(rows):
-        lo, hi = (0, n_left) if i < n_left else (n_left, rows)
+        at = anchors[i] if i < n_left else i
+        lo, hi = (0, n_sentences) if i < n_left else (n_left, rows)
         for distance, weight in enumerate(CONTEXT_WEIGHTS, start=1):
-            for k in (i - distance, i + distance):
+            for k in (at - distance, at + distance):
                 if lo <= k < hi:
                     r.append(i)
                     c.append(k)
@@ -697,12 +715,19 @@ def confidence(score: float, *, linked: bool = False) -> str:
 
 
 def suggest(
-    left: Sequence[str], right: Sequence[str], k: int = 3, *, rows: Sequence[int] | None = None
+    left: Sequence[str],
+    right: Sequence[str],
+    k: int = 3,
+    *,
+    rows: Sequence[int] | None = None,
+    queries: Sequence[tuple[str, int]] = (),
 ) -> list[list[Suggestion]]:
     """For every left sentence, its k best right sentences, best first, in any order of the text.
 
     With ``rows``, only those left sentences are scored (the others get []); all of both
-    texts still inform word weights and context.
+    texts still inform word weights and context. ``queries`` are extra texts to rank, each
+    with the index of the left sentence it comes from (a claim and its sentence): their
+    lists follow the sentences' in the result.
 
     Scores are in [0, 1] (see ``confidence`` for what they mean to a reader). Right
     sentences scoring 0 are left out, so a list may be shorter than k. Time and memory
@@ -711,13 +736,14 @@ def suggest(
     left sentence are scored in full.
     """
     n, m = len(left), len(right)
+    queries = [(text, at) for text, at in queries if 0 <= at < n]
     if n == 0 or m == 0:
-        return [[] for _ in range(n)]
-    vecs = _Vectors(left, right)
+        return [[] for _ in range(n + len(queries))]
+    vecs = _Vectors(left, right, queries)
     if rows is None:
         return _top_k(vecs, k)
-    wanted = sorted({i for i in rows if 0 <= i < n})
-    out: list[list[Suggestion]] = [[] for _ in range(n)]
+    wanted = sorted({i for i in rows if 0 <= i < n} | set(range(n, n + len(queries))))
+    out: list[list[Suggestion]] = [[] for _ in range(n + len(queries))]
     for i, row in zip(wanted, _top_k(vecs, k, np.array(wanted, dtype=np.int64)), strict=True):
         out[i] = row
     return out

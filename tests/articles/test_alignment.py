@@ -320,3 +320,13 @@ def test_it_links_neighbouring_sentences_that_swapped_places():
     ]
     pairs = {(link.left, link.right) for link in align(left, right)}
     assert ((1,), (2,)) in pairs and ((2,), (1,)) in pairs
+
+
+def test_suggest_ranks_queries_by_their_own_words_in_their_sentence_context():
+    """A claim that is part of a sentence is ranked by its words, after the sentences."""
+    left = ["Rain fell. The mayor opened the bridge and praised the engineers.", "Nothing."]
+    right = ["Engineers were praised at length.", "The bridge was opened by the mayor."]
+    ranked = alignment.suggest(left, right, k=1, queries=[("The mayor opened the bridge", 0)])
+    assert len(ranked) == 3
+    assert ranked[2][0].right == 1
+    assert alignment.suggest(left, right, queries=[("x", 5)]) == alignment.suggest(left, right)
