@@ -74,7 +74,13 @@ class Entry:
 
     @property
     def fact_diffs(self) -> list[str]:
-        return [d["text"] for cp, _ in self.counterparts if cp.chosen for d in cp.fact_diffs]
+        return [
+            d["text"]
+            for cp, _ in self.counterparts
+            if cp.chosen
+            for d in cp.fact_diffs
+            if d.get("material", True)
+        ]
 
     @property
     def missing_from(self):
