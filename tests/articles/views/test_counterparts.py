@@ -208,3 +208,22 @@ def test_on_the_seed_story_the_hardware_claim_finds_its_blog_counterpart(client,
     board = client.get(reverse("articles:story_dashboard", args=[story.pk]) + "?reason=facts").text
     assert "Versions state different facts" in board
     assert f"entry-{claim.pk}" in board
+
+
+def test_a_third_version_imported_mid_review_adds_counterparts_and_keeps_decisions(
+    client, editor, reviewer, original, rewritten
+):
+    claim = mark(original, reviewer, "It protects 3,400 homes")
+    cp = claim.counterparts.get()
+    client.force_login(reviewer)
+    decide(client, cp, action="absent", revision=cp.revision)
+    import_version(
+        story=original.story,
+        text="Wall approved\n\nThe wall protects 3,400 homes, the council said.",
+        label="Wire copy",
+        created_by=editor,
+    )
+    cps = {c.version.label: c for c in claim.counterparts.select_related("version")}
+    assert set(cps) == {"Rewritten copy", "Wire copy"}
+    assert cps["Rewritten copy"].absent and cps["Rewritten copy"].confirmed_by == reviewer
+    assert "3,400 homes" in cps["Wire copy"].candidates[0]["exact"]
