@@ -2,37 +2,19 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit, urlunsplit
-
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.validators import URLValidator
 from django.template.defaultfilters import filesizeformat
 
-from articles import importing
+from articles import importing, validation
 from articles.models import Source, Story
 from articles.ratings import SCALE, Rating
+from articles.validation import MAX_QUOTE, MAX_RATIONALE
 
-MAX_RATIONALE = 10_000
-MAX_QUOTE = 5_000
-
-
-def normalise_url(url: str) -> str:
-    """Lower-case scheme and host, drop a default port; the rest is kept as written."""
-    parts = urlsplit(url.strip())
-    host = (parts.hostname or "").lower()
-    port = parts.port
-    netloc = host
-    if port and not (
-        parts.scheme == "http" and port == 80 or parts.scheme == "https" and port == 443
-    ):
-        netloc = f"{host}:{port}"
-    if parts.username:
-        netloc = f"{parts.username}@{netloc}"
-    return urlunsplit(
-        (parts.scheme.lower(), netloc, parts.path or "/", parts.query, parts.fragment)
-    )
+# Field cleaning calls the checks of articles.validation, which the domain functions and
+# the importers call too; their ValidationError is the one forms expect.
 
 
 class HttpURLField(forms.URLField):
@@ -51,9 +33,13 @@ class HttpURLField(forms.URLField):
         if not value:
             return value
         try:
-            return normalise_url(value)
-        except ValueError:  # a port out of range, an unclosed IPv6 bracket...
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+            return validation.http_url(value, required=False)
+        except forms.ValidationError as exc:
+            if exc.code == "invalid":
+                raise forms.ValidationError(
+                    self.error_messages["invalid"], code="invalid"
+                ) from None
+            raise
 
 
 class MembersField(forms.ModelMultipleChoiceField):
@@ -84,6 +70,21 @@ class StoryForm(forms.ModelForm):
         fields = ["title", "description", "members"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
+    def clean_title(self):
+        return validation.single_line(
+            self.cleaned_data["title"],
+            what="The title",
+            max_length=validation.MAX_TITLE,
+            required=True,
+        )
+
+    def clean_description(self):
+        return validation.text(
+            self.cleaned_data["description"],
+            what="The description",
+            max_length=validation.MAX_DESCRIPTION,
+        )
+
 
 class VersionImportForm(forms.Form):
     """A version's metadata and its text: pasted, or uploaded as .txt or saved .html."""
@@ -108,6 +109,24 @@ class VersionImportForm(forms.Form):
         help_text="A .txt file or a saved web page (.html).",
         widget=forms.ClearableFileInput(attrs={"accept": ".txt,.html,.htm,text/plain,text/html"}),
     )
+
+    def clean_label(self):
+        return validation.single_line(
+            self.cleaned_data["label"],
+            what="The label",
+            max_length=validation.MAX_LABEL,
+            required=True,
+        )
+
+    def clean_outlet(self):
+        return validation.single_line(
+            self.cleaned_data["outlet"], what="The outlet", max_length=validation.MAX_OUTLET
+        )
+
+    def clean_byline(self):
+        return validation.single_line(
+            self.cleaned_data["byline"], what="The byline", max_length=validation.MAX_BYLINE
+        )
 
     def clean_file(self):
         upload = self.cleaned_data.get("file")
@@ -178,6 +197,11 @@ class VerdictForm(forms.Form):
     )
     revision = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
+    def clean_rationale(self):
+        return validation.text(
+            self.cleaned_data["rationale"], what="The rationale", max_length=MAX_RATIONALE
+        )
+
     def rating_steps(self):
         return [SCALE[value] for value, _ in Rating.choices]
 
@@ -194,6 +218,23 @@ class SourceForm(forms.Form):
         label="Quoted evidence",
     )
     stance = forms.ChoiceField(choices=Source.Stance.choices, initial=Source.Stance.SUPPORTS)
+
+    def clean_title(self):
+        return validation.single_line(
+            self.cleaned_data["title"], what="The title", max_length=validation.MAX_SOURCE_TITLE
+        )
+
+    def clean_publisher(self):
+        return validation.single_line(
+            self.cleaned_data["publisher"],
+            what="The publisher",
+            max_length=validation.MAX_PUBLISHER,
+        )
+
+    def clean_quote(self):
+        return validation.text(
+            self.cleaned_data["quote"], what="The quoted evidence", max_length=MAX_QUOTE
+        )
 
 
 SourceFormSet = forms.formset_factory(
@@ -231,9 +272,12 @@ class SettleForm(forms.Form):
     )
     rating = forms.ChoiceField(choices=Rating.choices, required=False)
     note = forms.CharField(
-        required=False, max_length=MAX_RATIONALE, widget=forms.Textarea(attrs={"rows": 2})
+        required=False, max_length=validation.MAX_NOTE, widget=forms.Textarea(attrs={"rows": 2})
     )
     revision = forms.IntegerField(widget=forms.HiddenInput)
+
+    def clean_note(self):
+        return validation.note(self.cleaned_data["note"])
 
     def clean(self):
         data = super().clean()

@@ -133,6 +133,9 @@ STORAGES = {
 
 # Uploads: a version file may be at most this many bytes (documented in README).
 VERSION_UPLOAD_MAX_BYTES = envint("VERSION_UPLOAD_MAX_BYTES", 2 * 1024 * 1024)
+# A new version is aligned with every other version of its story during the request;
+# the characters on both sides of every pair may add up to this many (documented in README).
+IMPORT_ALIGN_MAX_CHARS = envint("IMPORT_ALIGN_MAX_CHARS", 1_200_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = VERSION_UPLOAD_MAX_BYTES + 512 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = VERSION_UPLOAD_MAX_BYTES + 512 * 1024
 
