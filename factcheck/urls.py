@@ -8,3 +8,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("articles.urls")),
 ]
+
+# A lost database connection is a 503 wherever it is raised, middleware included.
+handler500 = "articles.middleware.server_error"
