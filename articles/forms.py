@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import URLValidator
 from django.template.defaultfilters import filesizeformat
 
@@ -15,6 +16,21 @@ from articles.validation import MAX_QUOTE, MAX_RATIONALE
 
 # Field cleaning calls the checks of articles.validation, which the domain functions and
 # the importers call too; their ValidationError is the one forms expect.
+
+
+class LoginForm(AuthenticationForm):
+    """The login form, refusing a username no account can have before authenticating.
+
+    AuthenticationForm sets the username's max_length after the field is built, so no
+    validator checks it; a longer one would reach django-axes, whose failed-attempt row
+    holds 255 characters (a DataError, a 500, on PostgreSQL).
+    """
+
+    def clean(self):
+        username = self.cleaned_data.get("username") or ""
+        if len(username) > self.fields["username"].max_length:
+            raise self.get_invalid_login_error()  # shown like any failed login
+        return super().clean()
 
 
 class HttpURLField(forms.URLField):
