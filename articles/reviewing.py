@@ -84,6 +84,8 @@ def claim_update_span(*, claim: Claim, user, start, end, exact: str, revision: i
         locked = Claim.objects.select_for_update(of=("self",)).filter(pk=claim.pk).first()
         if locked is None:
             raise Conflict("This claim was deleted by someone else.")
+        if (locked.start, locked.end) == (span.start, span.end):
+            return locked  # already there: a retry of a move whose answer was lost
         if locked.revision != revision:
             raise Conflict("Someone changed this claim while you were editing it.", locked)
         if (

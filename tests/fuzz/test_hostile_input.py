@@ -298,7 +298,37 @@ def test_5_a_changed_verdict_from_a_stale_form_is_still_a_conflict(client, revie
     assert response.status_code == 409
 
 
+def test_5_a_retried_claim_move_whose_answer_was_lost_is_reported_done(client, reviewer, original):
+    from articles.reviewing import claim_create
+    from tests.conftest import span_of
+
+    claim, _ = claim_create(
+        version=original, user=reviewer, start=0, end=10, exact=original.text[:10]
+    )
+    start, end = span_of(original, "protects 3,400 homes")
+    payload = {
+        "start": start,
+        "end": end,
+        "exact": "protects 3,400 homes",
+        "revision": claim.revision,
+    }
+    client.force_login(reviewer)
+    url = reverse("articles:claim_update", args=[claim.pk])
+    assert client.post(url, payload, **HTMX).status_code == 200
+    retry = client.post(url, payload, **HTMX)
+    assert retry.status_code == 200 and "now covers the new selection" in retry.text
+
+
 # ---------------------------------------------------------------------------- 7, 8: proxies
+
+
+def test_7_docker_compose_trusts_exactly_its_nginx():
+    import yaml
+    from django.conf import settings
+
+    compose = yaml.safe_load((settings.BASE_DIR / "docker-compose.yml").read_text())
+    assert compose["services"]["web"]["environment"]["TRUSTED_PROXY_COUNT"] == "1"
+    assert "ports" not in compose["services"]["web"]  # reachable through nginx only
 
 
 def login(client, username, password, forwarded_for):
