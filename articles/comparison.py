@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from articles.models import Claim, Counterpart, Sentence, SentenceLink, Story, Version
 from articles.text import alignment, factdiff
+from articles.text.anchoring import MAX_CLAIM_CHARS
 
 _WORD = re.compile(r"\w+(?:[’'.,-]\w+)*", re.UNICODE)
 
@@ -174,20 +175,18 @@ def _cover_facts(claim: str, target: str, start: int, end: int) -> tuple[int, in
     return start, end
 
 
-def _negated(text: str) -> bool:
-    return any(f.kind == "negation" for f in factdiff.extract_facts(text))
-
-
 def _maps(index: int, matcher: difflib.SequenceMatcher) -> bool:
     return any(b.a <= index < b.a + b.size for b in matcher.get_matching_blocks())
 
 
 @transaction.atomic
 def propose_counterparts(claims) -> None:
-    """Propose, for each claim and each other version of its story, the counterpart span.
+    """Rank, for each claim and each other version of its story, up to three candidate spans.
 
-    Confirmed counterparts are kept as the reviewer left them. The claims' rows are locked
-    (in pk order) so that two proposals for one claim cannot interleave.
+    A strong candidate becomes the proposed counterpart; weaker ones are only suggested.
+    Confirmed counterparts keep the reviewer's choice (their candidates are refreshed).
+    The claims' rows are locked (in pk order) so that two proposals for one claim cannot
+    interleave.
     """
     ids = list(claims.values_list("pk", flat=True))
     claims = list(
@@ -204,86 +203,140 @@ def propose_counterparts(claims) -> None:
     for s in Sentence.objects.filter(version_id__in=versions).order_by("version_id", "position"):
         sentences.setdefault(s.version_id, []).append(s)
     links = list(SentenceLink.objects.filter(left_version_id__in=versions))
-    confirmed = set(
-        Counterpart.objects.filter(
-            claim__in=claims, status=Counterpart.Status.CONFIRMED
-        ).values_list("claim_id", "version_id")
-    )
-    rows = []
+    existing = {
+        (cp.claim_id, cp.version_id): cp
+        for cp in Counterpart.objects.filter(claim__in=claims).select_for_update()
+    }
+    ranker = _Ranker(versions, sentences, links, claims)
+    new_rows, changed = [], []
     for claim in claims:
         for other in versions.values():
             if other.story_id != claim.version.story_id or other.pk == claim.version_id:
                 continue
-            if (claim.pk, other.pk) in confirmed:
+            fresh = ranker.counterpart(claim, versions[claim.version_id], other)
+            old = existing.get((claim.pk, other.pk))
+            if old is None:
+                new_rows.append(fresh)
                 continue
-            rows.append(_counterpart(claim, versions[claim.version_id], other, sentences, links))
-    Counterpart.objects.filter(claim__in=claims, status=Counterpart.Status.PROPOSED).delete()
-    Counterpart.objects.bulk_create(rows)
+            old.candidates, old.backend = fresh.candidates, fresh.backend
+            if old.status != Counterpart.Status.CONFIRMED:
+                for name in ("start", "end", "exact", "score", "confidence", "fact_diffs"):
+                    setattr(old, name, getattr(fresh, name))
+                old.status = fresh.status
+            changed.append(old)
+    Counterpart.objects.bulk_create(new_rows)
+    Counterpart.objects.bulk_update(
+        changed,
+        ["start", "end", "exact", "score", "confidence", "fact_diffs", "candidates", "backend",
+         "status"],
+    )  # fmt: skip
 
 
-def _counterpart(claim, version, other, sentences, links) -> Counterpart:
-    mine = sentences.get(version.pk, [])
-    theirs = {s.position: s for s in sentences.get(other.pk, [])}
-    positions = [s.position for s in mine if s.start < claim.end and s.end > claim.start]
-    here_is_left = version.pk < other.pk
-    targets: set[int] = set()
-    score = 0.0
-    for link in links:
-        if {link.left_version_id, link.right_version_id} != {version.pk, other.pk}:
-            continue
-        here = link.left_positions() if here_is_left else link.right_positions()
-        there = link.right_positions() if here_is_left else link.left_positions()
-        if any(p in here for p in positions):
-            targets.update(there)
-            score = max(score, link.score)
-    targets_sorted = [theirs[p] for p in sorted(targets) if p in theirs]
-    if not targets_sorted:
-        return Counterpart(claim=claim, version=other, score=0.0)
-    source_sentences = [s for s in mine if s.position in positions]
-    src_start, src_end = source_sentences[0].start, source_sentences[-1].end
-    tgt_start, tgt_end = targets_sorted[0].start, targets_sorted[-1].end
-    start, end = project_span(
-        version.text[src_start:src_end],
-        max(claim.start, src_start) - src_start,
-        min(claim.end, src_end) - src_start,
-        other.text[tgt_start:tgt_end],
-    )
-    exact = other.text[tgt_start + start : tgt_start + end]
-    diffs = _fact_diffs(
-        version.text[src_start:src_end], claim.exact, other.text[tgt_start:tgt_end], exact
-    )
-    return Counterpart(
-        claim=claim,
-        version=other,
-        start=tgt_start + start,
-        end=tgt_start + end,
-        exact=exact,
-        score=score,
-        fact_diffs=diffs,
-    )
+class _Ranker:
+    """Candidate counterparts of claims, from stored links and from suggest(), per version pair."""
+
+    def __init__(self, versions, sentences, links, claims) -> None:
+        self.versions, self.sentences, self.links = versions, sentences, links
+        self._suggestions: dict[tuple[int, int], list[list[alignment.Suggestion]]] = {}
+        # The sentence indexes each version's claims cover.
+        self.needed: dict[int, set[int]] = {}
+        for claim in claims:
+            mine = sentences.get(claim.version_id, [])
+            self.needed.setdefault(claim.version_id, set()).update(
+                k for k, s in enumerate(mine) if s.start < claim.end and s.end > claim.start
+            )
+
+    def _suggest(self, version: Version, other: Version, rows: list[int]):
+        """suggest() for one version pair, computed once for every row any claim needs."""
+        key = (version.pk, other.pk)
+        if key not in self._suggestions:
+            mine = self.sentences.get(version.pk, [])
+            theirs = self.sentences.get(other.pk, [])
+            self._suggestions[key] = alignment.suggest(
+                [version.text[s.start : s.end] for s in mine],
+                [other.text[s.start : s.end] for s in theirs],
+                k=3,
+                rows=sorted(self.needed.get(version.pk, rows)),
+            )
+        return self._suggestions[key]
+
+    def counterpart(self, claim: Claim, version: Version, other: Version) -> Counterpart:
+        mine = self.sentences.get(version.pk, [])
+        theirs = self.sentences.get(other.pk, [])
+        index = [k for k, s in enumerate(mine) if s.start < claim.end and s.end > claim.start]
+        row = Counterpart(claim=claim, version=other, backend=alignment.similarity_backend())
+        if not index or not theirs:
+            row.status = Counterpart.Status.NOT_FOUND
+            return row
+        # Targets, as tuples of indexes into theirs: linked sentences first.
+        by_position = {s.position: k for k, s in enumerate(theirs)}
+        positions = {mine[k].position for k in index}
+        here_is_left = version.pk < other.pk
+        scored: dict[tuple[int, ...], tuple[float, bool]] = {}
+        for link in self.links:
+            if {link.left_version_id, link.right_version_id} != {version.pk, other.pk}:
+                continue
+            here = link.left_positions() if here_is_left else link.right_positions()
+            there = link.right_positions() if here_is_left else link.left_positions()
+            if positions.intersection(here):
+                target = tuple(by_position[p] for p in there if p in by_position)
+                if target:
+                    scored[target] = (max(link.score, scored.get(target, (0, 0))[0]), True)
+        ranked = self._suggest(version, other, index)
+        for k in index:
+            for sug in ranked[k]:
+                target = (sug.right,)
+                if any(sug.right in t for t in scored):
+                    continue
+                best = scored.get(target, (0.0, False))[0]
+                scored[target] = (max(best, sug.score), False)
+        order = sorted(scored.items(), key=lambda kv: (not kv[1][1], -kv[1][0], kv[0]))[:3]
+        candidates = [
+            self._candidate(claim, version, mine, index, other, [theirs[t] for t in target], s, linked)
+            for target, (s, linked) in order
+        ]  # fmt: skip
+        row.candidates = candidates
+        if not candidates:
+            row.status = Counterpart.Status.NOT_FOUND
+            return row
+        best = candidates[0]
+        if best["confidence"] == "strong":
+            row.status = Counterpart.Status.PROPOSED
+            row.start, row.end, row.exact = best["start"], best["end"], best["exact"]
+            row.score, row.confidence = best["score"], best["confidence"]
+            row.fact_diffs = best["fact_diffs"]
+        else:
+            row.status = Counterpart.Status.SUGGESTED
+            row.score, row.confidence = best["score"], best["confidence"]
+        return row
+
+    def _candidate(self, claim, version, mine, index, other, targets, score, linked) -> dict:
+        src_start, src_end = mine[index[0]].start, mine[index[-1]].end
+        tgt_start, tgt_end = targets[0].start, targets[-1].end
+        start, end = project_span(
+            version.text[src_start:src_end],
+            max(claim.start, src_start) - src_start,
+            min(claim.end, src_end) - src_start,
+            other.text[tgt_start:tgt_end],
+        )
+        exact = other.text[tgt_start + start : tgt_start + end]
+        return {
+            "start": tgt_start + start,
+            "end": tgt_start + end,
+            "exact": exact,
+            "score": round(float(score), 4),
+            "confidence": alignment.confidence(score, linked=linked),
+            "via": "alignment" if linked else "similarity",
+            "fact_diffs": fact_diffs(claim.exact, exact),
+        }
 
 
-def _fact_diffs(source_sentences: str, claim: str, target_sentences: str, exact: str) -> list:
-    """Fact differences between a claim and its counterpart, as stored on Counterpart.
-
-    Facts are compared sentence against sentence (the two spans may not cover the same
-    words); a difference is kept if it touches the claim or its counterpart.
-    """
-    diffs = [
-        d
-        for d in factdiff.diff_facts(source_sentences, target_sentences)
-        if (d.left and d.left in claim)
-        or (d.right and d.right in exact)
-        or d.kind == "negation"
-        and _negated(claim) != _negated(exact)
+def fact_diffs(claim: str, counterpart: str) -> list[dict]:
+    """Fact differences between a claim's span and its counterpart's span, as stored."""
+    return [
+        {"kind": d.kind, "left": d.left, "right": d.right, "text": d.describe()}
+        for d in factdiff.diff_facts(claim, counterpart)
     ]
-    return [{"kind": d.kind, "left": d.left, "right": d.right, "text": d.describe()} for d in diffs]
-
-
-def _sentences_around(version: Version, start: int, end: int) -> str:
-    covering = version.sentences.filter(start__lt=end, end__gt=start).order_by("position")
-    spans = [(s.start, s.end) for s in covering] or [(start, end)]
-    return version.text[spans[0][0] : spans[-1][1]]
 
 
 def _lock_story(story_id: int) -> None:
@@ -291,39 +344,120 @@ def _lock_story(story_id: int) -> None:
     Story.objects.select_for_update().filter(pk=story_id).first()
 
 
-@transaction.atomic
-def counterpart_confirm(*, counterpart: Counterpart, user) -> Counterpart:
-    _lock_story(counterpart.version.story_id)
-    counterpart.status = Counterpart.Status.CONFIRMED
-    counterpart.confirmed_by, counterpart.confirmed_at = user, timezone.now()
-    counterpart.save()
-    counterpart.claim.version.story.touch()
-    return counterpart
+class StaleCounterpart(CompareError):
+    """Someone changed the counterpart since the reviewer loaded it; nothing was saved."""
+
+
+def _decide(counterpart_id: int, revision: int | None, user, apply) -> Counterpart:
+    """Lock, check the revision the reviewer saw, apply a change, record who confirmed it."""
+    cp = Counterpart.objects.select_related("version", "claim__version").get(pk=counterpart_id)
+    _lock_story(cp.version.story_id)
+    cp = (
+        Counterpart.objects.select_for_update(of=("self",))
+        .select_related("version", "claim__version", "confirmed_by")
+        .get(pk=counterpart_id)
+    )
+    if revision is not None and revision != cp.revision:
+        who = cp.confirmed_by.get_username() if cp.confirmed_by else "the alignment"
+        raise StaleCounterpart(
+            f"{who} changed this counterpart a moment ago; it is shown as it is now. "
+            "Choose again if you still disagree."
+        )
+    apply(cp)
+    cp.status = Counterpart.Status.CONFIRMED
+    cp.confirmed_by, cp.confirmed_at = user, timezone.now()
+    cp.revision += 1
+    cp.save()
+    cp.claim.version.story.touch()
+    return cp
 
 
 @transaction.atomic
-def counterpart_link(*, counterpart: Counterpart, other_claim: Claim, user) -> Counterpart:
+def counterpart_confirm(*, counterpart: Counterpart, user, revision: int | None = None):
+    """Confirm the proposed span (or, with none, that the claim is not in that version)."""
+    return _decide(counterpart.pk, revision, user, lambda cp: None)
+
+
+@transaction.atomic
+def counterpart_choose(*, counterpart: Counterpart, index: int, user, revision=None):
+    """Confirm one of the ranked candidates as the counterpart."""
+
+    def apply(cp):
+        if not 0 <= index < len(cp.candidates):
+            raise CompareError("That suggestion is no longer offered; choose one of those shown.")
+        chosen = cp.candidates[index]
+        _set_span(cp, chosen["start"], chosen["end"])
+        cp.score, cp.confidence = chosen["score"], chosen["confidence"]
+
+    return _decide(counterpart.pk, revision, user, apply)
+
+
+@transaction.atomic
+def counterpart_set_words(*, counterpart: Counterpart, words: str, user, revision=None):
+    """A reviewer's own span: the words, typed or pasted, as they stand in the other version.
+
+    The words must occur in that version and lie within one paragraph; where they occur
+    more than once, the occurrence nearest the current candidates wins.
+    """
+    words = " ".join((words or "").split())
+    if not words:
+        raise CompareError(
+            "Type or paste the counterpart's words as they stand in the other version."
+        )
+    if len(words) > MAX_CLAIM_CHARS:
+        raise CompareError(f"A counterpart can be at most {MAX_CLAIM_CHARS:,} characters long.")
+
+    def apply(cp):
+        text = cp.version.text
+        hint = cp.start if cp.start is not None else next((c["start"] for c in cp.candidates), None)
+        span = _find_words(text, words, hint)
+        if span is None:
+            raise CompareError(
+                f"These words are not in “{cp.version.label}”; paste them as they appear there."
+            )
+        if not cp.version.blocks.filter(start__lte=span[0], end__gte=span[1]).exists():
+            raise CompareError("A counterpart must lie within one paragraph; shorten the words.")
+        _set_span(cp, *span)
+        cp.score, cp.confidence = 1.0, ""
+
+    return _decide(counterpart.pk, revision, user, apply)
+
+
+@transaction.atomic
+def counterpart_link(*, counterpart: Counterpart, other_claim: Claim, user, revision=None):
     """A reviewer's correction: the counterpart is this claim of the other version."""
     if other_claim.version_id != counterpart.version_id:
         raise CompareError("Choose a claim in the version this counterpart belongs to.")
-    claim = counterpart.claim
-    counterpart.start, counterpart.end = other_claim.start, other_claim.end
-    counterpart.exact = other_claim.exact
-    counterpart.fact_diffs = _fact_diffs(
-        _sentences_around(claim.version, claim.start, claim.end),
-        claim.exact,
-        _sentences_around(counterpart.version, other_claim.start, other_claim.end),
-        other_claim.exact,
+    return _decide(
+        counterpart.pk, revision, user, lambda cp: _set_span(cp, other_claim.start, other_claim.end)
     )
-    return counterpart_confirm(counterpart=counterpart, user=user)
 
 
 @transaction.atomic
-def counterpart_mark_absent(*, counterpart: Counterpart, user) -> Counterpart:
-    counterpart.start = counterpart.end = None
-    counterpart.exact = ""
-    counterpart.fact_diffs = []
-    return counterpart_confirm(counterpart=counterpart, user=user)
+def counterpart_mark_absent(*, counterpart: Counterpart, user, revision=None):
+    """The claim is not in that version."""
+
+    def apply(cp):
+        cp.start = cp.end = None
+        cp.exact = ""
+        cp.fact_diffs = []
+
+    return _decide(counterpart.pk, revision, user, apply)
+
+
+def _set_span(cp: Counterpart, start: int, end: int) -> None:
+    cp.start, cp.end = start, end
+    cp.exact = cp.version.text[start:end]
+    cp.fact_diffs = fact_diffs(cp.claim.exact, cp.exact)
+
+
+def _find_words(text: str, words: str, hint: int | None) -> tuple[int, int] | None:
+    """Where ``words`` stand in text, whitespace-insensitive; nearest ``hint`` if repeated."""
+    pattern = re.compile(r"\s+".join(re.escape(w) for w in words.split()))
+    spans = [(m.start(), m.end()) for m in pattern.finditer(text)]
+    if not spans:
+        return None
+    return min(spans, key=lambda sp: abs(sp[0] - hint) if hint is not None else 0)
 
 
 # ---------------------------------------------------------------------------- compare page

@@ -1,4 +1,5 @@
-"""Reads for the contested-claims dashboard: why each claim is contested, counts, agreement.
+"""Reads for the contested-claims dashboard: contested claims, claims in one version only,
+counts, agreement. Why a claim is contested is the claim's own business (Claim.contest_reasons).
 
 All of a story's claims are loaded in a fixed number of queries and judged in Python.
 """
@@ -12,47 +13,12 @@ from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
 
-from articles.models import Claim, Counterpart, Verdict
-from articles.ratings import SCALE, Rating, disagree
+from articles.models import REASONS, Claim, Counterpart, Verdict
+from articles.ratings import SCALE, Rating
 from articles.text.anchoring import MAX_CLAIM_CHARS
 
-FACTS = "facts"
-REVIEWERS = "reviewers"
 ONE_VERSION = "one_version"
-CROSS = "cross"
-
-# reason: (label, severity weight)
-REASONS = {
-    FACTS: ("Versions state different facts", 3),
-    REVIEWERS: ("Reviewers disagree", 3),
-    CROSS: ("Counterpart judged differently", 2),
-    ONE_VERSION: ("In one version only", 1),
-}
 STATUSES = ("contested", "settled", "open")
-
-
-def contest_reasons(claim: Claim, counterpart_claims: list[Claim] | None = None) -> list[str]:
-    """Why a claim is contested (empty if it is not). Uses prefetched counterparts and verdicts.
-
-    ``counterpart_claims`` are claims in other versions covering the claim's counterpart; when
-    None they are not considered (the reading view of one version does not load them).
-    """
-    counterparts = list(claim.counterparts.all())
-    reasons = []
-    if any(cp.fact_diffs for cp in counterparts):
-        reasons.append(FACTS)
-    if claim.reviewers_disagree:
-        reasons.append(REVIEWERS)
-    if counterpart_claims:
-        mine = claim.display_rating
-        for other in counterpart_claims:
-            theirs = other.display_rating
-            if mine and theirs and disagree(mine, theirs):
-                reasons.append(CROSS)
-                break
-    if any(cp.absent for cp in counterparts):
-        reasons.append(ONE_VERSION)
-    return reasons
 
 
 def counterpart_claim(counterpart: Counterpart, claims_by_version: dict[int, list[Claim]]):
@@ -108,7 +74,17 @@ class Entry:
 
     @property
     def fact_diffs(self) -> list[str]:
-        return [d["text"] for cp, _ in self.counterparts for d in cp.fact_diffs]
+        return [d["text"] for cp, _ in self.counterparts if cp.chosen for d in cp.fact_diffs]
+
+    @property
+    def missing_from(self):
+        """Other versions that do not state the claim: it was added in this one, or dropped there."""
+        return [cp.version for cp, _ in self.counterparts if cp.absent]
+
+    @property
+    def undecided_in(self):
+        """Other versions with suggestions but no counterpart chosen yet."""
+        return [cp.version for cp, _ in self.counterparts if cp.undecided]
 
 
 def story_claims(story):
@@ -137,13 +113,15 @@ def entries_for(claims) -> list[Entry]:
     for claim in claims:
         pairs = [(cp, counterpart_claim(cp, by_version)) for cp in claim.counterparts.all()]
         others = [other for _, other in pairs if other is not None]
-        entries.append(Entry(claim, contest_reasons(claim, others), pairs))
+        entries.append(Entry(claim, claim.contest_reasons(others), pairs))
     return entries
 
 
 def filter_entries(entries, *, reason=None, status=None, version=None, reviewer=None):
     result = entries
-    if reason in REASONS:
+    if reason == ONE_VERSION:
+        result = [e for e in result if e.missing_from]
+    elif reason in REASONS:
         result = [e for e in result if reason in e.reasons]
     if status in STATUSES:
         result = [e for e in result if e.status == status]
@@ -169,6 +147,7 @@ def summarise(entries) -> dict:
         "settled": sum(1 for e in entries if e.status == "settled"),
         "open": sum(1 for e in entries if e.status == "open"),
         "by_reason": [(key, label, by_reason.get(key, 0)) for key, (label, _) in REASONS.items()],
+        "one_version": sum(1 for e in entries if e.missing_from),
     }
 
 

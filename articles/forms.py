@@ -282,6 +282,47 @@ class LinkForm(forms.Form):
         return [n - 1 for n in numbers]
 
 
+_NUMBER_ERRORS = ("invalid", "min_value", "max_value")
+
+
+class CounterpartForm(forms.Form):
+    """A reviewer's decision on a counterpart: confirm, choose a suggestion, own words, absent, link."""
+
+    action = forms.ChoiceField(
+        choices=[
+            ("confirm", "Confirm"),
+            ("choose", "Choose a suggestion"),
+            ("words", "Set the words"),
+            ("absent", "Not in this version"),
+            ("link", "Link to a claim"),
+        ],
+        error_messages={"invalid_choice": "Choose what to do with the counterpart."},
+    )
+    candidate = forms.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=10,
+        error_messages={k: "Choose one of the suggestions shown." for k in _NUMBER_ERRORS},
+    )
+    words = forms.CharField(required=False, max_length=4000, strip=True)
+    other_claim = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**31 - 1,
+        error_messages={
+            k: "Choose one of the claims in the other version." for k in _NUMBER_ERRORS
+        },
+    )
+    # Optional so that older pages still work; when given, a stale decision is refused.
+    revision = forms.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
+
+    def clean_words(self):
+        words = self.cleaned_data["words"]
+        if "\x00" in words:
+            raise forms.ValidationError("The words contain a NUL character.")
+        return words
+
+
 class SettleForm(forms.Form):
     action = forms.ChoiceField(
         choices=[("settle", "Settle"), ("reopen", "Reopen")], initial="settle"

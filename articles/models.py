@@ -8,7 +8,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Count, F, Prefetch, Q
-from django.db.models.functions import Length
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -120,9 +119,12 @@ class VersionQuerySet(models.QuerySet):
     ) -> Version:
         """Store text verbatim (normalised), segment it, and save blocks and sentences.
 
+        Storage only: ``articles.versions.import_version`` also aligns the new version with
+        the story's others, which is what users expect of an import.
+
         Raises VersionImportError with a message for the user if a field fails the checks
-        of articles.validation (an empty text, NUL characters, a giant paragraph, too much
-        alignment work for one request) or the text duplicates a version of the story.
+        of articles.validation (an empty text, NUL characters, a giant paragraph) or the
+        text duplicates a version of the story.
         """
         from articles import validation
 
@@ -138,10 +140,6 @@ class VersionQuerySet(models.QuerySet):
                 byline, what="The byline", max_length=validation.MAX_BYLINE
             )
             url = validation.http_url(url, what="The URL", required=False)
-            validation.alignment_work(
-                len(text),
-                list(story.versions.annotate(n=Length("text")).values_list("n", flat=True)),
-            )
         except ValidationError as exc:
             raise VersionImportError(" ".join(exc.messages)) from None
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -184,10 +182,6 @@ class VersionQuerySet(models.QuerySet):
                 )
                 position += 1
         Sentence.objects.bulk_create(sentences)
-        from articles.comparison import align_versions  # comparison builds on these models
-
-        for other in story.versions.exclude(pk=version.pk):
-            align_versions(version, other)
         story.touch()
         return version
 
@@ -267,6 +261,16 @@ class Sentence(models.Model):
 
 # ---------------------------------------------------------------------------- claims
 
+# Why a claim is contested: reason -> (label, severity weight).
+FACTS = "facts"
+REVIEWERS = "reviewers"
+CROSS = "cross"
+REASONS = {
+    FACTS: ("Versions state different facts", 3),
+    REVIEWERS: ("Reviewers disagree", 3),
+    CROSS: ("Counterpart judged differently", 2),
+}
+
 
 class ClaimQuerySet(models.QuerySet):
     def visible_to(self, user):
@@ -280,7 +284,10 @@ class ClaimQuerySet(models.QuerySet):
                 .prefetch_related("sources")
                 .order_by("created_at"),
             ),
-            Prefetch("counterparts", queryset=Counterpart.objects.select_related("version")),
+            Prefetch(
+                "counterparts",
+                queryset=Counterpart.objects.select_related("version", "confirmed_by"),
+            ),
         )
 
 
@@ -342,14 +349,41 @@ class Claim(models.Model):
         ratings = self.ratings()
         return any(disagree(a, b) for i, a in enumerate(ratings) for b in ratings[i + 1 :])
 
+    def contest_reasons(self, counterpart_claims: list[Claim] | None = None) -> list[str]:
+        """Why the claim is contested (empty if it is not), from prefetched counterparts and verdicts.
+
+        Contested: the versions state different facts (a confirmed counterpart, or a strong
+        proposed one, with fact differences), the reviewers disagree, or a counterpart claim
+        got a different verdict. ``counterpart_claims`` are the claims in other versions
+        that cover the counterparts; None leaves that reason out (the reading view of one
+        version does not load them). A claim found in one version only is not contested:
+        see ``only_in`` and the dashboard's own list.
+        """
+        reasons = []
+        if any(cp.states_different_facts for cp in self.counterparts.all()):
+            reasons.append(FACTS)
+        if self.reviewers_disagree:
+            reasons.append(REVIEWERS)
+        if counterpart_claims:
+            mine = self.display_rating
+            for other in counterpart_claims:
+                theirs = other.display_rating
+                if mine and theirs and disagree(mine, theirs):
+                    reasons.append(CROSS)
+                    break
+        return reasons
+
+    @property
+    def missing_from(self) -> list[Version]:
+        """The other versions that do not state this claim (confirmed, or nothing similar found)."""
+        return [cp.version for cp in self.counterparts.all() if cp.absent]
+
     @property
     def status(self) -> str:
         """One of settled, contested, reviewed, unreviewed."""
-        from articles.dashboard import contest_reasons
-
         if self.is_settled:
             return "settled"
-        if contest_reasons(self):
+        if self.contest_reasons():
             return "contested"
         if self.ratings():
             return "reviewed"
@@ -358,9 +392,7 @@ class Claim(models.Model):
     @property
     def contest_summary(self) -> str:
         """Why the claim is contested, in words (empty if it is not)."""
-        from articles.dashboard import REASONS, contest_reasons
-
-        return "; ".join(REASONS[r][0] for r in contest_reasons(self))
+        return "; ".join(REASONS[r][0] for r in self.contest_reasons())
 
     @property
     def display_rating(self) -> str | None:
@@ -481,27 +513,46 @@ class SentenceLink(models.Model):
 
 
 class Counterpart(models.Model):
-    """Where a claim's words stand in another version of the story, or that they do not."""
+    """Where a claim's words stand in another version of the story, or that they do not.
+
+    ``candidates`` holds up to three ranked suggestions (span, score, confidence, fact
+    differences). A strong one is proposed as the counterpart (its span is copied to
+    start/end); weaker ones are only suggested until a reviewer chooses.
+    """
 
     class Status(models.TextChoices):
-        PROPOSED = "proposed", "Proposed from the alignment"
+        PROPOSED = "proposed", "Proposed: a strong match"
+        SUGGESTED = "suggested", "Suggestions only: no strong match"
+        NOT_FOUND = "not_found", "Nothing similar found"
         CONFIRMED = "confirmed", "Confirmed by a reviewer"
+
+    class Confidence(models.TextChoices):
+        STRONG = "strong", "Strong"
+        POSSIBLE = "possible", "Possible"
+        WEAK = "weak", "Weak"
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="counterparts")
     version = models.ForeignKey(Version, on_delete=models.CASCADE, related_name="+")
-    # None: the claim is not present in that version.
+    # None: no counterpart chosen (see status: suggested, not found, or confirmed absent).
     start = models.PositiveIntegerField(null=True, blank=True)
     end = models.PositiveIntegerField(null=True, blank=True)
     exact = models.TextField(blank=True)
     score = models.FloatField(default=0)
+    confidence = models.CharField(max_length=10, choices=Confidence.choices, blank=True)
     # [{"kind": ..., "left": ..., "right": ..., "text": "number: 2,000 vs 20,000"}]
     fact_diffs = models.JSONField(default=list, blank=True)
+    # [{"start", "end", "exact", "score", "confidence", "via", "fact_diffs"}], best first.
+    candidates = models.JSONField(default=list, blank=True)
+    # The similarity measure behind the candidates, shown to the reviewer.
+    backend = models.CharField(max_length=80, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROPOSED)
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     confirmed_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Optimistic concurrency: a reviewer's decision names the revision it was made on.
+    revision = models.PositiveIntegerField(default=1)
 
     history = HistoricalRecords()
 
@@ -521,5 +572,22 @@ class Counterpart(models.Model):
         return f"Counterpart of claim {self.claim_id} in version {self.version_id}"
 
     @property
+    def chosen(self) -> bool:
+        """A span stands as the counterpart: proposed (strong) or confirmed."""
+        return self.start is not None
+
+    @property
     def absent(self) -> bool:
-        return self.start is None
+        """The claim is not in that version: a reviewer said so, or nothing similar exists."""
+        return self.start is None and self.status in (
+            self.Status.CONFIRMED,
+            self.Status.NOT_FOUND,
+        )
+
+    @property
+    def undecided(self) -> bool:
+        return self.start is None and self.status == self.Status.SUGGESTED
+
+    @property
+    def states_different_facts(self) -> bool:
+        return self.chosen and bool(self.fact_diffs)

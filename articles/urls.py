@@ -10,6 +10,7 @@ urlpatterns = [
     path("stories/<int:pk>/", views.story_detail, name="story_detail"),
     path("stories/<int:pk>/versions/new/", views.version_create, name="version_create"),
     path("stories/<int:pk>/dashboard/", views.story_dashboard, name="story_dashboard"),
+    path("stories/<int:pk>/compare/", views.story_compare, name="story_compare"),
     path(
         "versions/<int:pk>/compare/<int:other_pk>/", views.version_compare, name="version_compare"
     ),

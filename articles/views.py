@@ -15,6 +15,7 @@ from django_htmx.http import trigger_client_event
 
 from articles import comparison, dashboard, history, reading, reviewing, validation
 from articles.forms import (
+    CounterpartForm,
     LinkForm,
     SelectionForm,
     SettleForm,
@@ -33,6 +34,7 @@ from articles.models import (
 )
 from articles.ratings import SCALE
 from articles.text import alignment, anchoring
+from articles.versions import import_version
 
 # ---------------------------------------------------------------------------- access
 
@@ -126,7 +128,7 @@ def version_create(request, pk):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            version = Version.objects.create_from_text(
+            version = import_version(
                 story=story,
                 text=data["text"],
                 label=data["label"],
@@ -217,6 +219,7 @@ def _panel_context(request, claim: Claim, verdict_form=None, source_formset=None
         "can_delete": claim.deletable_by(request.user),
         "can_edit_span": claim.created_by_id == request.user.pk,
         "is_editor": is_editor(request.user),
+        "confidence_legend": alignment.CONFIDENCE_LEGEND,
         # Claims a reviewer can name as this claim's counterpart, in the other versions.
         "other_claims": list(
             Claim.objects.filter(version__story_id=claim.version.story_id)
@@ -437,6 +440,22 @@ def _verdict_response(request, claim, context, status=200):
 
 
 @require_GET
+def story_compare(request, pk):
+    """The story page's pair picker: any two of the story's versions."""
+    story = _get_story(request.user, pk)
+    ids = {v.pk for v in story.versions.all()}
+    raw = [request.GET.get("left", ""), request.GET.get("right", "")]
+    picked = [int(r) for r in raw if r.isascii() and r.isdecimal() and len(r) < 19]
+    if len(picked) != 2 or not set(picked) <= ids:
+        messages.error(request, "Choose two versions of this story to compare.")
+        return redirect(story)
+    if picked[0] == picked[1]:
+        messages.error(request, "Choose two different versions to compare.")
+        return redirect(story)
+    return redirect("articles:version_compare", pk=picked[0], other_pk=picked[1])
+
+
+@require_GET
 def version_compare(request, pk, other_pk):
     version = _get_version(request.user, pk)
     other = _get_version(request.user, other_pk)
@@ -499,40 +518,67 @@ def link_correct(request, pk, other_pk):
 
 @require_POST
 def counterpart_update(request, pk):
+    """A reviewer's decision on a claim's counterpart in one other version."""
     counterpart = get_object_or_404(
-        Counterpart.objects.select_related("claim__version__story").filter(
+        Counterpart.objects.select_related("claim__version__story", "version").filter(
             claim__in=Claim.objects.visible_to(request.user)
         ),
         pk=pk,
     )
-    action = request.POST.get("action")
-    if action == "absent":
-        comparison.counterpart_mark_absent(counterpart=counterpart, user=request.user)
-        notice = f"Marked as not present in {counterpart.version.label}."
-    elif action == "link":
-        raw = request.POST.get("other_claim", "")
-        valid = raw.isdecimal() and len(raw) < 19  # a 64-bit id, never an overflow
-        other = counterpart.version.claims.filter(pk=int(raw)).first() if valid else None
-        if other is None:
-            notice = f"Choose one of the claims in {counterpart.version.label}."
-        else:
-            comparison.counterpart_link(
-                counterpart=counterpart, other_claim=other, user=request.user
-            )
-            notice = f"Linked to claim #{other.number} in {counterpart.version.label}."
+    form = CounterpartForm(request.POST)
+    label = counterpart.version.label
+    status = 200
+    if not form.is_valid():
+        notice = "; ".join(e for errors in form.errors.values() for e in errors)
+        status = 422
     else:
-        comparison.counterpart_confirm(counterpart=counterpart, user=request.user)
-        notice = "Counterpart confirmed."
+        data = form.cleaned_data
+        action, revision = data["action"], data["revision"]
+        try:
+            notice = _counterpart_action(request, counterpart, action, data, revision, label)
+        except comparison.StaleCounterpart as exc:
+            notice, status = str(exc), 409
+        except comparison.CompareError as exc:
+            notice, status = str(exc), 422
     claim = Claim.objects.with_verdicts().get(pk=counterpart.claim_id)
     if not request.htmx:
-        messages.success(request, notice)
+        (messages.success if status == 200 else messages.error)(request, notice)
         return redirect(f"{claim.version.get_absolute_url()}?claim={claim.pk}")
     response = render(
         request,
         "articles/claim_panel.html",
-        _panel_context(request, claim) | {"notice": notice},
+        _panel_context(request, claim) | {"notice": notice, "notice_is_error": status != 200},
+        # 409 and 422 are swapped too (htmx-config in base.html): the panel shows the message.
+        status=status,
     )
     return trigger_client_event(response, "claims-changed")
+
+
+def _counterpart_action(request, counterpart, action, data, revision, label) -> str:
+    user = request.user
+    if action == "absent":
+        comparison.counterpart_mark_absent(counterpart=counterpart, user=user, revision=revision)
+        return f"Marked as not in {label}."
+    if action == "choose":
+        comparison.counterpart_choose(
+            counterpart=counterpart, index=data["candidate"] or 0, user=user, revision=revision
+        )
+        return f"Counterpart in {label} confirmed."
+    if action == "words":
+        comparison.counterpart_set_words(
+            counterpart=counterpart, words=data["words"], user=user, revision=revision
+        )
+        return f"Counterpart in {label} set to your words."
+    if action == "link":
+        other = counterpart.version.claims.filter(pk=data["other_claim"] or 0).first()
+        if other is None:
+            raise comparison.CompareError(f"Choose one of the claims in {label}.")
+        comparison.counterpart_link(
+            counterpart=counterpart, other_claim=other, user=user, revision=revision
+        )
+        return f"Linked to claim #{other.number} in {label}."
+    comparison.counterpart_confirm(counterpart=counterpart, user=user, revision=revision)
+    return f"Counterpart in {label} confirmed."
 
 
 # ---------------------------------------------------------------------------- dashboard
@@ -557,6 +603,7 @@ def _render_dashboard(request, story):
         "story": story,
         "versions": versions,
         "entries": shown,
+        "only_one": [e for e in entries if e.missing_from][:50],
         "summary": dashboard.summarise(entries),
         "agreement": dashboard.agreement(entries),
         "chart": dashboard.verdict_chart(entries, versions),

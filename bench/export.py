@@ -52,8 +52,9 @@ def story_text(rng: random.Random, paragraphs: int, rewrite: bool) -> str:
 
 def build(n_claims: int, users: dict, seed: int = 1):
     from articles.comparison import propose_counterparts
-    from articles.models import Claim, Source, Story, Verdict, Version
+    from articles.models import Claim, Source, Story, Verdict
     from articles.ratings import SCALE
+    from articles.versions import import_version
 
     rng = random.Random(seed)
     editor, reviewers = users["editor"], users["reviewers"]
@@ -61,7 +62,7 @@ def build(n_claims: int, users: dict, seed: int = 1):
     story.members.add(*reviewers)
     paragraphs = max(2, n_claims // 6)  # about four sentences each, claims on half the versions
     versions = [
-        Version.objects.create_from_text(
+        import_version(
             story=story,
             text=story_text(rng, paragraphs, rewrite),
             label=label,

@@ -253,7 +253,8 @@ def seed(clients: int, rng: random.Random) -> World:
     from django.contrib.auth.models import Group
     from django.db import connection
 
-    from articles.models import EDITORS_GROUP, REVIEWERS_GROUP, Story, Version
+    from articles.models import EDITORS_GROUP, REVIEWERS_GROUP, Story
+    from articles.versions import import_version
 
     User = get_user_model()
     editors = Group.objects.get_or_create(name=EDITORS_GROUP)[0]
@@ -268,10 +269,8 @@ def seed(clients: int, rng: random.Random) -> World:
     story = Story.objects.create(title="Load test story", created_by=editor)
     story.members.add(*users)
     text = generate_text(rng)
-    first = Version.objects.create_from_text(
-        story=story, text=text, label="Original", created_by=editor
-    )
-    second = Version.objects.create_from_text(
+    first = import_version(story=story, text=text, label="Original", created_by=editor)
+    second = import_version(
         story=story, text=rewrite(rng, text), label="Rewrite", created_by=editor
     )
     versions = {v.pk: span_pool(rng, v.text, 90) for v in (first, second)}

@@ -3,7 +3,8 @@
 import pytest
 from django.contrib.auth.models import Group
 
-from articles.models import EDITORS_GROUP, REVIEWERS_GROUP, Story, Version
+from articles.models import EDITORS_GROUP, REVIEWERS_GROUP, Story
+from articles.versions import import_version
 
 ORIGINAL = """Harbour town votes to rebuild its sea wall
 
@@ -64,16 +65,12 @@ def story(editor, reviewer, reviewer2):
 
 @pytest.fixture
 def original(story, editor):
-    return Version.objects.create_from_text(
-        story=story, text=ORIGINAL, label="Original report", created_by=editor
-    )
+    return import_version(story=story, text=ORIGINAL, label="Original report", created_by=editor)
 
 
 @pytest.fixture
 def rewritten(story, editor):
-    return Version.objects.create_from_text(
-        story=story, text=REWRITTEN, label="Rewritten copy", created_by=editor
-    )
+    return import_version(story=story, text=REWRITTEN, label="Rewritten copy", created_by=editor)
 
 
 def span_of(version, words):

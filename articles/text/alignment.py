@@ -19,6 +19,8 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from articles.text.lemmas import lemmatize, normalize_numbers
+
 # Full DP (every left sentence against every right one) up to this many
 # cells; past it the DP is banded, so time and memory grow linearly.
 FULL_DP_CELLS = 4_000_000
@@ -34,6 +36,8 @@ MERGE_BONUS = 0.04
 # stronger similarity than in-order ones.
 MOVED_MIN_SCORE = 0.25
 ANCHOR_MIN_SCORE = 0.3
+# A link under this score is kept only between mutual best matches (see _confident).
+CONFIDENT = 0.19
 # A two-word heading sharing one rare word with a long sentence is not its
 # counterpart: scores are scaled down when one side has under this share of
 # the other's words.
@@ -47,9 +51,17 @@ class Link:
     score: float
 
 
+# Shares of the similarity: lemmas, character n-grams, neighbouring sentences.
+WEIGHTS = (0.55, 0.35, 0.10)
+# Names and numbers ("DeepSeek", "A100", "2,000") count this many times a common word.
+RARE_WEIGHT = 2.0
+# Neighbours one and two sentences away, and their share of the context vector.
+CONTEXT_WEIGHTS = (1.0, 0.5)
+
+
 def similarity_backend() -> str:
-    """Name the similarity measure used by align(), for display."""
-    return "TF-IDF word n-grams"
+    """Name the similarity measure used by align() and suggest(), for display."""
+    return "lemmas + character n-grams + context (TF-IDF)"
 
 
 def align(left: Sequence[str], right: Sequence[str], *, min_score: float = 0.12) -> list[Link]:
@@ -75,7 +87,56 @@ def align(left: Sequence[str], right: Sequence[str], *, min_score: float = 0.12)
     links = _banded_dp(vecs, lo, hi, min_score)
     links = _split_weak_merges(vecs, links, min_score)
     links += _link_leftovers(vecs, links, max(min_score, MOVED_MIN_SCORE))
+    links = _confident(vecs, links, min_score)
     return sorted(links, key=lambda link: link.left[0])
+
+
+def _confident(vecs: _Vectors, links: list[Link], min_score: float) -> list[Link]:
+    """Keep links that score CONFIDENT, or whose sentences are each other's best match.
+
+    On loosely related versions (a retelling, not a copy) the DP also links sentences
+    that merely share a name: such a link is neither strong nor mutual.
+    """
+    weak = [link for link in links if link.score < CONFIDENT]
+    if not weak:
+        return links
+    forward = _top_k(vecs, 1)
+    backward = _best_left(vecs)
+    mutual = {
+        (i, row[0].right)
+        for i, row in enumerate(forward)
+        if row and backward.get(row[0].right) == i
+    }
+    kept = []
+    for link in links:
+        if link.score >= CONFIDENT:
+            kept.append(link)
+            continue
+        # A weak merge keeps only its mutual pair: the other sentence was dragged along.
+        pairs = [(i, j) for i in link.left for j in link.right if (i, j) in mutual]
+        if len(pairs) == len(link.left) * len(link.right):
+            kept.append(link)
+        elif pairs:
+            i, j = pairs[0]
+            score = vecs.joined_score((i,), (j,))
+            if score >= min_score:
+                kept.append(Link((i,), (j,), score))
+    return kept
+
+
+def _best_left(vecs: _Vectors) -> dict[int, int]:
+    """For each right sentence, the left sentence that scores highest with it (linear time)."""
+    flipped = object.__new__(_Vectors)
+    flipped.__dict__.update(vecs.__dict__)
+    flipped.x, flipped.y = vecs.y, vecs.x
+    flipped.y_t = vecs.x.T.tocsr()
+    flipped.words_x = vecs.words_y_t.T.tocsr()
+    flipped.words_y_t = vecs.words_x.T.tocsr()
+    flipped.own_x = vecs.own_y_t.T.tocsr()
+    flipped.own_y_t = vecs.own_x.T.tocsr()
+    flipped.x_len, flipped.y_len = vecs.y_len, vecs.x_len
+    flipped.x_title, flipped.y_title = vecs.y_title, vecs.x_title
+    return {j: row[0].right for j, row in enumerate(_top_k(flipped, 1)) if row}
 
 
 def _split_weak_merges(vecs: _Vectors, links: list[Link], min_score: float) -> list[Link]:
@@ -114,25 +175,51 @@ def _split_weak_merges(vecs: _Vectors, links: list[Link], min_score: float) -> l
 
 
 class _Vectors:
-    """L2-normalised sentence vectors of both versions, and the dot products the DP needs."""
+    """L2-normalised sentence vectors of both versions, and the dot products the DP needs.
+
+    A sentence's vector joins three L2-normalised parts, so that the dot product of two
+    vectors is a weighted sum of three cosines (see ``WEIGHTS``):
+    - lemmas (unigrams and bigrams), with names and numbers weighted up;
+    - character 3-5-grams inside words, which catch inflection and spelling variants;
+    - the neighbouring sentences' lemmas, so that a reworded sentence is also found by
+      what stands around it.
+    ``words_x``/``words_y`` keep the lemma part alone: it is sparse enough to search every
+    sentence against every other one, and serves candidate retrieval on long texts.
+    """
 
     def __init__(self, left: Sequence[str], right: Sequence[str]) -> None:
         texts = [*left, *right]
-        vectorizer = TfidfVectorizer(
-            ngram_range=(1, 2),
-            sublinear_tf=True,
-            token_pattern=r"(?u)\b\w+\b",  # noqa: S106 (not a password)
-            strip_accents="unicode",
+        words = _lemma_matrix(texts)
+        chars = _char_matrix(texts)
+        # A blank sentence has no context of its own: it must never be linked.
+        blank = sparse.diags([0.0 if not t.strip() else 1.0 for t in texts])
+        context = sparse.csr_matrix(blank @ _context_matrix(words, len(left)))
+        wordless = np.flatnonzero(np.diff(words.indptr) == 0)
+        extra = _wordless_features(texts, wordless)
+        w_words, w_chars, w_context = WEIGHTS
+        matrix = sparse.hstack(
+            [
+                words * math.sqrt(w_words),
+                chars * math.sqrt(w_chars),
+                context * math.sqrt(w_context),
+                extra,
+            ],
+            format="csr",
             dtype=np.float32,
         )
-        try:
-            matrix = vectorizer.fit_transform(texts)
-        except ValueError:  # no word at all in either version
-            matrix = sparse.csr_matrix((len(texts), 0), dtype=np.float32)
-        wordless = np.flatnonzero(np.diff(matrix.indptr) == 0)
-        matrix = sparse.hstack(
-            [matrix, _wordless_features(texts, wordless)], format="csr", dtype=np.float32
+        matrix = _normalise_rows(matrix)
+        # The sentence's own words and characters, without its context: a suggestion needs
+        # some evidence of its own, not only similar neighbours.
+        own = sparse.hstack(
+            [words * math.sqrt(w_words), chars * math.sqrt(w_chars), extra],
+            format="csr",
+            dtype=np.float32,
         )
+        self.own_x = own[: len(left)]
+        self.own_y_t = own[len(left) :].T.tocsr()
+        words = sparse.hstack([words, extra], format="csr", dtype=np.float32)
+        self.words_x = words[: len(left)]
+        self.words_y_t = words[len(left) :].T.tocsr()
         self.x = matrix[: len(left)]
         self.y = matrix[len(left) :]
         self.y_t = self.y.T.tocsr()
@@ -144,6 +231,14 @@ class _Vectors:
         self.y_next = _adjacent_dots(self.y)
         self.x_len = np.array([len(_WORD.findall(text)) for text in left], dtype=np.float64)
         self.y_len = np.array([len(_WORD.findall(text)) for text in right], dtype=np.float64)
+        self.x_title = np.array([_title_like(text) for text in left], dtype=bool)
+        self.y_title = np.array([_title_like(text) for text in right], dtype=bool)
+
+    def factor(self, i, j) -> np.ndarray:
+        """Scale for left i against right j (arrays): length mismatch, and a title against prose."""
+        i, j = np.asarray(i), np.asarray(j)
+        lengths = _length_factor(self.x_len[i], self.y_len[j])
+        return lengths * np.where(self.x_title[i] != self.y_title[j], TITLE_PROSE, 1.0)
 
     def block(self, rows: slice, cols: slice) -> np.ndarray:
         """Cosines of left rows against right cols, dense."""
@@ -179,6 +274,69 @@ class _Vectors:
 
 
 _WORD = re.compile(r"\w+")
+_SENTENCE_END = re.compile(r"[.?!…:;\"”’)\]]\s*$")
+# A headline or section heading matched to a sentence of prose keeps this share of its score.
+TITLE_PROSE = 0.5
+
+
+def _title_like(text: str) -> bool:
+    """A heading, headline or caption line: short, and not ended like a sentence."""
+    return len(_WORD.findall(text)) <= 15 and not _SENTENCE_END.search(text)
+
+
+def _lemma_matrix(texts: list[str]) -> sparse.csr_matrix:
+    """TF-IDF of lemma unigrams and bigrams; names and numbers weighted RARE_WEIGHT."""
+    docs = lemmatize(texts)
+    vectorizer = TfidfVectorizer(
+        analyzer=lambda doc: [*doc, *(f"{a} {b}" for a, b in zip(doc, doc[1:], strict=False))],
+        sublinear_tf=True,
+        dtype=np.float32,
+    )
+    try:
+        matrix = vectorizer.fit_transform(docs)
+    except ValueError:  # no word at all in either version
+        return sparse.csr_matrix((len(texts), 0), dtype=np.float32)
+    names = vectorizer.get_feature_names_out()
+    boost = np.array([RARE_WEIGHT if "!" in name else 1.0 for name in names], dtype=np.float32)
+    return _normalise_rows(matrix @ sparse.diags(boost))
+
+
+def _char_matrix(texts: list[str]) -> sparse.csr_matrix:
+    vectorizer = TfidfVectorizer(
+        analyzer="char_wb",
+        ngram_range=(3, 5),
+        sublinear_tf=True,
+        lowercase=True,
+        strip_accents="unicode",
+        dtype=np.float32,
+    )
+    try:
+        return vectorizer.fit_transform(normalize_numbers(t) for t in texts)
+    except ValueError:
+        return sparse.csr_matrix((len(texts), 0), dtype=np.float32)
+
+
+def _context_matrix(words: sparse.csr_matrix, n_left: int) -> sparse.csr_matrix:
+    """Each sentence's neighbours on its own side (CONTEXT_WEIGHTS by distance), summed and normalised."""
+    rows = words.shape[0]
+    r, c, w = [], [], []
+    for i in range(rows):
+        lo, hi = (0, n_left) if i < n_left else (n_left, rows)
+        for distance, weight in enumerate(CONTEXT_WEIGHTS, start=1):
+            for k in (i - distance, i + distance):
+                if lo <= k < hi:
+                    r.append(i)
+                    c.append(k)
+                    w.append(weight)
+    shift = sparse.csr_matrix((np.array(w, dtype=np.float32), (r, c)), shape=(rows, rows))
+    return _normalise_rows(shift @ words)
+
+
+def _normalise_rows(matrix) -> sparse.csr_matrix:
+    matrix = sparse.csr_matrix(matrix, dtype=np.float32)
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sparse.csr_matrix(sparse.diags(1.0 / norms) @ matrix, dtype=np.float32)
 
 
 def _length_factor(left_len: np.ndarray, right_len: np.ndarray) -> np.ndarray:
@@ -295,7 +453,7 @@ def _banded_dp(vecs: _Vectors, lo: np.ndarray, hi: np.ndarray, min_score: float)
         s_start, s_row = sims[r - 1]
         one = _take(s_row, s_start, cols - 1)
         y_len1 = _take(vecs.y_len, 0, cols - 1)
-        one_scaled = one * _length_factor(vecs.x_len[r - 1], y_len1)
+        one_scaled = one * vecs.factor(r - 1, np.clip(cols - 1, 0, vecs.y.shape[0] - 1))
         best = _shift(prev, cols - 1) + one_scaled - min_score
         move = np.full(cols.size, _ONE_ONE, dtype=np.int8)
         _improve(best, move, _shift(prev, cols), _SKIP_LEFT)
@@ -392,7 +550,7 @@ def _trace(vecs, moves, lo, hi, sims) -> list[Link]:
         mv = moves[r][j - lo[r]] if r > 0 else _SKIP_RIGHT
         if mv == _ONE_ONE:
             start, row = sims[r - 1]
-            factor = _length_factor(vecs.x_len[r - 1 : r], vecs.y_len[j - 1 : j])[0]
+            factor = float(vecs.factor(r - 1, j - 1))
             links.append(Link((r - 1,), (j - 1,), _clip(float(row[j - 1 - start]) * factor)))
             r, j = r - 1, j - 1
         elif mv == _SKIP_LEFT:
@@ -426,9 +584,9 @@ def _link_leftovers(vecs: _Vectors, links: list[Link], threshold: float) -> list
     for start in range(0, rows.size, ROW_CHUNK):
         chunk = rows[start : start + ROW_CHUNK]
         product = (vecs.x[chunk] @ y_free).tocoo()
-        product.data *= _length_factor(
-            vecs.x_len[chunk[product.row]], vecs.y_len[cols[product.col]]
-        ).astype(product.data.dtype)
+        product.data *= vecs.factor(chunk[product.row], cols[product.col]).astype(
+            product.data.dtype
+        )
         keep = product.data >= threshold
         pairs += zip(
             product.data[keep].tolist(),
@@ -466,3 +624,126 @@ def _grow(vecs, lefts, rights, score, free_left, free_right, threshold):
         if cand > score - MERGE_BONUS and cand >= threshold:
             lefts, rights, score = cand_left, cand_right, cand
     return lefts, rights, score
+
+
+# ---------------------------------------------------------------------------- suggestions
+
+# How many right sentences the lemma index proposes for each left sentence before they are
+# scored with every feature; a dense product is used instead while it is small.
+RETRIEVE = 30
+# Least similarity of a sentence's own words and characters (context aside) for a suggestion.
+OWN_MIN = 0.05
+FULL_SCORE_CELLS = 2_000_000
+
+
+# What a suggestion's score means to a reader. Fitted on the labelled sets: above STRONG a
+# suggestion was right every time; under POSSIBLE it was right about one time in ten.
+STRONG = 0.35
+POSSIBLE = 0.10
+CONFIDENCE_LEGEND = {
+    "strong": f"score {STRONG:.2f} or more, or the sentences are linked in the alignment",
+    "possible": f"score {POSSIBLE:.2f} to {STRONG:.2f}: shares some words and names",
+    "weak": f"score under {POSSIBLE:.2f}: little in common; check by reading",
+}
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    right: int
+    score: float
+
+
+def confidence(score: float, *, linked: bool = False) -> str:
+    """ "strong", "possible" or "weak" for a suggestion's score; linked sentences are strong."""
+    if linked or score >= STRONG:
+        return "strong"
+    return "possible" if score >= POSSIBLE else "weak"
+
+
+def suggest(
+    left: Sequence[str], right: Sequence[str], k: int = 3, *, rows: Sequence[int] | None = None
+) -> list[list[Suggestion]]:
+    """For every left sentence, its k best right sentences, best first, in any order of the text.
+
+    With ``rows``, only those left sentences are scored (the others get []); all of both
+    texts still inform word weights and context.
+
+    Scores are in [0, 1] (see ``confidence`` for what they mean to a reader). Right
+    sentences scoring 0 are left out, so a list may be shorter than k. Time and memory
+    grow linearly: long inputs are searched through the lemma part of the vectors (an
+    inverted index, as a sparse product), and only the RETRIEVE best candidates of each
+    left sentence are scored in full.
+    """
+    n, m = len(left), len(right)
+    if n == 0 or m == 0:
+        return [[] for _ in range(n)]
+    vecs = _Vectors(left, right)
+    if rows is None:
+        return _top_k(vecs, k)
+    wanted = sorted({i for i in rows if 0 <= i < n})
+    out: list[list[Suggestion]] = [[] for _ in range(n)]
+    for i, row in zip(wanted, _top_k(vecs, k, np.array(wanted, dtype=np.int64)), strict=True):
+        out[i] = row
+    return out
+
+
+def _top_k(vecs: _Vectors, k: int, rows: np.ndarray | None = None) -> list[list[Suggestion]]:
+    n, m = vecs.x.shape[0], vecs.y.shape[0]
+    if rows is None:
+        rows = np.arange(n)
+    out: list[list[Suggestion]] = []
+    full = n * m <= FULL_SCORE_CELLS
+    for first in range(0, rows.size, ROW_CHUNK):
+        chunk = rows[first : first + ROW_CHUNK]
+        if full:
+            scores = (vecs.x[chunk] @ vecs.y_t).toarray()
+            cand = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+            cand_scores = np.take_along_axis(scores, cand, axis=1)
+        else:
+            retrieval = (vecs.words_x[chunk] @ vecs.words_y_t).tocsr()
+            cand, cand_scores = _rescore(vecs, chunk, retrieval, k)
+        factors = vecs.factor(chunk[:, None], np.clip(cand, 0, m - 1))
+        cand_scores = cand_scores * factors
+        own = _pair_dots(vecs.own_x, vecs.own_y_t, chunk, cand)
+        cand_scores[own < OWN_MIN] = 0.0
+        order = np.argsort(-cand_scores, axis=1, kind="stable")
+        for row in range(chunk.size):
+            out.append(
+                [
+                    Suggestion(int(cand[row, c]), _clip(cand_scores[row, c]))
+                    for c in order[row]
+                    if cand[row, c] >= 0 and cand_scores[row, c] > 0
+                ]
+            )
+    return out
+
+
+def _pair_dots(x: sparse.csr_matrix, y_t: sparse.csr_matrix, rows: np.ndarray, cand: np.ndarray):
+    """x[rows[r]] . y[cand[r, c]] for every cell of cand (-1: 0)."""
+    out = np.zeros(cand.shape)
+    for r in range(cand.shape[0]):
+        cols = cand[r]
+        ok = cols >= 0
+        if ok.any():
+            out[r, ok] = np.asarray((x[rows[r]] @ y_t[:, cols[ok]]).todense()).ravel()
+    return out
+
+
+def _rescore(vecs: _Vectors, chunk: np.ndarray, retrieval: sparse.csr_matrix, k: int):
+    """Score each row's RETRIEVE best lemma matches with the full vectors; -1 pads."""
+    rows = retrieval.shape[0]
+    cand = np.full((rows, k), -1, dtype=np.int64)
+    cand_scores = np.zeros((rows, k))
+    for row in range(rows):
+        lo, hi = retrieval.indptr[row], retrieval.indptr[row + 1]
+        cols, vals = retrieval.indices[lo:hi], retrieval.data[lo:hi]
+        if cols.size > RETRIEVE:
+            keep = np.argpartition(-vals, RETRIEVE)[:RETRIEVE]
+            cols = cols[keep]
+        if cols.size == 0:
+            continue
+        full = np.asarray((vecs.x[chunk[row]] @ vecs.y_t[:, cols]).todense()).ravel()
+        best = np.argsort(-full, kind="stable")[:k]
+        cand[row, : best.size] = cols[best]
+        cand_scores[row, : best.size] = full[best]
+    return cand, cand_scores

@@ -1,9 +1,13 @@
 """How the facts in one sentence changed in another version of it.
 
 Rules, not a model: regexes for numbers, money, percentages, dates and
-durations, capitalised runs for names, small lexicons for places,
-nationalities, roles and negation. Facts of one kind are paired between the
-two sentences and only pairs that differ are reported. A similarity score
+durations, capitalised runs for names, word lists for places, nationalities,
+roles and negation. Countries and their names come from pycountry; what it
+lacks (other names, nationality words, regions and cities, role words, the
+words that steer name finding) is kept as data files in data/, loaded once.
+Facts of one kind are paired between the two sentences by meaning, not by
+order, and only pairs that differ are reported; pairs that cannot be compared
+(a year against "two decades on") are not differences. A similarity score
 cannot tell "same fact, reworded" from "fact changed"; comparing extracted
 facts can.
 """
@@ -16,6 +20,10 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from pathlib import Path
+
+import pycountry
 
 
 @dataclass(frozen=True)
@@ -29,12 +37,23 @@ class Fact:
 
 @dataclass(frozen=True)
 class FactDiff:
+    """One difference between the facts of two sentences.
+
+    left/right are the facts' texts, None when the fact is on one side only.
+    comparable is False when the two facts are of one kind but cannot be set
+    against each other ("Two decades on" vs "2022", "2022" vs "14 February 2022"):
+    such a pair is not a changed fact, and diff_facts leaves it out unless asked.
+    """
+
     kind: str
     left: str | None
     right: str | None
+    comparable: bool = True
 
     def describe(self) -> str:
         """Say the difference in plain words, e.g. "number: 2,000 vs 20,000"."""
+        if not self.comparable:
+            return f"not comparable: {self.left} vs {self.right}"
         if self.kind == "negation":
             return "negation added" if self.left is None else "negation removed"
         if self.left is None:
@@ -45,10 +64,6 @@ class FactDiff:
 
 
 # --- lexicons --------------------------------------------------------------
-
-
-def _words(text: str) -> list[str]:
-    return text.split()
 
 
 _UNITS = {
@@ -113,450 +128,150 @@ _TIME_UNITS = {
     "century": "century", "centuries": "century", "millennium": "millennium", "millennia": "millennium",
 }  # fmt: skip
 
-# Country, region and city names, and nationality words, keyed to one canonical place
-# so that "Chinese firms" and "firms in China" agree.
-_PLACE_GROUPS = {
-    "united states": "US, U.S., USA, U.S.A., United States, United States of America, America, American, Americans",
-    "united kingdom": "UK, U.K., United Kingdom, Britain, Great Britain, British, Briton, Britons",
-    "china": "China, Chinese, PRC, Mainland China",
-    "taiwan": "Taiwan, Taiwanese",
-    "hong kong": "Hong Kong, Hongkonger",
-    "japan": "Japan, Japanese",
-    "south korea": "South Korea, Korea, South Korean, Korean, Koreans",
-    "north korea": "North Korea, North Korean",
-    "india": "India, Indian, Indians",
-    "pakistan": "Pakistan, Pakistani",
-    "russia": "Russia, Russian, Russians",
-    "ukraine": "Ukraine, Ukrainian, Ukrainians",
-    "germany": "Germany, German, Germans",
-    "france": "France, French",
-    "italy": "Italy, Italian, Italians",
-    "spain": "Spain, Spanish",
-    "portugal": "Portugal, Portuguese",
-    "netherlands": "Netherlands, Holland, Dutch",
-    "belgium": "Belgium, Belgian",
-    "switzerland": "Switzerland, Swiss",
-    "austria": "Austria, Austrian",
-    "poland": "Poland, Polish",
-    "sweden": "Sweden, Swedish, Swede, Swedes",
-    "norway": "Norway, Norwegian, Norwegians",
-    "denmark": "Denmark, Danish",
-    "finland": "Finland, Finnish",
-    "iceland": "Iceland, Icelandic",
-    "ireland": "Ireland, Irish, Republic of Ireland",
-    "scotland": "Scotland, Scottish, Scots",
-    "england": "England, English",
-    "wales": "Wales, Welsh",
-    "northern ireland": "Northern Ireland",
-    "greece": "Greece, Greek",
-    "turkey": "Turkey, Turkish, Turkiye",
-    "israel": "Israel, Israeli, Israelis",
-    "iran": "Iran, Iranian",
-    "iraq": "Iraq, Iraqi",
-    "syria": "Syria, Syrian",
-    "egypt": "Egypt, Egyptian",
-    "saudi arabia": "Saudi Arabia, Saudi",
-    "nigeria": "Nigeria, Nigerian",
-    "kenya": "Kenya, Kenyan",
-    "south africa": "South Africa, South African",
-    "ethiopia": "Ethiopia, Ethiopian",
-    "brazil": "Brazil, Brazilian",
-    "argentina": "Argentina, Argentine, Argentinian",
-    "mexico": "Mexico, Mexican",
-    "canada": "Canada, Canadian, Canadians",
-    "australia": "Australia, Australian, Australians",
-    "new zealand": "New Zealand",
-    "singapore": "Singapore, Singaporean",
-    "malaysia": "Malaysia, Malaysian",
-    "indonesia": "Indonesia, Indonesian",
-    "vietnam": "Vietnam, Vietnamese",
-    "thailand": "Thailand, Thai",
-    "philippines": "Philippines, Filipino",
-    "europe": "Europe, European, Europeans, EU",
-    "asia": "Asia, Asian",
-    "africa": "Africa, African",
-    "the west": "West, Western",
-    "middle east": "Middle East",
-    "silicon valley": "Silicon Valley",
-    "washington": "Washington, Washington DC",
-    "beijing": "Beijing",
-    "shanghai": "Shanghai",
-    "shenzhen": "Shenzhen",
-    "hangzhou": "Hangzhou",
-    "guangdong": "Guangdong",
-    "london": "London",
-    "paris": "Paris",
-    "berlin": "Berlin",
-    "brussels": "Brussels",
-    "moscow": "Moscow",
-    "kyiv": "Kyiv, Kiev",
-    "tokyo": "Tokyo",
-    "seoul": "Seoul",
-    "delhi": "Delhi, New Delhi",
-    "mumbai": "Mumbai",
-    "sydney": "Sydney",
-    "melbourne": "Melbourne",
-    "toronto": "Toronto",
-    "new york": "New York, New York City",
-    "california": "California, Californian",
-    "texas": "Texas",
-    "edinburgh": "Edinburgh",
-    "glasgow": "Glasgow",
-    "aberdeen": "Aberdeen",
-    "manchester": "Manchester",
-    "dublin": "Dublin",
-    "bergen": "Bergen",
-    "oslo": "Oslo",
-    "stockholm": "Stockholm",
-}
-_PLACES = {
-    alias.lower(): canonical
-    for canonical, aliases in _PLACE_GROUPS.items()
-    for alias in aliases.split(", ")
-}
+# Places and nationality words come from pycountry and the data files next to this
+# module, keyed to one canonical place so that "Chinese firms", "firms in China" and
+# "the PRC" agree. See data/*.tsv for what each file holds and why.
+_DATA = Path(__file__).with_name("data")
 
-_ROLE_SYNONYMS = {
-    "expert": "specialist", "chairwoman": "chairman", "chairperson": "chairman", "chair": "chairman",
-    "spokeswoman": "spokesperson", "spokesman": "spokesperson", "advisor": "adviser",
-    "councilor": "councillor", "co-founder": "founder", "cofounder": "founder", "ceo": "chief executive",
-    "chief executive officer": "chief executive", "boss": "boss", "journalist": "reporter",
-}  # fmt: skip
-_ROLES = set(_ROLE_SYNONYMS) | {
-    "president", "vice president", "president-elect", "prime minister", "premier", "minister",
-    "foreign minister", "secretary", "foreign secretary", "senator", "congressman", "congresswoman",
-    "governor", "mayor", "councillor", "chancellor", "ambassador", "diplomat", "king", "queen",
-    "prince", "princess", "emperor", "pope", "bishop", "archbishop", "judge", "prosecutor",
-    "lawyer", "attorney", "chairman", "chief executive", "chief financial officer", "cfo", "cto",
-    "coo", "chief economist", "founder", "director", "managing director", "manager", "leader",
-    "professor", "associate professor", "assistant professor", "lecturer", "researcher",
-    "scientist", "engineer", "analyst", "specialist", "economist", "spokesperson", "editor",
-    "reporter", "correspondent", "doctor", "surgeon", "nurse", "captain", "colonel", "commander",
-    "officer", "inspector", "detective", "sheriff", "tycoon", "billionaire", "entrepreneur",
-    "investor", "adviser", "consultant", "teacher", "coach", "general", "admiral", "sergeant",
-}  # fmt: skip
-# Lower-case words that are roles only when capitalised before a name ("General Lee").
-_TITLE_ONLY_ROLES = {"general", "chair"}
-_HONORIFICS = {
-    "mr",
-    "mrs",
-    "ms",
-    "miss",
-    "mx",
-    "dr",
-    "sir",
-    "dame",
-    "lord",
-    "lady",
-    "rev",
-    "prof",
-    "mr.",
-    "mrs.",
-}
 
-_ORG_WORDS = set(
-    [
-        "university",
-        "college",
-        "school",
-        "institute",
-        "institution",
-        "academy",
-        "laboratory",
-        "laboratories",
-        "lab",
-        "labs",
-        "center",
-        "centre",
-        "council",
-        "committee",
-        "commission",
-        "agency",
-        "authority",
-        "ministry",
-        "department",
-        "government",
-        "parliament",
-        "assembly",
-        "congress",
-        "senate",
-        "party",
-        "union",
-        "association",
-        "society",
-        "federation",
-        "foundation",
-        "trust",
-        "fund",
-        "bank",
-        "group",
-        "company",
-        "corporation",
-        "corp",
-        "inc",
-        "ltd",
-        "plc",
-        "llc",
-        "co",
-        "holdings",
-        "capital",
-        "partners",
-        "technologies",
-        "technology",
-        "systems",
-        "industries",
-        "motors",
-        "airlines",
-        "airways",
-        "energy",
-        "review",
-        "news",
-        "times",
-        "post",
-        "journal",
-        "herald",
-        "press",
-        "media",
-        "network",
-        "research",
-        "organisation",
-        "organization",
-        "office",
-        "service",
-        "services",
-        "board",
-        "court",
-        "police",
-        "army",
-        "navy",
-        "club",
-        "league",
-        "team",
-        "studios",
-        "records",
-        "hospital",
-        "church",
-        "museum",
-        "library",
-        "exchange",
-        "market",
-        "markets",
+def _data_rows(name: str) -> list[list[str]]:
+    """Tab-separated rows of a data file, without comments and blank lines."""
+    text = (_DATA / name).read_text(encoding="utf-8")
+    return [
+        line.split("\t") for line in text.splitlines() if line.strip() and not line.startswith("#")
     ]
-)
-# All-capital words that are not names of anything in particular.
-_NOT_ENTITIES = {"ai", "gpu", "gpus", "cpu", "cpus", "api", "it", "pc", "tv", "ok", "phd", "dna", "llm", "llms",
-                 "iot", "vr", "ar", "faq", "i", "ml", "hr", "pr", "ceo", "cfo", "cto", "coo"}  # fmt: skip
-_CONNECTORS = {
-    "of",
-    "for",
-    "de",
-    "da",
-    "do",
-    "dos",
-    "du",
-    "van",
-    "von",
-    "der",
-    "den",
-    "del",
-    "la",
-    "le",
-    "al",
-    "bin",
-}
 
-# Common words that are capitalised only because they start a sentence or heading.
-_COMMON = set(
-    [
-        "a",
-        "an",
-        "the",
-        "this",
-        "that",
-        "these",
-        "those",
-        "it",
-        "its",
-        "he",
-        "she",
-        "they",
-        "we",
-        "i",
-        "you",
-        "his",
-        "her",
-        "their",
-        "our",
-        "my",
-        "your",
-        "there",
-        "here",
-        "what",
-        "which",
-        "who",
-        "whom",
-        "whose",
-        "when",
-        "where",
-        "why",
-        "how",
-        "if",
-        "but",
-        "and",
-        "or",
-        "so",
-        "yet",
-        "for",
-        "nor",
-        "as",
-        "at",
-        "by",
-        "in",
-        "on",
-        "of",
-        "to",
-        "from",
-        "with",
-        "without",
-        "into",
-        "onto",
-        "over",
-        "under",
-        "after",
-        "before",
-        "since",
-        "until",
-        "while",
-        "though",
-        "although",
-        "because",
-        "unless",
-        "whether",
-        "not",
-        "no",
-        "never",
-        "all",
-        "any",
-        "each",
-        "every",
-        "some",
-        "many",
-        "much",
-        "more",
-        "most",
-        "few",
-        "several",
-        "other",
-        "another",
-        "such",
-        "both",
-        "either",
-        "neither",
-        "one",
-        "only",
-        "even",
-        "also",
-        "still",
-        "just",
-        "then",
-        "thus",
-        "therefore",
-        "however",
-        "meanwhile",
-        "instead",
-        "indeed",
-        "moreover",
-        "furthermore",
-        "additionally",
-        "unlike",
-        "like",
-        "given",
-        "according",
-        "despite",
-        "during",
-        "among",
-        "between",
-        "through",
-        "across",
-        "against",
-        "about",
-        "above",
-        "below",
-        "around",
-        "near",
-        "far",
-        "next",
-        "last",
-        "first",
-        "second",
-        "third",
-        "new",
-        "old",
-        "good",
-        "great",
-        "big",
-        "small",
-        "early",
-        "late",
-        "recently",
-        "now",
-        "today",
-        "yesterday",
-        "tomorrow",
-        "soon",
-        "later",
-        "again",
-        "already",
-        "always",
-        "often",
-        "sometimes",
-        "perhaps",
-        "maybe",
-        "yes",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "being",
-        "has",
-        "have",
-        "had",
-        "do",
-        "does",
-        "did",
-        "will",
-        "would",
-        "can",
-        "could",
-        "shall",
-        "should",
-        "may",
-        "might",
-        "must",
-        "said",
-        "says",
-        "say",
-        "told",
-        "asked",
-        "take",
-        "once",
-        "instead",
-        "while",
-        "although",
-        "despite",
-        "following",
-        "asked",
-        "how",
-        "why",
-        "what",
-        "whatever",
-        "please",
-        "let",
-        "let's",
-        "its",
-        "it's",
-    ]
+
+def _place_key(text: str) -> str:
+    """Lookup key for a place name: case, accents, full stops and apostrophes ignored."""
+    return _name_norm(text).replace("'", "")
+
+
+@dataclass(frozen=True)
+class _Gazetteer:
+    names: dict[str, str]  # lookup key -> canonical place
+    capitals_only: frozenset[str]  # keys that are codes, places only in capitals ("US", not "us")
+    alone_only: frozenset[str]  # keys that are places only when a run is just that name
+
+
+@lru_cache(maxsize=1)
+def _gazetteer() -> _Gazetteer:
+    """Country names (pycountry) and the data files, loaded once."""
+    country_norm: dict[str, str] = {}
+    names: dict[str, str] = {}
+    capitals: set[str] = set()
+
+    def add(name: str, place: str, *, code: bool = False) -> None:
+        key = _place_key(name)
+        if code and key in names:
+            return  # a name already, not only a code
+        names[key] = place
+        # Codes and initialisms are places only in capitals: "US", not "us".
+        if code or name.replace(".", "").isupper():
+            capitals.add(key)
+        else:
+            capitals.discard(key)
+
+    ambiguous = dict(_data_rows("place_ambiguous.txt"))
+    for country in pycountry.countries:
+        norm = _place_key(getattr(country, "common_name", None) or country.name)
+        country_norm[country.alpha_2] = norm
+        for attr in ("name", "official_name", "common_name"):
+            if value := getattr(country, attr, None):
+                add(value.removeprefix("the "), norm)
+    for country in pycountry.countries:
+        if ambiguous.get(country.alpha_3) != "never":
+            add(country.alpha_3, country_norm[country.alpha_2], code=True)
+    regions = {}
+    for name, key in _data_rows("places.tsv"):
+        regions[key] = key
+        add(name, key)
+
+    def resolve(target: str) -> str:
+        return country_norm.get(target) or regions[target]
+
+    for alias, target in _data_rows("place_aliases.tsv"):
+        add(alias, resolve(target))
+    for demonym, target in _data_rows("demonyms.tsv"):
+        add(demonym, resolve(target))
+    alone = frozenset(_place_key(w) for w, rule in ambiguous.items() if rule == "alone")
+    return _Gazetteer(names, frozenset(capitals), alone)
+
+
+def _place_of(text: str, *, alone: bool = True) -> str | None:
+    """Canonical place a name or nationality word stands for ("U.S." -> "united states"); None if none."""
+    gaz = _gazetteer()
+    key = _place_key(text)
+    place = gaz.names.get(key)
+    if place is None and key.endswith("s") and not key.endswith(("ss", "ese")):
+        place = gaz.names.get(key[:-1])  # "Americans", "Swedes"
+        if place is not None and not _is_demonym_plural(key):
+            place = None
+    if place is None:
+        return None
+    if key in gaz.capitals_only and not text.replace(".", "").isupper():
+        return None  # "Us" is a pronoun, "US" a country
+    if key in gaz.alone_only and not alone:
+        return None
+    return place
+
+
+@lru_cache(maxsize=1)
+def _demonym_keys() -> frozenset[str]:
+    return frozenset(_place_key(row[0]) for row in _data_rows("demonyms.tsv"))
+
+
+def _is_demonym_plural(key: str) -> bool:
+    return key[:-1] in _demonym_keys()
+
+
+@dataclass(frozen=True)
+class _Lexicon:
+    """Word lists from data/roles.tsv and data/name_words.tsv (see their headers)."""
+
+    roles: frozenset[str]
+    role_synonyms: dict[str, str]
+    role_re: re.Pattern[str]
+    honorific: frozenset[str]
+    connector: frozenset[str]
+    breaker: frozenset[str]
+    common: frozenset[str]
+    organisation: frozenset[str]
+    not_entity: frozenset[str]
+    title_only_role: frozenset[str]
+
+
+@lru_cache(maxsize=1)
+def _lex() -> _Lexicon:
+    """Load the word lists once."""
+    roles, synonyms = set(), {}
+    for row in _data_rows("roles.tsv"):
+        roles.add(row[0])
+        if len(row) > 1:
+            synonyms[row[0]] = row[1]
+    words: dict[str, set[str]] = {}
+    for word, category in _data_rows("name_words.tsv"):
+        words.setdefault(category, set()).add(word)
+    role_re = re.compile(
+        r"\b(?:" + "|".join(re.escape(r) for r in sorted(roles, key=len, reverse=True)) + r")\b",
+        re.IGNORECASE,
+    )
+    return _Lexicon(
+        roles=frozenset(roles),
+        role_synonyms=synonyms,
+        role_re=role_re,
+        **{f: frozenset(words.get(f, ())) for f in _WORD_CATEGORIES},
+    )
+
+
+_WORD_CATEGORIES = (
+    "honorific",
+    "connector",
+    "breaker",
+    "common",
+    "organisation",
+    "not_entity",
+    "title_only_role",
 )
 
 # --- patterns --------------------------------------------------------------
@@ -578,6 +293,12 @@ _MONEY_BEFORE = re.compile(
 _MONEY_AFTER = re.compile(
     rf"(?P<num>{_ANY_NUM})\s(?:(?:US|Hong Kong|Australian|Canadian)\s)?"
     r"(?P<cur>dollars|pounds|euros|yuan|yen|rupees|pence|cents)\b",
+    re.IGNORECASE,
+)
+# "billion-dollar budgets": a scale without a figure, stated as an amount of money.
+_MONEY_ADJECTIVE = re.compile(
+    r"(?<![\w$£€¥.,-])(?P<a>(?:an?\s+)?)(?P<scale>hundred|thousand|million|billion|trillion)"
+    r"[- ](?P<cur>dollar|pound|euro|yuan)\b",
     re.IGNORECASE,
 )
 _PERCENT = re.compile(
@@ -640,11 +361,6 @@ _NEGATION = re.compile(
     re.IGNORECASE,
 )
 _TOKEN = re.compile(r"\w(?:[\w&]|['’.\-](?=\w))*\.?")
-_ROLE_RE = re.compile(
-    r"\b(?:" + "|".join(re.escape(r) for r in sorted(_ROLES, key=len, reverse=True)) + r")\b",
-    re.IGNORECASE,
-)
-
 
 # --- extraction ------------------------------------------------------------
 
@@ -654,6 +370,12 @@ def extract_facts(sentence: str) -> list[Fact]:
 
     Offsets are code points into sentence; sentence[f.start:f.end] == f.text.
     """
+    return list(_extract(sentence))
+
+
+@lru_cache(maxsize=4096)
+def _extract(sentence: str) -> tuple[Fact, ...]:
+    # Cached: a sentence is compared with several others, and Facts are frozen.
     facts: list[Fact] = []
     for finder in (_find_money, _find_percent, _find_dates, _find_durations, _find_numbers):
         for fact in finder(sentence):
@@ -664,7 +386,7 @@ def extract_facts(sentence: str) -> list[Fact]:
     facts += [
         f for f in _find_negations(sentence) if not any(_overlaps(f, other) for other in facts)
     ]
-    return sorted(facts, key=lambda f: f.start)
+    return tuple(sorted(facts, key=lambda f: f.start))
 
 
 def _overlaps(a: Fact, b: Fact) -> bool:
@@ -733,6 +455,11 @@ def _find_money(sentence: str) -> list[Fact]:
         amount = _num_norm((m.group("num") or "1") + (m.group("scale") or ""))
         if not m.group("num"):
             amount = "? x " + amount  # "US$ billion": the scale without a figure
+        out.append(_fact("money", sentence, m.start(), m.end(), f"{cur} {amount}"))
+    for m in _MONEY_ADJECTIVE.finditer(sentence):
+        cur = _CURRENCIES[m.group("cur").lower()]
+        scale = _SCALE_WORDS[m.group("scale").lower()]
+        amount = str(scale) if m.group("a") else f"? x {scale}"
         out.append(_fact("money", sentence, m.start(), m.end(), f"{cur} {amount}"))
     for m in _MONEY_AFTER.finditer(sentence):
         cur = _CURRENCIES.get(m.group("cur").lower(), m.group("cur").upper())
@@ -836,10 +563,27 @@ def _find_numbers(sentence: str) -> list[Fact]:
             and text.split()[-1] in _SMALL
         ):
             continue  # "one of the", "a two": not a stated figure
+        if _is_list_marker(sentence, m.start(), m.end()):
+            continue
         ordinal = re.fullmatch(r"(\d+)(st|nd|rd|th)", text)
         norm = f"#{int(ordinal.group(1))}" if ordinal else _num_norm(m.group())
+        if text in _SCALE_WORDS:
+            norm = f"? x {norm}"  # "billion-parameter": a scale, not a stated figure
         out.append(_fact("number", sentence, m.start(), m.end(), norm))
     return out
+
+
+_LIST_MARKER_BEFORE = re.compile(r"[ \t]*[(\[]?")
+_LIST_MARKER_AFTER = re.compile(r"(?:[.)\]:]|\s*[-–—])(?:\s|$)|\s*$")
+
+
+def _is_list_marker(sentence: str, start: int, end: int) -> bool:
+    """Whether digits at start..end number a list item or heading ("1. Hardware", "2)"), or stand alone."""
+    if not sentence[start:end].isdigit():
+        return False
+    if not _LIST_MARKER_BEFORE.fullmatch(sentence, sentence.rfind("\n", 0, start) + 1, start):
+        return False
+    return bool(_LIST_MARKER_AFTER.match(sentence, end))
 
 
 def _longest_first(facts: list[Fact]) -> list[Fact]:
@@ -854,16 +598,16 @@ def _find_negations(sentence: str) -> list[Fact]:
 
 def _role_norm(text: str) -> str:
     words = " ".join(text.lower().replace("’", "'").split())
-    return _ROLE_SYNONYMS.get(words, words)
+    return _lex().role_synonyms.get(words, words)
 
 
 def _find_roles(sentence: str) -> list[Fact]:
     out = []
-    for m in _ROLE_RE.finditer(sentence):
+    for m in _lex().role_re.finditer(sentence):
         text = m.group()
         # Plural groups ("experts say") are not a person's title; capitalised
         # ones are handled with names.
-        if text != text.lower() and text.upper() != text or text.lower() in _TITLE_ONLY_ROLES:
+        if text != text.lower() and text.upper() != text or text.lower() in _lex().title_only_role:
             continue
         after = sentence[m.end() : m.end() + 1]
         if after.isalnum() or after == "-":
@@ -891,7 +635,7 @@ def _tokens(sentence: str, taken: list[Fact]) -> list[_Token | None]:
     for m in _TOKEN.finditer(sentence):
         start, end, text = m.start(), m.end(), m.group()
         if text.endswith(".") and not (
-            "." in text[:-1] or text[:-1].lower() in _HONORIFICS or len(text) == 2
+            "." in text[:-1] or text[:-1].lower() in _lex().honorific or len(text) == 2
         ):
             text, end = text[:-1], end - 1
         possessive = False
@@ -918,8 +662,13 @@ def _tokens(sentence: str, taken: list[Fact]) -> list[_Token | None]:
     return out
 
 
+_LIST_ITEM_START = re.compile(r"[ \t]*[(\[]?\d{1,3}(?:[.)\]:]|\s*[-–—])[ \t]*")
+
+
 def _is_initial(sentence: str, start: int) -> bool:
     """Whether a word at start begins a sentence, a clause after a colon, or a quotation."""
+    if _LIST_ITEM_START.fullmatch(sentence, sentence.rfind("\n", 0, start) + 1, start):
+        return True  # "2) Open-Source Advantage": the word after a list marker
     k = start - 1
     # Quotes, dashes, bullets and emoji before a word do not make it mid-sentence.
     while k >= 0 and not sentence[k].isalnum() and sentence[k] not in ".!?:;\n,":
@@ -928,7 +677,7 @@ def _is_initial(sentence: str, start: int) -> bool:
 
 
 def _capitalised(text: str) -> bool:
-    if not text or text.lower() in _CONNECTORS:
+    if not text or text.lower() in _lex().connector:
         return False
     if text[0].isupper():
         return True
@@ -941,27 +690,18 @@ def _is_heading(sentence: str, tokens: list[_Token | None]) -> bool:
     if sentence.rstrip().endswith((".", "!", "?", '"', "”", "’")):
         return False
     words = [t for t in tokens if t is not None and t.text[0].isalpha()]
-    words = [t for t in words if t.text.lower() not in _CONNECTORS | _BREAKERS]
+    if len(words) > 16:
+        return False  # headings are short
+    words = [t for t in words if t.text.lower() not in _lex().connector | _lex().breaker]
     caps = sum(1 for t in words if _capitalised(t.text))
     return len(words) >= 2 and caps >= 0.7 * len(words)
-
-
-# Capitalised words that end a name run: "Getty Images A Chinese woman",
-# "Open-Source Advantage Unlike OpenAI" (a heading joined to its sentence).
-_BREAKERS = set(
-    _words(
-        "a an the this that these those i he she it we they his her its our their my your unlike "
-        "however meanwhile instead despite although though because while when where why how what "
-        "which who if but yet is are was were has have had does did"
-    )
-)
 
 
 def _runs(tokens: list[_Token | None]) -> list[list[_Token]]:
     runs, run = [], []
     pending: list[_Token] = []  # connectors waiting for a capitalised word
     for tok in [*tokens, None]:
-        if tok is not None and tok.text.lower() in _BREAKERS:
+        if tok is not None and tok.text.lower() in _lex().breaker:
             tok = None  # "Getty Images A Chinese woman": an article never sits inside a name
         if tok is not None and _capitalised(tok.text):
             run += pending
@@ -975,7 +715,7 @@ def _runs(tokens: list[_Token | None]) -> list[list[_Token]]:
             tok is not None
             and run
             and (
-                tok.text.lower() in _CONNECTORS
+                tok.text.lower() in _lex().connector
                 or (
                     tok.text.lower() == "the"
                     and pending
@@ -983,7 +723,7 @@ def _runs(tokens: list[_Token | None]) -> list[list[_Token]]:
                 )
                 or (
                     tok.text.lower() in ("and", "&")
-                    and any(t.text.lower() in _ORG_WORDS for t in run)
+                    and any(t.text.lower() in _lex().organisation for t in run)
                 )
             )
         )
@@ -1004,19 +744,43 @@ def _name_norm(text: str) -> str:
 
 def _find_entities(sentence: str, taken: list[Fact]) -> list[Fact]:
     tokens = _tokens(sentence, taken)
-    heading = _is_heading(sentence, tokens)
+    # Headings are found line by line: a sentence may carry the heading above it.
+    headings = []
+    for line in re.finditer(r"[^\n]+", sentence):
+        inside = [t for t in tokens if t is not None and line.start() <= t.start < line.end()]
+        if _is_heading(line.group(), inside):
+            headings.append((line.start(), line.end()))
     out: list[Fact] = []
     for run in _runs(tokens):
+        heading = any(start <= run[0].start < end for start, end in headings)
         out += _classify_run(sentence, run, heading)
+    return out
+
+
+def _places_inside(sentence: str, run: list[_Token]) -> list[Fact]:
+    """Places named anywhere in a run of capitalised words ("Beat US Curbs" in a heading)."""
+    out, i = [], 0
+    while i < len(run):
+        for size in (3, 2, 1):
+            part = run[i : i + size]
+            place = len(part) == size and _place_of(
+                " ".join(t.text for t in part), alone=size == len(run)
+            )
+            if place:
+                out.append(_fact("place", sentence, part[0].start, part[-1].end, place))
+                i += size
+                break
+        else:
+            i += 1
     return out
 
 
 def _classify_run(sentence: str, run: list[_Token], heading: bool) -> list[Fact]:
     first = run[0].text.lower()
-    common_start = first in _COMMON or re.search(r"(ing|ed|ly)$", first)
-    if run[0].initial and common_start and first not in _PLACES:
+    common_start = first in _lex().common or re.search(r"(ing|ed|ly)$", first)
+    if run[0].initial and common_start and _place_of(run[0].text) is None:
         run = run[1:]
-    while run and run[-1].text.lower() in _CONNECTORS | {"the", "and", "&"}:
+    while run and run[-1].text.lower() in _lex().connector | {"the", "and", "&"}:
         run = run[:-1]
     if not run:
         return []
@@ -1025,7 +789,7 @@ def _classify_run(sentence: str, run: list[_Token], heading: bool) -> list[Fact]
     while run:
         words = [t.text.lower() for t in run]
         head = words[0].rstrip(".")
-        if head in _HONORIFICS:
+        if head in _lex().honorific:
             run, person = run[1:], True
             continue
         role_len = _leading_role(words)
@@ -1036,40 +800,38 @@ def _classify_run(sentence: str, run: list[_Token], heading: bool) -> list[Fact]
             )
             run, person = run[role_len:], True
             continue
-        if any(w in _ORG_WORDS for w in words) and not person:
+        whole = " ".join(t.text for t in run)
+        place = _place_of(whole)
+        if place is None and re.search(r"\bthe\s+$", sentence[: run[0].start], re.IGNORECASE):
+            place = _place_of("the " + whole)  # "the States"
+        if place is not None:
+            out.append(_fact("place", sentence, run[0].start, run[-1].end, place))
+            return out
+        if any(w in _lex().organisation for w in words) and not person:
             if not heading:
                 out.append(_entity("organisation", sentence, run))
             return out
-        whole = _name_norm(" ".join(t.text for t in run))
-        if whole in _PLACES:
-            out.append(_fact("place", sentence, run[0].start, run[-1].end, _PLACES[whole]))
-            return out
-        lead = _leading_place(words)
+        lead = _leading_place(run)
         if lead:
-            out.append(
-                _fact(
-                    "place",
-                    sentence,
-                    run[0].start,
-                    run[lead - 1].end,
-                    _PLACES[" ".join(words[:lead])],
-                )
-            )
+            place = _place_of(" ".join(t.text for t in run[:lead]), alone=False)
+            out.append(_fact("place", sentence, run[0].start, run[lead - 1].end, place))
             run = run[lead:]
             continue
         break
-    while run and run[0].text.lower().rstrip(".") in _NOT_ENTITIES:
+    while run and run[0].text.lower().rstrip(".") in _lex().not_entity:
         run = run[1:]
-    while run and run[-1].text.lower().rstrip(".") in _NOT_ENTITIES | _CONNECTORS:
+    while run and run[-1].text.lower().rstrip(".") in _lex().not_entity | _lex().connector:
         run = run[:-1]
-    if not run or heading:
+    if heading:
+        return out + _places_inside(sentence, run)
+    if not run:
         return out
     if len(run) == 1 and run[0].initial and not person:
         tok = run[0]
         inner = any(ch.isupper() or ch.isdigit() for ch in tok.text[1:])
         if not (inner or tok.possessive):
             return out  # a sentence-initial word alone is more often a common word than a name
-    if len(run) == 1 and run[0].text.lower() in _COMMON and not person:
+    if len(run) == 1 and run[0].text.lower() in _lex().common and not person:
         return out
     acronym = all(
         t.text.replace(".", "").isalpha() and t.text.isupper() and len(t.text) > 1 for t in run
@@ -1086,14 +848,14 @@ def _entity(kind: str, sentence: str, run: list[_Token]) -> Fact:
 
 def _leading_role(words: list[str]) -> int:
     for size in (3, 2, 1):
-        if len(words) >= size and " ".join(words[:size]) in _ROLES:
+        if len(words) >= size and " ".join(words[:size]) in _lex().roles:
             return size
     return 0
 
 
-def _leading_place(words: list[str]) -> int:
+def _leading_place(run: list[_Token]) -> int:
     for size in (3, 2, 1):
-        if len(words) > size and _name_norm(" ".join(words[:size])) in _PLACES:
+        if len(run) > size and _place_of(" ".join(t.text for t in run[:size]), alone=False):
             return size
     return 0
 
@@ -1103,15 +865,20 @@ def _leading_place(words: list[str]) -> int:
 _NUMERIC_KINDS = {"number", "money", "percent", "date", "duration"}
 
 
-def diff_facts(left: str, right: str) -> list[FactDiff]:
+def diff_facts(left: str, right: str, *, incomparable: bool = False) -> list[FactDiff]:
     """List the facts that differ between two versions of a sentence, in left order then right order.
 
-    Facts of one kind are paired (names by spelling similarity, figures in order);
-    a fact with no counterpart is reported as removed or added. Returns [] when
-    both sentences state the same facts, however worded.
+    Facts of one kind are paired by meaning, not by order: equal values first
+    (however written: "10, 000" = "10k", "US" = "the United States" = "American"),
+    then the closest remaining ones (figures by value, names by spelling, dates on
+    the parts both state); a fact left without a counterpart is reported as
+    removed or added. Pairs that cannot be compared (a year against "two decades
+    on", a year against a full date in that year) are not differences: they are
+    returned, with comparable=False, only when incomparable is true. Returns []
+    when both sentences state the same facts, however worded.
     """
     left_facts, right_facts = extract_facts(left), extract_facts(right)
-    diffs: list[FactDiff] = []
+    diffs = _vague_amounts(left_facts, right_facts)
     groups = ("number", "money", "percent", "date", "duration", "entity", "place", "role")
     for group in groups:
         lf = [f for f in left_facts if _group(f.kind) == group]
@@ -1125,11 +892,50 @@ def diff_facts(left: str, right: str) -> list[FactDiff]:
         diffs.append(
             FactDiff("negation", [f for f in left_facts if f.kind == "negation"][-1].text, None)
         )
+    return [d for d in diffs if d.comparable or incomparable]
+
+
+def _vague_amounts(left_facts: list[Fact], right_facts: list[Fact]) -> list[FactDiff]:
+    """Pair "US$ billion" with "billions" on the other side: one vague amount, not comparable.
+
+    Both facts are taken out of left_facts and right_facts.
+    """
+    diffs = []
+    for money_side, other_side, money_left in (
+        (left_facts, right_facts, True),
+        (right_facts, left_facts, False),
+    ):
+        for money in [f for f in money_side if f.kind == "money" and "?" in f.norm]:
+            scale = money.norm.rsplit(" ", 1)[-1]
+            match = next(
+                (
+                    f
+                    for f in other_side
+                    if f.kind == "number" and _vague(f) and _scale_of(f) == scale
+                ),
+                None,
+            )
+            if match is not None:
+                money_side.remove(money)
+                other_side.remove(match)
+                pair = (money.text, match.text) if money_left else (match.text, money.text)
+                diffs.append(FactDiff("money", *pair, comparable=False))
     return diffs
+
+
+def _scale_of(fact: Fact) -> str | None:
+    """Value of the scale word in a vague number ("billions" -> "1000000000"); None if none."""
+    for word, value in _SCALE_WORDS.items():
+        if word in fact.text.lower():
+            return str(value)
+    return None
 
 
 def _group(kind: str) -> str:
     return "entity" if kind in ("name", "organisation") else kind
+
+
+_Pair = tuple["Fact | None", "Fact | None", bool]
 
 
 def _diff_group(
@@ -1140,38 +946,202 @@ def _diff_group(
         # A fact stated in words the other sentence also contains was only parsed differently.
         lf = [f for f in lf if not _mentions(right, f)]
         rf = [f for f in rf if not _mentions(left, f)]
-    pairs: list[tuple[Fact | None, Fact | None]] = []
-    if group in _NUMERIC_KINDS:
-        pairs += list(zip(lf, rf, strict=False))
-        pairs += [(f, None) for f in lf[len(rf) :]] + [(None, f) for f in rf[len(lf) :]]
-    else:
-        scored = sorted(
-            (
-                (difflib.SequenceMatcher(None, a.norm, b.norm).ratio(), i, j)
-                for i, a in enumerate(lf)
-                for j, b in enumerate(rf)
-            ),
-            key=lambda x: (-x[0], x[1], x[2]),
-        )
-        used_l, used_r = set(), set()
-        for score, i, j in scored:
-            if i in used_l or j in used_r:
-                continue
-            if score >= 0.5 or (len(lf) == 1 and len(rf) == 1):
-                pairs.append((lf[i], rf[j]))
-                used_l.add(i)
-                used_r.add(j)
-        pairs += [(f, None) for i, f in enumerate(lf) if i not in used_l]
-        pairs += [(None, f) for j, f in enumerate(rf) if j not in used_r]
+    if group == "place":
+        # "US" here, "the United States" inside a heading or a longer name there.
+        lf = [f for f in lf if f.norm not in _places_mentioned(right)]
+        rf = [f for f in rf if f.norm not in _places_mentioned(left)]
+    pairs = _pair_figures(lf, rf) if group in _NUMERIC_KINDS else _pair_names(lf, rf)
     pairs.sort(key=lambda p: (p[0].start if p[0] else 10**9, p[1].start if p[1] else 10**9))
     return [
-        FactDiff(
-            (a or b).kind if group != "entity" else (a or b).kind,
-            a.text if a else None,
-            b.text if b else None,
-        )
-        for a, b in pairs
+        FactDiff((a or b).kind, a.text if a else None, b.text if b else None, comparable)
+        for a, b, comparable in pairs
+        if not (a and b and _folded(a.text) == _folded(b.text))
     ]
+
+
+def _pair_names(lf: list[Fact], rf: list[Fact]) -> list[_Pair]:
+    """Pair names by spelling: the most alike first; a lone pair even if unalike."""
+    scored = sorted(
+        (
+            (difflib.SequenceMatcher(None, a.norm, b.norm).ratio(), i, j)
+            for i, a in enumerate(lf)
+            for j, b in enumerate(rf)
+        ),
+        key=lambda x: (-x[0], x[1], x[2]),
+    )
+    pairs: list[_Pair] = []
+    used_l, used_r = set(), set()
+    for score, i, j in scored:
+        if i in used_l or j in used_r:
+            continue
+        if score >= 0.5 or (len(lf) == 1 and len(rf) == 1):
+            pairs.append((lf[i], rf[j], True))
+            used_l.add(i)
+            used_r.add(j)
+    pairs += [(f, None, True) for i, f in enumerate(lf) if i not in used_l]
+    pairs += [(None, f, True) for j, f in enumerate(rf) if j not in used_r]
+    return pairs
+
+
+def _pair_figures(lf: list[Fact], rf: list[Fact]) -> list[_Pair]:
+    """Pair figures and dates by meaning: those that agree, then the closest, then the rest.
+
+    A pair that agrees on all it can compare ("2022" and "14 February 2022") or
+    cannot be compared at all ("2022" and "Two decades on") is not comparable.
+    Facts left over once one side runs out are added or removed.
+    """
+    scored = []
+    for i, a in enumerate(lf):
+        for j, b in enumerate(rf):
+            relation = _relation(a, b)
+            if relation is not None:
+                agrees, closeness = relation
+                scored.append((agrees, closeness, i, j))
+    scored.sort(key=lambda x: (not x[0], -x[1], x[2], x[3]))
+    pairs: list[_Pair] = []
+    used_l, used_r = set(), set()
+    for agrees, _closeness, i, j in scored:
+        if i not in used_l and j not in used_r:
+            pairs.append((lf[i], rf[j], not agrees))
+            used_l.add(i)
+            used_r.add(j)
+    rest_l = [f for i, f in enumerate(lf) if i not in used_l]
+    rest_r = [f for j, f in enumerate(rf) if j not in used_r]
+    pairs += [(a, b, False) for a, b in zip(rest_l, rest_r, strict=False)]
+    pairs += [(f, None, True) for f in rest_l[len(rest_r) :]]
+    pairs += [(None, f, True) for f in rest_r[len(rest_l) :]]
+    return pairs
+
+
+def _relation(a: Fact, b: Fact) -> tuple[bool, float] | None:
+    """How two unequal facts of one kind compare: (agrees, closeness 0-1), None if they cannot.
+
+    agrees is True when every part both state is the same and only the detail
+    differs ("2022" vs "14 February 2022", "February" vs "14 February").
+    """
+    if a.kind != b.kind:
+        return None
+    if a.kind == "date":
+        return _date_relation(_date_parts(a.norm), _date_parts(b.norm))
+    va, vb = _figure(a), _figure(b)
+    if va is None or vb is None:
+        # A vague or figure-less amount ("thousands", "US$ billion") against a figure,
+        # or two vague ones: only unlike words are a change.
+        if va is None and vb is None and _vague(a) and _vague(b):
+            return False, 0.5
+        return None
+    (unit_a, value_a), (unit_b, value_b) = va, vb
+    closeness = _closeness(value_a, value_b)
+    return False, closeness if unit_a == unit_b else closeness / 10
+
+
+def _closeness(x: Decimal, y: Decimal) -> float:
+    if x == y:
+        return 1.0
+    if x <= 0 or y <= 0:
+        return 0.0
+    return float(min(x, y) / max(x, y))
+
+
+_DAYS = {
+    "second": Decimal(1) / 86400, "minute": Decimal(1) / 1440, "hour": Decimal(1) / 24,
+    "day": Decimal(1), "week": Decimal(7), "fortnight": Decimal(14), "month": Decimal(30),
+    "year": Decimal(365), "decade": Decimal(3650), "century": Decimal(36500),
+    "millennium": Decimal(365000),
+}  # fmt: skip
+
+
+def _figure(fact: Fact) -> tuple[str, Decimal] | None:
+    """(unit, value) of a number, amount, percentage or duration; None if vague or figure-less."""
+    norm = fact.norm
+    if "?" in norm:
+        return None
+    try:
+        if fact.kind == "number":
+            if norm.startswith("#"):
+                return "ordinal", Decimal(norm[1:])
+            return "", Decimal(norm)
+        if fact.kind == "percent":
+            unit = "pp" if norm.endswith("pp") else "%"
+            return unit, Decimal(norm.removesuffix("pp").removesuffix("%"))
+        if fact.kind == "money":
+            currency, _, amount = norm.rpartition(" ")
+            return currency, Decimal(amount)
+        if fact.kind == "duration":
+            words = norm.split()
+            return " ".join(words[2:]), Decimal(words[0]) * _DAYS[words[1]]
+    except (InvalidOperation, KeyError, IndexError):
+        return None
+    return None
+
+
+def _vague(fact: Fact) -> bool:
+    """Whether an amount is stated in words alone: "thousands", "several years", "US$ billion"."""
+    return _figure(fact) is None
+
+
+_WEEKDAY_NUMBERS = {day.lower(): n for n, day in enumerate(_WEEKDAYS)}
+_RELATIVE_DATE = re.compile(r"\S+ \w+ (?:ago|on|later|earlier|after|before|back|from now)")
+
+
+def _date_parts(norm: str) -> dict[str, object]:
+    """The parts a date fact states: year, decade, month, day, weekday, time, or relative."""
+    if _RELATIVE_DATE.fullmatch(norm):
+        return {"relative": norm}
+    if m := re.fullmatch(r"(\d{4}|\?)-(\d\d)(?:-(\d\d))?", norm):
+        parts: dict[str, object] = {"month": int(m.group(2))}
+        if m.group(1) != "?":
+            parts |= {"year": int(m.group(1)), "decade": int(m.group(1)) // 10}
+        if m.group(3):
+            parts["day"] = int(m.group(3))
+        return parts
+    if m := re.fullmatch(r"(\d{4})", norm):
+        return {"year": int(norm), "decade": int(norm) // 10}
+    if m := re.fullmatch(r"(\d{3})0s", norm):
+        return {"decade": int(m.group(1))}
+    if re.fullmatch(r"\d\d:\d\d", norm):
+        return {"time": norm}
+    if norm in _MONTHS:
+        return {"month": _MONTHS[norm]}
+    if norm in _WEEKDAY_NUMBERS:
+        return {"weekday": _WEEKDAY_NUMBERS[norm]}
+    return {"other": norm}
+
+
+def _date_relation(a: dict[str, object], b: dict[str, object]) -> tuple[bool, float] | None:
+    if "relative" in a or "relative" in b:
+        if "relative" in a and "relative" in b:
+            ratio = difflib.SequenceMatcher(None, str(a["relative"]), str(b["relative"])).ratio()
+            return False, ratio
+        return None  # "Two decades on" is not a point on the calendar
+    shared = [k for k in a if k in b]
+    if not shared:
+        return None  # "2022" vs "20 January": different granularity
+    same = sum(1 for k in shared if a[k] == b[k])
+    if same == len(shared):
+        return True, float(len(shared))
+    return False, same / len(shared)
+
+
+@lru_cache(maxsize=4096)
+def _places_mentioned(sentence: str) -> frozenset[str]:
+    """Canonical places named anywhere in a sentence, in runs of up to three words."""
+    words = [re.sub(r"['’]s?$", "", m.group()) for m in _TOKEN.finditer(sentence)]
+    found = set()
+    for i in range(len(words)):
+        for size in (1, 2, 3):
+            place = _place_of(" ".join(words[i : i + size]))
+            if place is not None:
+                found.add(place)
+    return frozenset(found)
+
+
+def _folded(text: str) -> str:
+    """Text with case, accents, quote marks and a possessive 's ignored: "China’s" = "china's"."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = re.sub(r"['’‘ʼ`´]", "'", " ".join(text.casefold().split()))
+    return re.sub(r"'s?$", "", text)
 
 
 def _drop_shared(lf: list[Fact], rf: list[Fact], group: str) -> tuple[list[Fact], list[Fact]]:

@@ -204,7 +204,66 @@ def test_it_links_a_split_sentence_to_both_halves():
 
 
 def test_it_names_its_backend():
-    assert similarity_backend() == "TF-IDF word n-grams"
+    assert similarity_backend() == "lemmas + character n-grams + context (TF-IDF)"
+
+
+# ---------------------------------------------------------------------------- suggest
+
+
+def test_suggest_ranks_the_reworded_sentence_first():
+    left = ["The council approved the bridge plan on Monday.", "Rain flooded the school."]
+    right = [
+        "Heavy rain left the school under water.",
+        "On Monday councillors approved plans for the bridge.",
+        "The mayor spoke.",
+    ]
+    ranked = alignment.suggest(left, right, k=2)
+    assert [s.right for s in ranked[0]][:1] == [1]
+    assert [s.right for s in ranked[1]][:1] == [0]
+    assert all(0 < s.score <= 1 for row in ranked for s in row)
+    assert all(a.score >= b.score for row in ranked for a, b in zip(row, row[1:], strict=False))
+
+
+def test_suggest_matches_inflected_and_renumbered_words():
+    """Lemmas: "trained ... chips" meets "trains ... chip"; "2, 000" is "2,000"."""
+    left = ["The firm trained its model on 2, 000 chips."]
+    right = ["A bakery opened.", "It trains the model using 2,000 chip boards.", "Nothing."]
+    assert alignment.suggest(left, right, k=1)[0][0].right == 1
+
+
+def test_suggest_finds_moved_sentences_out_of_order():
+    left = [f"Sentence about topic {w} and its details." for w in ("alpha", "beta", "gamma")]
+    right = list(reversed(left))
+    assert [row[0].right for row in alignment.suggest(left, right, k=1)] == [2, 1, 0]
+
+
+def test_suggest_handles_empty_sides():
+    assert alignment.suggest([], ["A."]) == []
+    assert alignment.suggest(["A."], []) == [[]]
+    assert alignment.suggest(["  "], ["  "]) == [[]]
+
+
+def test_suggest_is_the_same_through_the_index_as_dense(labelled, monkeypatch):
+    """Long inputs retrieve candidates from the lemma index; the best match must not change."""
+    left, right, _ = labelled
+    dense = alignment.suggest(left, right, k=1)
+    monkeypatch.setattr(alignment, "FULL_SCORE_CELLS", 0)
+    indexed = alignment.suggest(left, right, k=1)
+    same = sum(a[:1] == b[:1] for a, b in zip(dense, indexed, strict=True))
+    assert same >= 0.95 * len(left)
+
+
+def test_suggest_recall_on_the_labelled_set(labelled):
+    left, right, gold = labelled
+    ranked = alignment.suggest(left, right, k=3)
+    expected: dict[int, set[int]] = {}
+    for g in gold:
+        for i in g["left"]:
+            expected.setdefault(i, set()).update(g["right"])
+    at1 = sum(bool(ranked[i]) and ranked[i][0].right in ok for i, ok in expected.items())
+    at3 = sum(bool({s.right for s in ranked[i]} & ok) for i, ok in expected.items())
+    assert at1 / len(expected) >= 0.95
+    assert at3 / len(expected) >= 0.98
 
 
 _WORDS = st.sampled_from(

@@ -3,8 +3,9 @@
 import pytest
 
 from articles import comparison
-from articles.models import Claim, Counterpart, SentenceLink, Version
+from articles.models import Claim, Counterpart, SentenceLink
 from articles.reviewing import claim_create
+from articles.versions import import_version
 from tests.conftest import span_of
 
 pytestmark = pytest.mark.django_db
@@ -74,7 +75,7 @@ def test_a_manual_link_to_another_story_is_refused(original, rewritten, editor, 
     from articles.models import Story
 
     elsewhere = Story.objects.create(title="Other", created_by=editor)
-    foreign = Version.objects.create_from_text(
+    foreign = import_version(
         story=elsewhere, text="Some text. More text.", label="F", created_by=editor
     )
     with pytest.raises(comparison.CompareError, match="different stories"):
@@ -99,10 +100,10 @@ def test_a_new_claim_gets_its_counterpart_with_fact_differences(original, rewrit
 
 
 def test_a_claim_with_no_counterpart_is_marked_absent(story, editor, reviewer):
-    a = Version.objects.create_from_text(
+    a = import_version(
         story=story, text="Cats sleep a lot. Dogs bark at night.", label="A", created_by=editor
     )
-    Version.objects.create_from_text(
+    import_version(
         story=story,
         text="Cats sleep a lot. Parliament passed the budget.",
         label="B",

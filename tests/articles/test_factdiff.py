@@ -1,5 +1,9 @@
 """Fact extraction and comparison between two versions of a sentence."""
 
+import re
+from pathlib import Path
+
+import pycountry
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -255,3 +259,198 @@ def test_facts_slice_back_and_do_not_overlap(sentence):
         assert fact.text
     for before, after in zip(facts, facts[1:], strict=False):
         assert before.end <= after.start
+
+
+# --- issue #10: noise that is not a changed fact ----------------------------
+
+# Each row: two versions that state the same facts, and what diff_facts says when
+# asked for incomparable pairs too ([] if nothing at all).
+NOT_A_CHANGE = [
+    # granularity: a relative date, a year and a day of a month are not one scale
+    ("Two decades on, the question has flipped.", "In 2022 the question flipped.", ["not comparable: Two decades vs 2022"]),
+    ("Two years on, the firm grew.", "On 20 January the firm grew.", ["not comparable: Two years vs 20 January"]),
+    ("The model came out in 2022.", "The model came out on 14 February 2022.", ["not comparable: 2022 vs 14 February 2022"]),
+    ("It launched in late 2022.", "It launched in November 2022.", ["not comparable: 2022 vs November 2022"]),
+    ("Talks began on 14 February.", "Talks began in February.", ["not comparable: 14 February vs February"]),
+    ("The law passed in 1995.", "The law passed in the 1990s.", ["not comparable: 1995 vs 1990s"]),
+    # the same place, however named
+    ("Was this a blow for the United States?", "Was this a blow for the US?", []),
+    ("Was this a blow for the U.S.?", "Was this a blow for America?", []),
+    ("China is the United States' biggest rival.", "China is America’s biggest rival.", []),
+    ("American firms lead.", "Firms in the US lead.", []),
+    ("Americans bought it.", "People in the U.S. bought it.", []),
+    ("He moved to the States.", "He moved to the United States.", []),
+    ("British banks fell.", "Banks in the UK fell.", []),
+    ("Britain voted.", "The United Kingdom voted.", []),
+    ("Exports to the PRC rose.", "Exports to China rose.", []),
+    ("Swedes voted.", "Sweden voted.", []),
+    # list markers and headings
+    ("1. Alternative Hardware Solutions", "Alternative hardware solutions", []),
+    ("2) They trained it on cheaper chips.", "They trained it on cheaper chips.", []),
+    ("3", "Reasons follow.", []),
+    ("Why Nvidia Is Paying Attention", "Why this matters", []),
+    ("Breaking Barriers: How Zhipu Beat U.S. Chip Sanctions", "How the firm beat US chip sanctions", []),
+    # case and apostrophes
+    ("Meet China's ‘AI Heroes’.", "Meet China’s ‘AI heroes’.", []),
+    ("Deepseek’s founder spoke.", "DeepSeek's founder spoke.", []),
+    ("The Premier spoke.", "The premier spoke.", []),
+    ("Mr Liang's firm grew.", "Mr Liang’s firm grew.", []),
+    # figures written differently
+    ("It bought 10, 000 cards.", "It bought 10k cards.", []),
+    ("It spent less than the US$ billion others spent.", "It spent less than the $1 billion others spent.", ["not comparable: US$ billion vs $1 billion"]),
+    ("Thousands of people came.", "About 5,000 people came.", ["not comparable: Thousands vs 5,000"]),
+    ("Rivals poured billions into it.", "Rivals spent the US$ billion on it.", ["not comparable: billions vs US$ billion"]),
+    ("Billion-dollar budgets are not needed.", "Budgets of $1 billion are not needed.", ["not comparable: Billion-dollar vs $1 billion"]),
+    ("Billion-parameter models grew.", "Models with 7 billion parameters grew.", ["not comparable: Billion vs 7 billion"]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("left", "right", "incomparable"), NOT_A_CHANGE)
+def test_it_does_not_report_noise_as_a_change(left, right, incomparable):
+    assert diff_facts(left, right) == []
+    assert diff_facts(right, left) == []
+    assert [d.describe() for d in diff_facts(left, right, incomparable=True)] == incomparable
+
+
+STILL_A_CHANGE = [
+    # granularity: parts both versions state still have to agree
+    ("It came out on 14 February 2022.", "It came out in 2023.", ["date: 14 February 2022 vs 2023"]),
+    ("Talks began on 14 February.", "Talks began in April.", ["date: 14 February vs April"]),
+    ("Two years on, it grew.", "Two decades on, it grew.", ["date: Two years vs Two decades"]),
+    # places and nationalities
+    ("It forced Chinese firms to adapt.", "It forced Taiwanese firms to adapt.", ["place: Chinese vs Taiwanese"]),
+    ("American firms lead.", "British firms lead.", ["place: American vs British"]),
+    ("Sanctions hit the U.S.", "Sanctions hit the UK.", ["place: U.S. vs UK"]),
+    # a name that starts with a country's name is a name
+    ("Chad Smith spoke first.", "Chad Brown spoke first.", ["name: Chad Smith vs Chad Brown"]),
+    # pairing by meaning, not order
+    ("It had 140 staff and 2,000 chips.", "It had 20,000 chips and 150 staff.", ["number: 140 vs 150", "number: 2,000 vs 20,000"]),
+    ("Two decades on, in 2022, it grew.", "In 2023 it grew.", ["date removed: Two decades", "date: 2022 vs 2023"]),
+    ("It cost £5m in 2020 and $8m in 2021.", "It cost $9m in 2021 and £5m in 2020.", ["money: $8m vs $9m"]),
+    # a number that is not a list marker
+    ("The 2 firms merged.", "The 3 firms merged.", ["number: 2 vs 3"]),
+    ("1. Three firms merged.", "1. Four firms merged.", ["number: Three vs Four"]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("left", "right", "expected"), STILL_A_CHANGE)
+def test_it_still_reports_real_changes(left, right, expected):
+    assert [d.describe() for d in diff_facts(left, right)] == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("1. Alternative Hardware Solutions", []),
+        ("2) The Cost Factor", []),
+        ("(3) Open Models", []),
+        ("12", []),
+        ("It has 12 staff.", [("number", "12", "12")]),
+        ("DeepSeek: How China’s ‘AI Heroes’ Beat US Curbs", [("place", "China", "china"), ("place", "US", "united states")]),
+        ("By: Fan Wang and Liang Wenfeng", []),
+        ("He moved to the States.", [("place", "States", "united states")]),
+        ("Us and them.", []),
+        ("Exports from the USA rose.", [("place", "USA", "united states")]),
+        ("Chinese and Taiwanese firms.", [("place", "Chinese", "china"), ("place", "Taiwanese", "taiwan")]),
+        ("It spent the US$ billion.", [("money", "US$ billion", "USD ? x 1000000000")]),
+        ("Billion-dollar budgets.", [("money", "Billion-dollar", "USD ? x 1000000000")]),
+        ("A billion-dollar budget.", [("money", "A billion-dollar", "USD 1000000000")]),
+    ],
+)  # fmt: skip
+def test_it_extracts_no_list_markers_or_heading_names(sentence, expected):
+    assert [(f.kind, f.text, f.norm) for f in extract_facts(sentence)] == expected
+
+
+def test_a_not_comparable_pair_is_described_as_such():
+    diff = FactDiff("date", "Two decades", "2022", comparable=False)
+    assert diff.describe() == "not comparable: Two decades vs 2022"
+    assert FactDiff("date", "1987", "1978").comparable
+
+
+DATA = Path(__file__).resolve().parents[2] / "articles" / "text" / "data"
+
+
+def _rows(name):
+    lines = (DATA / name).read_text(encoding="utf-8").splitlines()
+    return [line.split("\t") for line in lines if line.strip() and not line.startswith("#")]
+
+
+@pytest.mark.parametrize("name", ["place_aliases.tsv", "demonyms.tsv"])
+def test_every_data_row_names_a_known_place(name):
+    codes = {c.alpha_2 for c in pycountry.countries}
+    regions = {key for _, key in _rows("places.tsv")}
+    rows = _rows(name)
+    assert len(rows) > 40
+    for row in rows:
+        assert len(row) == 2, row
+        assert row[1] in codes or row[1] in regions, row
+    assert len({alias.lower() for alias, _ in rows}) == len(rows)
+
+
+def test_data_files_have_no_stray_rules():
+    assert {rule for _, rule in _rows("place_ambiguous.txt")} == {"alone", "never"}
+
+
+# --- the seed story: two real versions, read when present ------------------
+
+SEEDS = Path(__file__).resolve().parents[2].parent / "shared" / "seeds"
+_US = re.compile(r"\b(?:US|U\.S\.|USA|United States|America|Americans?)(?!\w)")
+
+
+def _seed_sentences(name):
+    from articles.text.segmentation import normalize, segment
+
+    text = normalize((SEEDS / name).read_text(encoding="utf-8"))
+    return [text[s.start : s.end] for block in segment(text) for s in block.sentences]
+
+
+def _fold(text):
+    return re.sub(r"['’‘]s?\b", "", text.casefold())
+
+
+def _says(sentence, words):
+    return re.search(rf"(?<!\w){re.escape(_fold(words))}(?!\w)", _fold(sentence)) is not None
+
+
+def _noise(diff, left, right):
+    """Say which of the four kinds of noise a difference is, or None."""
+    a, b = diff.left, diff.right
+    if diff.kind == "number":
+        for side, sentence in ((a, left), (b, right)):
+            if side and re.match(rf"\s*[(]?{re.escape(side)}(?:[.)]|\s*$)", sentence):
+                return "list marker"
+    if diff.kind == "place":
+        if a and b and _US.fullmatch(a) and _US.fullmatch(b):
+            return "same place"
+        if (a and _US.fullmatch(a) and _US.search(right)) or (
+            b and _US.fullmatch(b) and _US.search(left)
+        ):
+            return "same place"
+    if a and b and _fold(a) == _fold(b):
+        return "case or apostrophe"
+    named = diff.kind in ("name", "organisation", "place", "role")
+    if named and (a and _says(right, a) or b and _says(left, b)):
+        return "case or apostrophe"
+    relative = re.compile(r"(?i)\b(?:years?|decades?|months?|weeks?|days?)\b")
+    if diff.kind == "date" and diff.comparable and a and b:
+        return "granularity" if bool(relative.search(a)) != bool(relative.search(b)) else None
+    return None
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="no ../shared/seeds/ beside the repository")
+def test_the_seed_story_shows_none_of_the_four_kinds_of_noise():
+    left = _seed_sentences("000_cf157ea161671f7e.txt")
+    right = _seed_sentences("004_51c1a03e0f48490b.txt")
+    noise = [
+        (kind, d.describe(), a, b)
+        for a in left
+        for b in right
+        for d in diff_facts(a, b)
+        if (kind := _noise(d, a, b))
+    ]
+    assert noise == []
+    # and the facts that did change are still found
+    found = {d.describe() for a in left for b in right for d in diff_facts(a, b)}
+    assert "place: Chinese vs Taiwanese" in found
+    late = [d for a in left for b in right for d in diff_facts(a, b, incomparable=True)]
+    assert any(d.describe() == "not comparable: 2022 vs Two decades" for d in late)

@@ -7,6 +7,7 @@ import pytest
 from articles import export, webannotation
 from articles.models import Claim, Source, Story, Verdict, Version
 from articles.ratings import Rating
+from articles.versions import import_version
 from tests.articles.test_export import bundle_of
 from tests.conftest import ORIGINAL, REWRITTEN
 
@@ -25,7 +26,7 @@ def fresh(editor, reviewer, reviewer2):
     story = Story.objects.create(title="Sea wall, elsewhere", created_by=editor)
     story.members.add(reviewer, reviewer2)
     for text, label in ((ORIGINAL, "Original"), (REWRITTEN, "Rewrite")):
-        Version.objects.create_from_text(story=story, text=text, label=label, created_by=editor)
+        import_version(story=story, text=text, label=label, created_by=editor)
     return story
 
 

@@ -4,7 +4,8 @@ import pytest
 from playwright.sync_api import expect
 
 from articles import reviewing
-from articles.models import Claim, Verdict, Version
+from articles.models import Claim, Verdict
+from articles.versions import import_version
 from tests.browser.conftest import select_span, select_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -181,9 +182,7 @@ Later 🙂 the company said its second launch would cost far less than planned.
 def test_it_anchors_a_claim_after_emoji_by_code_points(
     page, live_server, login, editor, reviewer, story
 ):
-    version = Version.objects.create_from_text(
-        story=story, text=ASTRAL, label="Emoji copy", created_by=editor
-    )
+    version = import_version(story=story, text=ASTRAL, label="Emoji copy", created_by=editor)
     phrase = "its second launch would cost far less"
     assert len(version.text[: version.text.index(phrase)].encode("utf-16-le")) // 2 > (
         version.text.index(phrase)

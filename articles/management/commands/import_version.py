@@ -5,7 +5,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from articles import validation
 from articles.importing import UnreadableFile, read_upload
-from articles.models import Story, Version, VersionImportError
+from articles.models import Story, VersionImportError
+from articles.versions import import_version
 
 
 class Command(BaseCommand):
@@ -42,7 +43,7 @@ class Command(BaseCommand):
                 raise CommandError(" ".join(exc.messages)) from None
             target, _ = Story.objects.get_or_create(title=title, defaults={"created_by": importer})
         try:
-            version = Version.objects.create_from_text(
+            version = import_version(
                 story=target,
                 text=extracted.text,
                 label=label,

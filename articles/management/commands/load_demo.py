@@ -7,7 +7,8 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from articles.models import EDITORS_GROUP, REVIEWERS_GROUP, Story, Version
+from articles.models import EDITORS_GROUP, REVIEWERS_GROUP, Story
+from articles.versions import import_version
 
 DEMO_PASSWORD = "factcheck-demo"  # noqa: S105 -- demo accounts on a local SQLite database
 ACCOUNTS = [
@@ -78,7 +79,7 @@ class Command(BaseCommand):
         for path, label, outlet, byline in versions:
             if story.versions.filter(label=label).exists():
                 continue
-            Version.objects.create_from_text(
+            import_version(
                 story=story,
                 text=path.read_text(encoding="utf-8"),
                 label=label,

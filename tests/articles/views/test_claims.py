@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from articles.models import Claim, Verdict
 from articles.ratings import Rating
+from articles.versions import import_version
 from tests.conftest import span_of
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +42,7 @@ def test_a_reviewer_marks_a_claim_from_a_selection(client, reviewer, original):
     assert "Claim #1" in response.text
     assert f'data-claim="{claim.pk}"' in response.text  # the highlight, swapped out of band
     assert (
-        'id="claim-list" class="claim-list" aria-labelledby="claim-list-title" hx-swap-oob="true"'
+        'id="claim-list" class="claim-list" aria-labelledby="claim-list-title" data-hx-swap-oob="true"'
         in response.text
     )
 
@@ -103,9 +104,8 @@ def test_outsiders_and_anonymous_users_cannot_mark_claims(client, outsider, orig
 
 
 def test_the_reading_view_escapes_text_and_draws_highlights(client, reviewer, editor, story):
-    from articles.models import Version
 
-    version = Version.objects.create_from_text(
+    version = import_version(
         story=story,
         text="The <b>bold</b> claim 🚀 is here. Another one.",
         label="X",

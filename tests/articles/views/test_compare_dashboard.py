@@ -3,9 +3,10 @@
 import pytest
 from django.urls import reverse
 
-from articles.models import Claim, SentenceLink, Verdict, Version
+from articles.models import Claim, SentenceLink, Verdict
 from articles.ratings import Rating
 from articles.reviewing import claim_create
+from articles.versions import import_version
 from tests.conftest import span_of
 
 pytestmark = pytest.mark.django_db
@@ -171,7 +172,7 @@ def test_a_story_with_one_version_has_nothing_to_compare(client, editor, origina
     client.force_login(editor)
     html = client.get(original.story.get_absolute_url()).text
     assert "Import a second version to compare" in html
-    other = Version.objects.create_from_text(
+    other = import_version(
         story=original.story, text="A second text. It differs.", label="B", created_by=editor
     )
     assert "Compare Original report and B" in client.get(original.story.get_absolute_url()).text
@@ -218,6 +219,9 @@ def test_linking_to_a_malformed_claim_id_is_a_clear_message(
     counterpart = claim.counterparts.get()
     client.force_login(reviewer)
     url = reverse("articles:counterpart_update", args=[counterpart.pk])
+    before = counterpart.revision
     response = client.post(url, {"action": "link", "other_claim": value}, **HTMX)
-    assert response.status_code == 200
+    assert response.status_code == 422  # swapped in by htmx: the panel shows why
     assert "Choose one of the claims" in response.text
+    counterpart.refresh_from_db()
+    assert counterpart.revision == before and counterpart.status != "confirmed"

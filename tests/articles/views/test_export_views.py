@@ -9,7 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from articles import webannotation
-from articles.models import Claim, Story, Verdict, Version
+from articles.models import Claim, Story, Verdict
+from articles.versions import import_version
 from tests.articles.test_export import add_claims
 from tests.conftest import ORIGINAL, REWRITTEN
 
@@ -129,7 +130,7 @@ def fresh(editor, reviewer, reviewer2):
     story = Story.objects.create(title="Elsewhere", created_by=editor)
     story.members.add(reviewer, reviewer2)
     for text, label in ((ORIGINAL, "Original"), (REWRITTEN, "Rewrite")):
-        Version.objects.create_from_text(story=story, text=text, label=label, created_by=editor)
+        import_version(story=story, text=text, label=label, created_by=editor)
     return story
 
 

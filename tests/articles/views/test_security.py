@@ -12,6 +12,7 @@ from django.urls import reverse
 from articles.models import Counterpart, Verdict
 from articles.ratings import Rating
 from articles.reviewing import claim_create
+from articles.versions import import_version
 from tests.conftest import PASSWORD, span_of
 
 pytestmark = pytest.mark.django_db
@@ -44,6 +45,7 @@ VIEWS = [
     ("articles:version_detail", ["original"], "get", 200, 404, 200),
     ("articles:version_live", ["original"], "get", 200, 404, 200),
     ("articles:version_compare", ["original", "rewritten"], "get", 200, 404, 200),
+    ("articles:story_compare", ["story"], "get", 302, 404, 302),
     ("articles:link_correct", ["original", "rewritten"], "post", 403, 403, 302),
     ("articles:claim_create", ["original"], "post", 302, 404, 302),
     ("articles:claim_detail", ["claim"], "get", 302, 404, 302),
@@ -107,12 +109,12 @@ XSS = [
 
 @pytest.mark.parametrize("payload", XSS)
 def test_user_text_never_becomes_markup_anywhere(client, editor, reviewer, story, payload):
-    from articles.models import Story, Version
+    from articles.models import Story
 
     s = Story.objects.create(title=f"T {payload}", description=payload, created_by=editor)
     s.members.add(reviewer)
     text = f"Heading {payload}\n\nA sentence with {payload} inside it. Another sentence here."
-    v = Version.objects.create_from_text(
+    v = import_version(
         story=s, text=text, label=f"L {payload}", outlet=payload, byline=payload, created_by=editor
     )
     start = text.index("A sentence")

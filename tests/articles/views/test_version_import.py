@@ -6,6 +6,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from articles.models import Block, Sentence, Version
+from articles.versions import import_version
 from tests.conftest import ORIGINAL
 
 pytestmark = pytest.mark.django_db
@@ -128,9 +129,7 @@ def test_a_failed_import_leaves_nothing_half_written(editor, story, monkeypatch)
 
     monkeypatch.setattr(models.Sentence.objects, "bulk_create", explode)
     with pytest.raises(RuntimeError):
-        Version.objects.create_from_text(
-            story=story, text=ORIGINAL, label="Original report", created_by=editor
-        )
+        import_version(story=story, text=ORIGINAL, label="Original report", created_by=editor)
     assert not Version.objects.exists()
     assert not Block.objects.exists() and not Sentence.objects.exists()
 
