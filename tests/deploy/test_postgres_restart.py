@@ -232,3 +232,8 @@ def test_postgres_restart_under_load_loses_no_write_and_answers_503(tmp_path):
         if not pg_ready():
             pg_ctl("start")
         harness.drop_database(db)
+        # The restart also ended this process's connections (pytest-django's test
+        # database): the next test must open new ones.
+        from django.db import connections
+
+        connections.close_all()
