@@ -2,37 +2,35 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit, urlunsplit
-
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import URLValidator
 from django.template.defaultfilters import filesizeformat
 
-from articles import importing
+from articles import importing, validation
 from articles.models import Source, Story
 from articles.ratings import SCALE, Rating
+from articles.validation import MAX_QUOTE, MAX_RATIONALE
 
-MAX_RATIONALE = 10_000
-MAX_QUOTE = 5_000
+# Field cleaning calls the checks of articles.validation, which the domain functions and
+# the importers call too; their ValidationError is the one forms expect.
 
 
-def normalise_url(url: str) -> str:
-    """Lower-case scheme and host, drop a default port; the rest is kept as written."""
-    parts = urlsplit(url.strip())
-    host = (parts.hostname or "").lower()
-    port = parts.port
-    netloc = host
-    if port and not (
-        parts.scheme == "http" and port == 80 or parts.scheme == "https" and port == 443
-    ):
-        netloc = f"{host}:{port}"
-    if parts.username:
-        netloc = f"{parts.username}@{netloc}"
-    return urlunsplit(
-        (parts.scheme.lower(), netloc, parts.path or "/", parts.query, parts.fragment)
-    )
+class LoginForm(AuthenticationForm):
+    """The login form, refusing a username no account can have before authenticating.
+
+    AuthenticationForm sets the username's max_length after the field is built, so no
+    validator checks it; a longer one would reach django-axes, whose failed-attempt row
+    holds 255 characters (a DataError, a 500, on PostgreSQL).
+    """
+
+    def clean(self):
+        username = self.cleaned_data.get("username") or ""
+        if len(username) > self.fields["username"].max_length:
+            raise self.get_invalid_login_error()  # shown like any failed login
+        return super().clean()
 
 
 class HttpURLField(forms.URLField):
@@ -51,9 +49,13 @@ class HttpURLField(forms.URLField):
         if not value:
             return value
         try:
-            return normalise_url(value)
-        except ValueError:  # a port out of range, an unclosed IPv6 bracket...
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+            return validation.http_url(value, required=False)
+        except forms.ValidationError as exc:
+            if exc.code == "invalid":
+                raise forms.ValidationError(
+                    self.error_messages["invalid"], code="invalid"
+                ) from None
+            raise
 
 
 class MembersField(forms.ModelMultipleChoiceField):
@@ -83,6 +85,21 @@ class StoryForm(forms.ModelForm):
         model = Story
         fields = ["title", "description", "members"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def clean_title(self):
+        return validation.single_line(
+            self.cleaned_data["title"],
+            what="The title",
+            max_length=validation.MAX_TITLE,
+            required=True,
+        )
+
+    def clean_description(self):
+        return validation.text(
+            self.cleaned_data["description"],
+            what="The description",
+            max_length=validation.MAX_DESCRIPTION,
+        )
 
 
 class VersionImportForm(forms.Form):
@@ -114,6 +131,24 @@ class VersionImportForm(forms.Form):
         # Neither is required on its own, but one of the two is: say so instead of "(optional)".
         self.fields["text"].alternative = "or upload a file below: one of the two is needed"
         self.fields["file"].alternative = "instead of pasting the text"
+
+    def clean_label(self):
+        return validation.single_line(
+            self.cleaned_data["label"],
+            what="The label",
+            max_length=validation.MAX_LABEL,
+            required=True,
+        )
+
+    def clean_outlet(self):
+        return validation.single_line(
+            self.cleaned_data["outlet"], what="The outlet", max_length=validation.MAX_OUTLET
+        )
+
+    def clean_byline(self):
+        return validation.single_line(
+            self.cleaned_data["byline"], what="The byline", max_length=validation.MAX_BYLINE
+        )
 
     def clean_file(self):
         upload = self.cleaned_data.get("file")
@@ -184,6 +219,11 @@ class VerdictForm(forms.Form):
     )
     revision = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
+    def clean_rationale(self):
+        return validation.text(
+            self.cleaned_data["rationale"], what="The rationale", max_length=MAX_RATIONALE
+        )
+
     def rating_steps(self):
         return [SCALE[value] for value, _ in Rating.choices]
 
@@ -200,6 +240,23 @@ class SourceForm(forms.Form):
         label="Quoted evidence",
     )
     stance = forms.ChoiceField(choices=Source.Stance.choices, initial=Source.Stance.SUPPORTS)
+
+    def clean_title(self):
+        return validation.single_line(
+            self.cleaned_data["title"], what="The title", max_length=validation.MAX_SOURCE_TITLE
+        )
+
+    def clean_publisher(self):
+        return validation.single_line(
+            self.cleaned_data["publisher"],
+            what="The publisher",
+            max_length=validation.MAX_PUBLISHER,
+        )
+
+    def clean_quote(self):
+        return validation.text(
+            self.cleaned_data["quote"], what="The quoted evidence", max_length=MAX_QUOTE
+        )
 
 
 SourceFormSet = forms.formset_factory(
@@ -278,9 +335,12 @@ class SettleForm(forms.Form):
     )
     rating = forms.ChoiceField(choices=Rating.choices, required=False)
     note = forms.CharField(
-        required=False, max_length=MAX_RATIONALE, widget=forms.Textarea(attrs={"rows": 2})
+        required=False, max_length=validation.MAX_NOTE, widget=forms.Textarea(attrs={"rows": 2})
     )
     revision = forms.IntegerField(widget=forms.HiddenInput)
+
+    def clean_note(self):
+        return validation.note(self.cleaned_data["note"])
 
     def clean(self):
         data = super().clean()

@@ -79,7 +79,9 @@ def extract_article(html: str) -> Extracted:
 
 def _page_url(url: str | None) -> str:
     """The page's own address from its metadata, if it is a usable http(s) URL."""
-    url = (url or "").strip()
-    if not url.startswith(("http://", "https://")) or len(url) > 2000:
+    from articles import validation
+
+    try:
+        return validation.http_url(url or "", required=False)
+    except validation.ValidationError:
         return ""
-    return url

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Count, F, Prefetch, Q
 from django.urls import reverse
@@ -122,14 +123,26 @@ class VersionQuerySet(models.QuerySet):
         Storage only: ``articles.versions.import_version`` also aligns the new version with
         the story's others, which is what users expect of an import.
 
-        Raises VersionImportError with a message for the user if the text is empty, holds
-        NUL characters, or duplicates a version already in the story.
+        Raises VersionImportError with a message for the user if a field fails the checks
+        of articles.validation (an empty text, NUL characters, a giant paragraph) or the
+        text duplicates a version of the story.
         """
-        text = segmentation.normalize(text)
-        if not text.strip():
-            raise VersionImportError("The text is empty: paste or upload the version's text.")
-        if "\x00" in text:
-            raise VersionImportError("The text contains NUL characters; is it a binary file?")
+        from articles import validation
+
+        try:
+            text = validation.version_text(segmentation.normalize(text))
+            label = validation.single_line(
+                label, what="The label", max_length=validation.MAX_LABEL, required=True
+            )
+            outlet = validation.single_line(
+                outlet, what="The outlet", max_length=validation.MAX_OUTLET
+            )
+            byline = validation.single_line(
+                byline, what="The byline", max_length=validation.MAX_BYLINE
+            )
+            url = validation.http_url(url, what="The URL", required=False)
+        except ValidationError as exc:
+            raise VersionImportError(" ".join(exc.messages)) from None
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
         # Lock the story row so two imports of the same text cannot both pass the check.
         Story.objects.select_for_update().filter(pk=story.pk).first()

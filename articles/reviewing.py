@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from articles import validation
 from articles.models import Claim, Source, Story, Verdict, Version, is_editor
 from articles.ratings import SCALE
 from articles.text import anchoring
@@ -83,6 +84,8 @@ def claim_update_span(*, claim: Claim, user, start, end, exact: str, revision: i
         locked = Claim.objects.select_for_update(of=("self",)).filter(pk=claim.pk).first()
         if locked is None:
             raise Conflict("This claim was deleted by someone else.")
+        if (locked.start, locked.end) == (span.start, span.end):
+            return locked  # already there: a retry of a move whose answer was lost
         if locked.revision != revision:
             raise Conflict("Someone changed this claim while you were editing it.", locked)
         if (
@@ -131,8 +134,16 @@ def verdict_save(
 
     ``revision`` is the verdict revision the form was based on (None for a new verdict).
     ``sources`` are dicts of Source fields, with ``id`` for sources being kept.
-    Raises Conflict if the verdict changed since, or the claim was deleted.
+    Raises Conflict if the verdict changed since, or the claim was deleted, and
+    ValidationError for a field that fails articles.validation.
+
+    Saving exactly what is stored already succeeds whatever the revision: a retry of a
+    save that committed but whose answer was lost (the database restarted while the page
+    was rendered) is told "saved", not "changed in another window".
     """
+    rating, rationale, sources = validation.verdict(
+        rating_value=rating, rationale=rationale, sources=sources
+    )
     with transaction.atomic():
         _lock_story(claim.version.story_id)
         if not Claim.objects.select_for_update(of=("self",)).filter(pk=claim.pk).exists():
@@ -155,6 +166,8 @@ def verdict_save(
                     "You saved a verdict on this claim in another window a moment ago.",
                     Verdict.objects.filter(claim=claim, reviewer=user).first(),
                 ) from None
+        elif _same_verdict(verdict, rating, rationale, sources):
+            return verdict
         else:
             if revision != verdict.revision:
                 raise Conflict(
@@ -167,6 +180,14 @@ def verdict_save(
         _replace_sources(verdict, sources)
         claim.version.story.touch()
     return verdict
+
+
+def _same_verdict(verdict: Verdict, rating: str, rationale: str, sources: list[dict]) -> bool:
+    """True if saving would change nothing: same rating, rationale and sources (any ids)."""
+    fields = ("url", "title", "publisher", "quote", "stance")
+    stored = sorted(tuple(getattr(s, f) for f in fields) for s in verdict.sources.all())
+    sent = sorted(tuple(s.get(f, "") for f in fields) for s in sources)
+    return verdict.rating == rating and verdict.rationale == rationale and stored == sent
 
 
 def _replace_sources(verdict: Verdict, sources: list[dict]) -> None:
@@ -210,6 +231,7 @@ def claim_settle(*, claim: Claim, user, rating: str, note: str, revision: int) -
         raise NotAllowed("Only editors can settle a claim.")
     if rating not in SCALE:
         raise NotAllowed("Choose a rating on the scale.")
+    note = validation.note(note)
     with transaction.atomic():
         _lock_story(claim.version.story_id)
         locked = Claim.objects.select_for_update(of=("self",)).filter(pk=claim.pk).first()

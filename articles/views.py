@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
-from articles import comparison, dashboard, history, reading, reviewing
+from articles import comparison, dashboard, history, reading, reviewing, validation
 from articles.forms import (
     CounterpartForm,
     LinkForm,
@@ -64,6 +64,20 @@ def _get_version(user, pk) -> Version:
 
 def _get_claim(user, pk) -> Claim:
     return get_object_or_404(Claim.objects.visible_to(user).select_related("version__story"), pk=pk)
+
+
+def _claim_was_deleted(user, pk) -> bool:
+    """True if the user can see the story of the claim pk, which was deleted.
+
+    A claim id the user cannot see, never existing or in another story, is a 404 either
+    way: the answer must not tell an outsider which ids exist.
+    """
+    if Claim.objects.filter(pk=pk).visible_to(user).exists():
+        return False
+    visible_versions = Version.objects.filter(story__in=Story.objects.visible_to(user))
+    return Claim.history.filter(
+        id=pk, history_type="-", version_id__in=visible_versions.values("pk")
+    ).exists()
 
 
 # ---------------------------------------------------------------------------- stories
@@ -157,12 +171,8 @@ def _reading_context(request, version: Version, open_claim: Claim | None = None)
 def version_detail(request, pk):
     version = _get_version(request.user, pk)
     open_claim = None
-    if claim_id := request.GET.get("claim"):
-        open_claim = (
-            version.claims.with_verdicts().filter(pk=claim_id).first()
-            if claim_id.isdigit()
-            else None
-        )
+    if claim_id := validation.parse_id(request.GET.get("claim")):
+        open_claim = version.claims.with_verdicts().filter(pk=claim_id).first()
     context = _reading_context(request, version, open_claim)
     if open_claim:
         context.update(_panel_context(request, open_claim))
@@ -280,7 +290,7 @@ def claim_detail(request, pk):
 @require_GET
 def claim_verdicts(request, pk):
     """The panel's verdicts, refreshed when anyone changes the story."""
-    if not Claim.objects.filter(pk=pk).exists():
+    if _claim_was_deleted(request.user, pk):
         return render(request, "articles/claim_panel.html#claim-gone", {})
     claim = _get_claim(request.user, pk)
     claim = Claim.objects.with_verdicts().get(pk=claim.pk)
@@ -349,7 +359,7 @@ def claim_delete(request, pk):
 
 @require_POST
 def verdict_save(request, pk):
-    if not Claim.objects.filter(pk=pk).exists():
+    if _claim_was_deleted(request.user, pk):
         # A form left open while someone deleted the claim: say so, where the form was.
         message = "This claim was deleted by someone else; your verdict was not saved."
         if request.htmx:
@@ -621,7 +631,12 @@ def claim_settle(request, pk):
     form = SettleForm(request.POST)
     back = reverse("articles:story_dashboard", args=[claim.version.story_id])
     if not form.is_valid():
-        messages.error(request, "Choose a final rating on the scale to settle the claim.")
+        # Say what is wrong (the rating, the note), not always "choose a rating".
+        for field, errors in form.errors.items():
+            if field not in ("rating", "note"):
+                errors = ["The form could not be read; reload the dashboard and try again."]
+            for error in errors:
+                messages.error(request, error)
         return _back_to_board(request, claim, back)
     try:
         if form.cleaned_data["action"] == "reopen":

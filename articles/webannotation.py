@@ -32,22 +32,20 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
+from articles import validation
 from articles.models import EDITORS_GROUP, Claim, Source, Story, Verdict, is_editor
 from articles.ratings import SCALE
 from articles.text import anchoring
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_ANNOTATIONS = 20_000
-MAX_RATIONALE = 10_000
+MAX_RATIONALE = validation.MAX_RATIONALE
 ANNO_CONTEXTS = {"http://www.w3.org/ns/anno.jsonld", "https://www.w3.org/ns/anno.jsonld"}
 EXT = "factcheck:"
-
-_url = URLValidator(schemes=["http", "https"])
 
 
 class InvalidFile(ValueError):
@@ -139,6 +137,9 @@ def read_items(data: bytes) -> list:
         raise InvalidFile(["The file is not UTF-8 text; is it a binary file?"]) from None
     except json.JSONDecodeError as exc:
         raise InvalidFile([f"The file is not JSON ({exc.msg} at line {exc.lineno})."]) from None
+    except RecursionError:
+        # json.loads recurses once per nested array or object; no annotation nests deeply.
+        raise InvalidFile(["The file's JSON is nested too deeply to be annotations."]) from None
     not_anno = (
         "This is JSON but not a Web Annotation file: expected an Annotation, AnnotationPage "
         'or AnnotationCollection with "@context": "http://www.w3.org/ns/anno.jsonld".'
@@ -224,7 +225,7 @@ def _rating_from(ann) -> str | None:
     bodies = [b for b in _as_list(ann.get("body")) if isinstance(b, dict)]
     candidates += [b.get(EXT + "rating") for b in bodies]
     for value in candidates:
-        if value in SCALE:
+        if isinstance(value, str) and value in SCALE:
             return value
     # A classifying body naming the rating, e.g. "Mostly accurate (MOS)" or "MOS".
     by_name = {}
@@ -239,20 +240,17 @@ def _rating_from(ann) -> str | None:
     return None
 
 
-def _text(value, what: str, limit: int, errors: list[str]) -> str:
-    if value is None:
+def _text(value, what: str, limit: int, errors: list[str], single_line: bool = False) -> str:
+    """The checks a form makes (articles.validation); a failure is recorded in errors."""
+    try:
+        return validation.text(value, what=what, max_length=limit, single_line=single_line)
+    except ValidationError as exc:
+        errors.extend(exc.messages)
         return ""
-    if not isinstance(value, str):
-        errors.append(f"{what} is not text.")
-        return ""
-    if len(value) > limit:
-        errors.append(f"{what} is longer than {limit:,} characters.")
-    return value
 
 
 def _sources(ann, label: str, errors: list[str]) -> tuple:
     sources = []
-    stances = {s.value for s in Source.Stance}
     for body in _as_list(ann.get("body")):
         if not isinstance(body, dict) or body.get("purpose") != "linking":
             continue
@@ -260,26 +258,24 @@ def _sources(ann, label: str, errors: list[str]) -> tuple:
         if not isinstance(url, str):
             errors.append(f"{label}: a linking body has no source address.")
             continue
-        try:
-            _url(url)
-        except ValidationError:
-            errors.append(f"{label}: source {url[:80]!r} is not an http(s) address.")
-            continue
-        if len(url) > 2000:
-            errors.append(f"{label}: a source address is longer than 2,000 characters.")
-            continue
         stance = body.get(EXT + "stance")
-        sources.append(
-            {
-                "url": url,
-                "title": _text(body.get(EXT + "title"), f"{label}: source title", 300, errors),
-                "publisher": _text(
-                    body.get(EXT + "publisher"), f"{label}: source publisher", 200, errors
-                ),
-                "quote": _text(body.get(EXT + "quote"), f"{label}: source quote", 5000, errors),
-                "stance": stance if stance in stances else Source.Stance.SUPPORTS,
-            }
-        )
+        try:
+            # The checks the verdict form's source rows make.
+            sources.append(
+                validation.source(
+                    {
+                        "url": url,
+                        "title": body.get(EXT + "title"),
+                        "publisher": body.get(EXT + "publisher"),
+                        "quote": body.get(EXT + "quote"),
+                        "stance": stance if stance in validation.STANCES else "supports",
+                    }
+                )
+            )
+        except ValidationError as exc:
+            errors.extend(f"{label}: {m}" for m in exc.messages)
+    if len(sources) > validation.MAX_SOURCES:
+        errors.append(f"{label}: a verdict can cite at most {validation.MAX_SOURCES} sources.")
     return tuple(sources)
 
 
@@ -294,10 +290,9 @@ def _rationale(ann, label: str, errors: list[str]) -> str:
             parts.append(_text(body.get("value"), f"{label}: the rationale", MAX_RATIONALE, errors))
     if isinstance(ann.get("bodyValue"), str):
         parts.append(ann["bodyValue"])
-    rationale = "\n\n".join(p for p in parts if p)
-    if len(rationale) > MAX_RATIONALE:
-        errors.append(f"{label}: the rationale is longer than {MAX_RATIONALE:,} characters.")
-    return rationale
+    return _text(
+        "\n\n".join(p for p in parts if p), f"{label}: the rationale", MAX_RATIONALE, errors
+    )
 
 
 def _text_target(ann):
@@ -342,7 +337,7 @@ def parse(items: list) -> tuple[list[ClaimNote], list[VerdictNote], list[Skipped
         if "target" not in ann:
             errors.append(f'{label} has no "target".')
             continue
-        motivations = set(_as_list(ann.get("motivation")))
+        motivations = {m for m in _as_list(ann.get("motivation")) if isinstance(m, str)}
         found = _text_target(ann)
         if "assessing" in motivations and found is None:
             target = _target_id(ann.get("target"))
@@ -398,7 +393,10 @@ def parse(items: list) -> tuple[list[ClaimNote], list[VerdictNote], list[Skipped
                 errors.append(
                     f"{label}: TextPositionSelector start and end must be integers, start ≤ end."
                 )
-        number = ann.get(EXT + "number")
+        try:
+            number = validation.positive_int(ann.get(EXT + "number"), what="number")
+        except ValidationError:
+            number = None  # only a hint: the claim is numbered next in its version
         if len(errors) > before:
             continue
         if not exact.strip():
@@ -412,7 +410,7 @@ def parse(items: list) -> tuple[list[ClaimNote], list[VerdictNote], list[Skipped
                 prefix=prefix,
                 suffix=suffix,
                 start=start,
-                number=number if isinstance(number, int) and number > 0 else None,
+                number=number,
                 version_label=str(target.get(EXT + "version") or ""),
                 text_sha256=str(target.get(EXT + "textSha256") or ""),
                 creator=_agent(ann.get("creator")),

@@ -8,7 +8,7 @@ Same setup as bench/load.py (database factcheck_faults, gunicorn on loopback), t
 --clients reviewers run for about 80 seconds while, one at a time:
 
 1. PostgreSQL is restarted (pg_ctlcluster ... restart, fast mode). Requests fail while it
-   is down; once pg_isready says it is back, requests must succeed again with the same
+   is down, with 503 and Retry-After (any other 5xx fails the run); once pg_isready says it is back, requests must succeed again with the same
    gunicorn processes (CONN_MAX_AGE with conn_health_checks drops the dead connections).
 2. One gunicorn worker is killed with SIGKILL; the master replaces it.
 3. The gunicorn master is killed with SIGKILL, its orphaned workers exit (or are killed
@@ -232,12 +232,13 @@ def killed_save(server: load.Server, env: dict, client: load.Reviewer, claim_id:
 
 
 def failures_between(stats: load.Stats, start: float, end: float) -> dict[str, int]:
-    counts = {"requests": 0, "5xx": 0, "no response": 0}
+    counts = {"requests": 0, "5xx": 0, "503": 0, "no response": 0}
     for samples in stats.samples.values():
         for finished, _seconds, status in samples:
             if start <= finished < end:
                 counts["requests"] += 1
                 counts["5xx"] += status >= 500
+                counts["503"] += status == 503
                 counts["no response"] += status == 0
     return counts
 
@@ -350,8 +351,11 @@ def main() -> int:
         until = windows[i + 1][1] if i + 1 < len(windows) else load_done
         after = failures_between(stats, end + GRACE, until)
         print(f"  {name}: while down (+{GRACE:.0f}s) {during}; afterwards {after}")
-        # Requests in flight during a fault may fail; none after it may.
+        # Requests in flight during a fault may fail; none after it may. While the
+        # database is down the app answers 503 (Retry-After), never another 5xx.
         failed |= after["5xx"] + after["no response"] > 0
+        if name == "PostgreSQL restart":
+            failed |= during["5xx"] > during["503"]
     print()
     for key, value in result.items():
         print(f"  {key:<36} {value}")

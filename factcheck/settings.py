@@ -72,6 +72,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "articles.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "articles.middleware.RequestTooBigMiddleware",
@@ -153,14 +154,21 @@ STORAGES = {
 
 # Uploads: a version file may be at most this many bytes (documented in README).
 VERSION_UPLOAD_MAX_BYTES = envint("VERSION_UPLOAD_MAX_BYTES", 2 * 1024 * 1024)
+# A new version is aligned with every other version of its story during the request;
+# the characters on both sides of every pair may add up to this many (documented in README).
+IMPORT_ALIGN_MAX_CHARS = envint("IMPORT_ALIGN_MAX_CHARS", 1_200_000)
 # A pasted text travels in the form body: room for a paste a few times the limit, so the
 # form itself can say it is too long (and keep the other fields); beyond that,
 # RequestTooBigMiddleware answers with a page that says what to do.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 4 * VERSION_UPLOAD_MAX_BYTES + 512 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = VERSION_UPLOAD_MAX_BYTES + 512 * 1024
 
+# Reverse proxies in front of the app (nginx in docker-compose.yml: 1). Only then are
+# X-Forwarded-For and X-Forwarded-Proto believed: without a proxy any client could send them.
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", envint("AXES_PROXY_COUNT", 0))
+
 # Behind TLS in production (DEBUG off): secure cookies and HSTS.
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUSTED_PROXY_COUNT else None
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", not DEBUG)
 SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", not DEBUG)
@@ -195,11 +203,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-# Behind a load balancer that sets X-Forwarded-For, count its hops here.
-AXES_IPWARE_PROXY_COUNT = envint("AXES_PROXY_COUNT", 0) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
-)
+# Behind proxies, the client's address is the one the nearest trusted proxy appended to
+# X-Forwarded-For; otherwise every client would share the proxy's address, and lock-outs.
+AXES_CLIENT_IP_CALLABLE = "articles.middleware.client_ip"
 
 # Named as the author of exported ClaimReview markup; the site's host name if empty.
 FACTCHECK_ORGANISATION = os.environ.get("FACTCHECK_ORGANISATION", "")

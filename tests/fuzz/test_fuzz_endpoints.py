@@ -57,7 +57,20 @@ NASTY_PIECES = [
     "{{ 7*7 }}",
     "\u2028",
     "\U0010ffff",
+    # Bidirectional controls: overrides, embeddings, isolates, marks.
+    "\u202a",
+    "\u202d",
+    "\u202c",
+    "\u2066",
+    "\u2067",
+    "\u2068",
+    "\u2069",
+    "\u061c",
+    "\u200e",
 ]
+BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+# One unbroken word that could stretch a page sideways.
+long_word = st.integers(100, 60_000).map(lambda n: "W" * n)
 
 # Any code point except lone surrogates, which cannot be sent as UTF-8 at all.
 chars = st.characters(exclude_categories=("Cs",))
@@ -65,11 +78,13 @@ nasty_text = st.one_of(
     st.text(chars, max_size=40),
     st.lists(st.sampled_from(NASTY_PIECES) | st.text(chars, max_size=5), max_size=8).map("".join),
     st.sampled_from(["", " ", "x" * 20_001, "é" * 5_001, "🚀" * 3_000, "\x00" * 3]),
+    long_word,
+    st.lists(st.sampled_from([*BIDI, "\x00", "abc", " "]), max_size=12).map("".join),
 )
 nasty_int = st.one_of(
     st.integers(-5, 400),
     st.integers(-(2**70), 2**70),
-    st.sampled_from([2**31 - 1, 2**31, 2**63 - 1, 2**63, 2**64, -(2**63) - 1]),
+    st.sampled_from([2**31 - 1, 2**31, 2**63 - 1, 2**63, 2**64, -(2**63) - 1, 10**400]),
 ).map(str)
 nasty_number = st.one_of(
     nasty_int,
@@ -145,6 +160,24 @@ def assert_consistent():
     for version in Version.objects.all():
         assert "\x00" not in version.text and version.text.strip()
         assert not version.blocks.filter(end__gt=len(version.text)).exists()
+    # No NUL anywhere (SQLite would store it; PostgreSQL refuses it with a DataError), and
+    # no bidirectional controls in single-line fields.
+    for model, fields in (
+        (Story, ("title", "description")),
+        (Version, ("label", "outlet", "byline")),
+        (Verdict, ("rationale",)),
+        (Source, ("title", "publisher", "quote", "url")),
+        (Claim, ("settled_note",)),
+    ):
+        for row in model.objects.values_list(*fields):
+            assert not any("\x00" in value for value in row), (model, row)
+    for model, fields in (
+        (Story, ("title",)),
+        (Version, ("label", "outlet", "byline")),
+        (Source, ("title", "publisher")),
+    ):
+        for row in model.objects.values_list(*fields):
+            assert not any(c in BIDI for value in row for c in value), (model, row)
 
 
 def check(response):

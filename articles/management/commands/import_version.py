@@ -3,6 +3,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from articles import validation
 from articles.importing import UnreadableFile, read_upload
 from articles.models import Story, VersionImportError
 from articles.versions import import_version
@@ -29,12 +30,18 @@ class Command(BaseCommand):
             extracted = read_upload(path.name, path.read_bytes())
         except (OSError, UnreadableFile) as exc:
             raise CommandError(f"{path}: {exc}") from None
-        if story.isdigit():
-            target = Story.objects.filter(pk=int(story)).first()
+        if (story_id := validation.parse_id(story)) is not None:
+            target = Story.objects.filter(pk=story_id).first()
             if target is None:
                 raise CommandError(f"No story with id {story}.")
         else:
-            target, _ = Story.objects.get_or_create(title=story, defaults={"created_by": importer})
+            try:
+                title = validation.single_line(
+                    story, what="The story title", max_length=validation.MAX_TITLE, required=True
+                )
+            except validation.ValidationError as exc:
+                raise CommandError(" ".join(exc.messages)) from None
+            target, _ = Story.objects.get_or_create(title=title, defaults={"created_by": importer})
         try:
             version = import_version(
                 story=target,
