@@ -7,6 +7,7 @@ from django.core.management import call_command
 
 from articles import comparison
 from articles.models import Claim, Counterpart, Sentence, SentenceLink, Verdict, Version
+from articles.ratings import Rating
 from articles.resegmenting import plan, resegment
 from articles.reviewing import claim_create, verdict_save
 from articles.text import segmentation
@@ -40,7 +41,7 @@ def old_story(story, editor, reviewer, monkeypatch):
             version=original, user=reviewer, start=start, end=end, exact="spend £4.2m on the wall"
         )
         verdict_save(
-            claim=claim, user=reviewer, rating="INA", rationale="", sources=[], revision=None
+            claim=claim, user=reviewer, rating=Rating.INACCURATE, rationale="", sources=[], revision=None
         )
         # The third paragraph-sentence: "Work starts in April ..." on both sides.
         comparison.set_manual_link(
