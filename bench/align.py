@@ -189,10 +189,11 @@ def main() -> None:
         suggest_rows.append(_time_suggest(n, left, right, gold))
 
     print(
-        f"\nsuggest(k=3) {'sentences/side':>14} {'time s':>7} {'peak MB':>8} {'R@1':>6} {'R@3':>6}"
+        f"\nsuggest(k=3) {'sentences/side':>14} {'time s':>7} {'cpu s':>6} {'peak MB':>8} "
+        f"{'R@1':>6} {'R@3':>6}"
     )
-    for n, elapsed, peak, r1, r3 in suggest_rows:
-        print(f"{'':>12} {n:>14,} {elapsed:>7.2f} {peak:>8.1f} {r1:>6.3f} {r3:>6.3f}")
+    for n, elapsed, cpu, peak, r1, r3 in suggest_rows:
+        print(f"{'':>12} {n:>14,} {elapsed:>7.2f} {cpu:>6.2f} {peak:>8.1f} {r1:>6.3f} {r3:>6.3f}")
 
     left, right, gold_links = labelled_set()
     links = align(left, right)
