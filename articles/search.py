@@ -1,0 +1,292 @@
+"""One search over stories, claims (with settlement notes), verdict rationales and sources.
+
+On PostgreSQL: the stored ``search_vector`` columns and GIN indexes of migration 0004,
+``websearch_to_tsquery`` (words, "quoted phrases", -exclusions) and ``ts_rank``. Elsewhere
+(SQLite): every word must occur (case-insensitive substring), ranked by how often words
+occur. Highlighting is done here, in Python, on escaped text: no markup from the database.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import BooleanField, Exists, FloatField, OuterRef, Q
+from django.db.models.expressions import RawSQL
+from django.utils.safestring import SafeString, mark_safe
+
+from articles.models import Claim, Source, Story, Verdict
+
+MAX_QUERY_CHARS = 200
+PER_KIND = 40
+SNIPPET_CHARS = 240
+STATUSES = ("settled", "contested", "reviewed", "unreviewed")
+_TERM = re.compile(r"\w+", re.UNICODE)
+_PHRASE = re.compile(r'"([^"]+)"')
+
+
+class SearchError(ValueError):
+    """The query cannot be searched; the message says why."""
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str  # as searched (trimmed, at most MAX_QUERY_CHARS)
+    terms: tuple[str, ...]  # lower-case words, for matching and highlighting
+    phrases: tuple[str, ...]
+    truncated: bool
+
+
+def parse(raw: str) -> Query:
+    """Read a search box's text. Raises SearchError if it holds no word or number."""
+    text = " ".join((raw or "").split())
+    truncated = len(text) > MAX_QUERY_CHARS
+    text = text[:MAX_QUERY_CHARS]
+    phrases = tuple(p.strip().lower() for p in _PHRASE.findall(text) if _TERM.search(p))
+    terms = tuple(dict.fromkeys(t.lower() for t in _TERM.findall(text.replace("_", " "))))
+    if not terms:
+        raise SearchError("Type at least one word or number to search for.")
+    return Query(text, terms[:20], phrases[:5], truncated)
+
+
+@dataclass
+class Hit:
+    kind: str  # "story", "claim", "verdict", "source"
+    rank: float
+    story: Story
+    claim: Claim | None = None
+    verdict: Verdict | None = None
+    source: Source | None = None
+    fields: list[tuple[str, SafeString]] = field(default_factory=list)  # (label, highlighted)
+
+    @property
+    def url(self) -> str:
+        if self.claim is not None:
+            return f"{self.claim.version.get_absolute_url()}?claim={self.claim.pk}"
+        return self.story.get_absolute_url()
+
+
+def _pg() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _fts(qs, table: str, query: Query):
+    """Filter a queryset to rows whose search vector matches, annotated with a rank."""
+    vector = f'"{table}"."search_vector"'
+    tsquery = "websearch_to_tsquery('english'::regconfig, %s)"
+    return (
+        # The table name is ours; the user's text is always a query parameter.
+        qs.filter(RawSQL(f"{vector} @@ {tsquery}", [query.text], output_field=BooleanField()))  # noqa: S611
+        .annotate(rank=RawSQL(f"ts_rank({vector}, {tsquery})", [query.text], FloatField()))  # noqa: S611
+        .order_by("-rank", "-pk")
+    )
+
+
+def _like(qs, fields: list[str], query: Query):
+    """Fallback: each word (and phrase) occurs in one of the fields."""
+    for needle in (*query.terms, *query.phrases):
+        condition = Q()
+        for name in fields:
+            condition |= Q(**{f"{name}__icontains": needle})
+        qs = qs.filter(condition)
+    return qs.order_by("-pk")
+
+
+def _match(qs, table: str, fields: list[str], query: Query, limit: int) -> list:
+    if _pg():
+        return list(_fts(qs, table, query)[:limit])
+    rows = list(_like(qs, fields, query)[: limit * 5])
+    for row in rows:
+        text = " ".join(str(getattr(row, f.split("__")[0]) or "") for f in fields).lower()
+        row.rank = sum(text.count(t) for t in query.terms) / (1 + len(text) / 500)
+    return sorted(rows, key=lambda r: -r.rank)[:limit]
+
+
+def search(
+    user,
+    raw: str,
+    *,
+    story: int | None = None,
+    status: str | None = None,
+    rating: str | None = None,
+    reviewer: int | None = None,
+    limit: int = PER_KIND,
+) -> tuple[Query, list[Hit]]:
+    """Search what the user may see; return the parsed query and the hits, best first.
+
+    Filters narrow claims, rationales and sources to a story, a claim status, a rating
+    (the settled one or any reviewer's) and a reviewer (who gave a verdict); stories are
+    listed only when no claim filter is set. Raises SearchError for an empty query.
+    """
+    query = parse(raw)
+    stories = Story.objects.visible_to(user)
+    if story:
+        stories = stories.filter(pk=story)
+    claims = Claim.objects.filter(version__story__in=stories)
+    if status == "settled":
+        claims = claims.filter(settled_at__isnull=False)
+    elif status in {"contested", "reviewed"}:
+        claims = claims.filter(settled_at__isnull=True, verdicts__isnull=False).distinct()
+    elif status == "unreviewed":
+        claims = claims.filter(settled_at__isnull=True, verdicts__isnull=True)
+    verdicts = Verdict.objects.filter(claim__in=claims)
+    if rating:
+        claims = claims.filter(
+            Q(settled_rating=rating)
+            | Exists(Verdict.objects.filter(claim=OuterRef("pk"), rating=rating))
+        )
+        verdicts = verdicts.filter(rating=rating)
+    if reviewer:
+        claims = claims.filter(
+            Exists(Verdict.objects.filter(claim=OuterRef("pk"), reviewer=reviewer))
+        )
+        verdicts = verdicts.filter(reviewer=reviewer)
+    sources = Source.objects.filter(verdict__in=verdicts)
+
+    hits: list[Hit] = []
+    if not (status or rating or reviewer):
+        for s in _match(stories, "articles_story", ["title", "description"], query, limit):
+            hits.append(
+                Hit(
+                    "story",
+                    s.rank,
+                    s,
+                    fields=_fields(query, [("Story", s.title), ("Description", s.description)]),
+                )
+            )
+    claim_rows = _match(
+        claims.select_related("version__story"),
+        "articles_claim",
+        ["exact", "settled_note"],
+        query,
+        limit,
+    )
+    for c in claim_rows:
+        hits.append(
+            Hit(
+                "claim",
+                c.rank,
+                c.version.story,
+                claim=c,
+                fields=_fields(query, [("Claim", c.exact), ("Settlement note", c.settled_note)]),
+            )
+        )
+    for v in _match(
+        verdicts.select_related("claim__version__story", "reviewer"),
+        "articles_verdict",
+        ["rationale"],
+        query,
+        limit,
+    ):
+        hits.append(
+            Hit(
+                "verdict",
+                v.rank,
+                v.claim.version.story,
+                claim=v.claim,
+                verdict=v,
+                fields=_fields(query, [("Rationale", v.rationale)]),
+            )
+        )
+    for src in _match(
+        sources.select_related("verdict__claim__version__story", "verdict__reviewer"),
+        "articles_source",
+        ["title", "publisher", "quote"],
+        query,
+        limit,
+    ):
+        claim = src.verdict.claim
+        hits.append(
+            Hit(
+                "source",
+                src.rank,
+                claim.version.story,
+                claim=claim,
+                verdict=src.verdict,
+                source=src,
+                fields=_fields(
+                    query,
+                    [
+                        ("Source", src.title or src.url),
+                        ("Publisher", src.publisher),
+                        ("Quote", src.quote),
+                    ],
+                ),
+            )
+        )
+    if status == "contested" or status == "reviewed":
+        _keep_status(hits, status)
+        hits = [h for h in hits if h.claim is None or h.claim.status == status]
+    hits.sort(key=lambda h: -h.rank)
+    return query, hits
+
+
+def _keep_status(hits: list[Hit], status: str) -> None:
+    """Load what Claim.status needs (verdicts, counterparts) for the hits' claims."""
+    claims = {h.claim.pk for h in hits if h.claim is not None}
+    full = {c.pk: c for c in Claim.objects.with_verdicts().filter(pk__in=claims)}
+    for h in hits:
+        if h.claim is not None:
+            h.claim = full.get(h.claim.pk, h.claim)
+
+
+# ---------------------------------------------------------------------------- highlighting
+
+_SUFFIXES = ("ations", "ation", "ings", "ing", "ies", "ied", "ed", "es", "ly", "s")
+
+
+def _stem(word: str) -> str:
+    word = word.lower()
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+def _matches(word: str, stems: set[str]) -> bool:
+    s = _stem(word)
+    return s in stems or any(len(t) >= 4 and s.startswith(t) for t in stems)
+
+
+def highlight(text: str, query: Query, *, snippet: int | None = SNIPPET_CHARS) -> SafeString:
+    """The text escaped, each word matching the query inside <mark>; trimmed to a snippet
+    of about ``snippet`` characters around the first match (None: the whole text)."""
+    stems = {_stem(t) for t in query.terms}
+    spans = [(m.start(), m.end()) for m in _TERM.finditer(text) if _matches(m.group(), stems)]
+    begin, end = 0, len(text)
+    if snippet is not None and len(text) > snippet:
+        first = spans[0][0] if spans else 0
+        begin = max(0, first - snippet // 3)
+        end = min(len(text), begin + snippet)
+        # Whole words only at the cut.
+        if begin > 0:
+            space = text.find(" ", begin)
+            begin = space + 1 if 0 <= space < first else begin
+        if end < len(text):
+            space = text.rfind(" ", begin, end)
+            end = space if space > begin else end
+    out = ["…" if begin > 0 else ""]
+    cursor = begin
+    for s, e in spans:
+        if s < begin or e > end:
+            continue
+        out.append(html.escape(text[cursor:s]))
+        out.append(f"<mark>{html.escape(text[s:e])}</mark>")
+        cursor = e
+    out.append(html.escape(text[cursor:end]))
+    out.append("…" if end < len(text) else "")
+    return mark_safe("".join(out))  # noqa: S308 -- every piece of text is escaped above
+
+
+def _fields(query: Query, pairs: list[tuple[str, str]]) -> list[tuple[str, SafeString]]:
+    """Non-empty fields, highlighted; a secondary field only if it holds a match."""
+    out = []
+    for i, (label, text) in enumerate(pairs):
+        if not text:
+            continue
+        marked = highlight(text, query)
+        if i == 0 or "<mark>" in marked:
+            out.append((label, marked))
+    return out
