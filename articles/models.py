@@ -384,6 +384,11 @@ class Verdict(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["claim", "reviewer"], name="one_verdict_per_reviewer"),
         ]
+        # Search filters claims by a rating or reviewer of their verdicts (index-only).
+        indexes = [
+            models.Index(fields=["rating", "claim"], name="verdict_rating_claim"),
+            models.Index(fields=["reviewer", "claim"], name="verdict_reviewer_claim"),
+        ]
 
     def __str__(self):
         return f"{self.reviewer}: {self.get_rating_display()} on claim {self.claim_id}"

@@ -17,10 +17,11 @@ from django.db.models import BooleanField, Exists, FloatField, OuterRef, Q
 from django.db.models.expressions import RawSQL
 from django.utils.safestring import SafeString, mark_safe
 
-from articles.models import Claim, Source, Story, Verdict
+from articles.models import Claim, Source, Story, Verdict, Version, is_editor
 
 MAX_QUERY_CHARS = 200
-PER_KIND = 40
+PER_KIND = 20
+CANDIDATES = 1000
 SNIPPET_CHARS = 240
 STATUSES = ("settled", "contested", "reviewed", "unreviewed")
 _TERM = re.compile(r"\w+", re.UNICODE)
@@ -72,15 +73,16 @@ def _pg() -> bool:
     return connection.vendor == "postgresql"
 
 
-def _fts(qs, table: str, query: Query):
-    """Filter a queryset to rows whose search vector matches, annotated with a rank."""
-    vector = f'"{table}"."search_vector"'
-    tsquery = "websearch_to_tsquery('english'::regconfig, %s)"
-    return (
-        # The table name is ours; the user's text is always a query parameter.
-        qs.filter(RawSQL(f"{vector} @@ {tsquery}", [query.text], output_field=BooleanField()))  # noqa: S611
-        .annotate(rank=RawSQL(f"ts_rank({vector}, {tsquery})", [query.text], FloatField()))  # noqa: S611
-        .order_by("-rank", "-pk")
+# The table names are ours; the user's text is always a query parameter.
+_TSQUERY = "websearch_to_tsquery('english'::regconfig, %s)"
+_MATCH = '"{table}"."search_vector" @@ ' + _TSQUERY
+_RANK = 'ts_rank("{table}"."search_vector", ' + _TSQUERY + ")"
+
+
+def _fts_filter(qs, table: str, query: Query):
+    """Rows whose stored search vector matches the query (PostgreSQL)."""
+    return qs.filter(
+        RawSQL(_MATCH.format(table=table), [query.text], output_field=BooleanField())  # noqa: S611
     )
 
 
@@ -94,14 +96,49 @@ def _like(qs, fields: list[str], query: Query):
     return qs.order_by("-pk")
 
 
-def _match(qs, table: str, fields: list[str], query: Query, limit: int) -> list:
+def _match(qs, table: str, fields: list[str], query: Query, limit: int, related=()) -> list:
     if _pg():
-        return list(_fts(qs, table, query)[:limit])
-    rows = list(_like(qs, fields, query)[: limit * 5])
+        # Rank at most CANDIDATES matches of each kind: a word found in a fifth of 100,000
+        # rows would otherwise cost a heap read and a rank for each (hundreds of ms). Past
+        # that many matches the ranking is among the first ones read; more words narrow it.
+        # The rank comes with the ids (the row is read anyway to recheck the match); only
+        # the best ``limit`` rows are then loaded whole.
+        rank = RawSQL(_RANK.format(table=table), [query.text], FloatField())  # noqa: S611
+        candidates = list(
+            _fts_filter(qs, table, query)
+            .order_by()
+            .annotate(rank=rank)
+            .values_list("pk", "rank")[:CANDIDATES]
+        )
+        best = sorted(candidates, key=lambda c: (-c[1], -c[0]))[:limit]
+        ranks = dict(best)
+        rows = qs.model.objects.filter(pk__in=ranks).select_related(*related)
+        for row in rows:
+            row.rank = ranks[row.pk]
+        return sorted(rows, key=lambda r: (-r.rank, -r.pk))
+    rows = list(_like(qs, fields, query).select_related(*related)[: limit * 5])
     for row in rows:
-        text = " ".join(str(getattr(row, f.split("__")[0]) or "") for f in fields).lower()
+        text = " ".join(str(getattr(row, f) or "") for f in fields).lower()
         row.rank = sum(text.count(t) for t in query.terms) / (1 + len(text) / 500)
     return sorted(rows, key=lambda r: -r.rank)[:limit]
+
+
+def _claim_conditions(prefix: str, version_ids, status) -> Q:
+    """Conditions on the claim reached through ``prefix`` ("", "claim__", "verdict__claim__")."""
+    q = Q()
+    if version_ids is not None:
+        q &= Q(**{f"{prefix}version_id__in": version_ids})
+    if status == "settled":
+        q &= Q(**{f"{prefix}settled_at__isnull": False})
+    elif status in {"contested", "reviewed"}:
+        q &= Q(**{f"{prefix}settled_at__isnull": True})
+        if not prefix:  # a verdict or a source hit has a verdict by construction
+            q &= Exists(Verdict.objects.filter(claim=OuterRef("pk")))
+    elif status == "unreviewed":
+        q &= Q(**{f"{prefix}settled_at__isnull": True}) & ~Exists(
+            Verdict.objects.filter(claim=OuterRef("pk"))
+        )
+    return q
 
 
 def search(
@@ -121,29 +158,37 @@ def search(
     listed only when no claim filter is set. Raises SearchError for an empty query.
     """
     query = parse(raw)
-    stories = Story.objects.visible_to(user)
+    story_ids = None
+    if not is_editor(user):
+        story_ids = list(Story.objects.visible_to(user).values_list("pk", flat=True))
     if story:
-        stories = stories.filter(pk=story)
-    claims = Claim.objects.filter(version__story__in=stories)
-    if status == "settled":
-        claims = claims.filter(settled_at__isnull=False)
-    elif status in {"contested", "reviewed"}:
-        claims = claims.filter(settled_at__isnull=True, verdicts__isnull=False).distinct()
-    elif status == "unreviewed":
-        claims = claims.filter(settled_at__isnull=True, verdicts__isnull=True)
-    verdicts = Verdict.objects.filter(claim__in=claims)
+        story_ids = [story] if story_ids is None or story in story_ids else []
+    # Ids, not joins: the lists are short (a reviewer's stories) and keep each query on
+    # its own table's index.
+    version_ids = None
+    if story_ids is not None:
+        version_ids = list(
+            Version.objects.filter(story_id__in=story_ids).values_list("pk", flat=True)
+        )
+    claims = Claim.objects.filter(_claim_conditions("", version_ids, status))
+    verdicts = Verdict.objects.filter(_claim_conditions("claim__", version_ids, status))
+    sources = Source.objects.filter(_claim_conditions("verdict__claim__", version_ids, status))
     if rating:
         claims = claims.filter(
             Q(settled_rating=rating)
             | Exists(Verdict.objects.filter(claim=OuterRef("pk"), rating=rating))
         )
         verdicts = verdicts.filter(rating=rating)
+        sources = sources.filter(verdict__rating=rating)
     if reviewer:
         claims = claims.filter(
             Exists(Verdict.objects.filter(claim=OuterRef("pk"), reviewer=reviewer))
         )
         verdicts = verdicts.filter(reviewer=reviewer)
-    sources = Source.objects.filter(verdict__in=verdicts)
+        sources = sources.filter(verdict__reviewer=reviewer)
+    if status == "unreviewed":
+        verdicts, sources = verdicts.none(), sources.none()
+    stories = Story.objects.all() if story_ids is None else Story.objects.filter(pk__in=story_ids)
 
     hits: list[Hit] = []
     if not (status or rating or reviewer):
@@ -157,11 +202,7 @@ def search(
                 )
             )
     claim_rows = _match(
-        claims.select_related("version__story"),
-        "articles_claim",
-        ["exact", "settled_note"],
-        query,
-        limit,
+        claims, "articles_claim", ["exact", "settled_note"], query, limit, ["version__story"]
     )
     for c in claim_rows:
         hits.append(
@@ -174,11 +215,12 @@ def search(
             )
         )
     for v in _match(
-        verdicts.select_related("claim__version__story", "reviewer"),
+        verdicts,
         "articles_verdict",
         ["rationale"],
         query,
         limit,
+        ["claim__version__story", "reviewer"],
     ):
         hits.append(
             Hit(
@@ -191,11 +233,12 @@ def search(
             )
         )
     for src in _match(
-        sources.select_related("verdict__claim__version__story", "verdict__reviewer"),
+        sources,
         "articles_source",
         ["title", "publisher", "quote"],
         query,
         limit,
+        ["verdict__claim__version__story", "verdict__reviewer"],
     ):
         claim = src.verdict.claim
         hits.append(

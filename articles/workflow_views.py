@@ -138,10 +138,7 @@ def search(request):
     visible = Story.objects.visible_to(request.user)
     context["stories"] = list(visible.only("id", "title").order_by("title"))
     context["reviewers"] = list(
-        get_user_model()
-        .objects.filter(verdicts__claim__version__story__in=visible)
-        .distinct()
-        .order_by("username")
+        get_user_model().objects.filter(stories__in=visible).distinct().order_by("username")
     )
     context["ratings"] = Rating.choices
     if form.is_bound and form.is_valid() and form.cleaned_data["q"]:
