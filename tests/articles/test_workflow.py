@@ -237,3 +237,14 @@ def test_activity_lists_what_happened_newest_first(editor, reviewer, story, orig
     assert verbs[-1] == "imported"
     marked = next(e for e in events if e.verb == "marked" and "#1" in e.what)
     assert marked.url == f"{original.get_absolute_url()}?claim={a.pk}"
+
+
+def test_activity_lists_settling_and_reopening(editor, reviewer, story, original, rewritten):
+    claim = claim_on(original, reviewer, "spend £4.2m on the wall")  # £42m in the rewrite
+    claim.refresh_from_db()
+    settled = reviewing.claim_settle(
+        claim=claim, user=editor, rating=Rating.INACCURATE, note="", revision=claim.revision
+    )
+    reviewing.claim_reopen(claim=settled, user=editor, revision=settled.revision)
+    verbs = [e.verb for e in workflow.story_activity(story)]
+    assert verbs[:2] == ["reopened", "settled"]
