@@ -42,7 +42,8 @@ class Query:
 
 def parse(raw: str) -> Query:
     """Read a search box's text. Raises SearchError if it holds no word or number."""
-    text = " ".join((raw or "").split())
+    # Control characters (NUL above all) mean nothing in a search and PostgreSQL refuses NUL.
+    text = " ".join("".join(c if c.isprintable() else " " for c in raw or "").split())
     truncated = len(text) > MAX_QUERY_CHARS
     text = text[:MAX_QUERY_CHARS]
     phrases = tuple(p.strip().lower() for p in _PHRASE.findall(text) if _TERM.search(p))

@@ -117,7 +117,12 @@ def assignment_change(
     story = assignment.version.story
     with transaction.atomic():
         _lock_story(story.pk)
-        locked = Assignment.objects.select_for_update().filter(pk=assignment.pk).first()
+        locked = (
+            Assignment.objects.select_for_update(of=("self",))
+            .filter(pk=assignment.pk)
+            .order_by()
+            .first()
+        )
         if locked is None:
             raise Conflict("Someone removed this assignment a moment ago.")
         if locked.revision != revision:
@@ -149,7 +154,12 @@ def assignment_delete(*, assignment: Assignment, revision: int, user) -> None:
         raise NotAllowed("Only editors can withdraw assignments.")
     with transaction.atomic():
         _lock_story(assignment.version.story_id)
-        locked = Assignment.objects.select_for_update().filter(pk=assignment.pk).first()
+        locked = (
+            Assignment.objects.select_for_update(of=("self",))
+            .filter(pk=assignment.pk)
+            .order_by()
+            .first()
+        )
         if locked is None:
             return
         if locked.revision != revision:

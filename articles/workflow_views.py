@@ -258,8 +258,9 @@ def suggestion_dismiss(request, pk):
 def presence_leave(request, pk):
     """The page is going away (pagehide): forget it now rather than at expiry."""
     version = _get_version(request.user, pk)
-    tab = request.POST.get("tab", "")[:32]
-    workflow.presence_leave(version=version, user=request.user, tab=tab)
+    tab = request.POST.get("tab", "")
+    if _TAB.match(tab):
+        workflow.presence_leave(version=version, user=request.user, tab=tab)
     return HttpResponse(status=204)
 
 

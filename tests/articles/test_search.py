@@ -168,3 +168,11 @@ def test_a_version_import_is_not_searched_as_text(editor, story):
         story=story, text="Zebras crossed the road.", label="Z", created_by=editor
     )
     assert not search.search(editor, "zebras")[1]
+
+
+@pytest.mark.django_db
+def test_control_characters_are_ignored(editor, judged):
+    assert search.parse("dwell\x00ings\u202e").terms == ("dwell", "ings")
+    with pytest.raises(search.SearchError):
+        search.parse("\x00\x01")
+    assert search.search(editor, "\x00dwellings")[1]
