@@ -22,6 +22,7 @@ from articles.models import Claim, Source, Story, Verdict, Version, is_editor
 MAX_QUERY_CHARS = 200
 PER_KIND = 20
 CANDIDATES = 1000
+PREFILTER = 1000
 SNIPPET_CHARS = 240
 STATUSES = ("settled", "contested", "reviewed", "unreviewed")
 _TERM = re.compile(r"\w+", re.UNICODE)
@@ -97,7 +98,9 @@ def _like(qs, fields: list[str], query: Query):
     return qs.order_by("-pk")
 
 
-def _match(qs, table: str, fields: list[str], query: Query, limit: int, related=()) -> list:
+def _match(
+    qs, table: str, fields: list[str], query: Query, limit: int, related=(), keep=None
+) -> list:
     if _pg():
         # Rank at most CANDIDATES matches of each kind: a word found in a fifth of 100,000
         # rows would otherwise cost a heap read and a rank for each (hundreds of ms). Past
@@ -105,15 +108,31 @@ def _match(qs, table: str, fields: list[str], query: Query, limit: int, related=
         # The rank comes with the ids (the row is read anyway to recheck the match); only
         # the best ``limit`` rows are then loaded whole.
         rank = RawSQL(_RANK.format(table=table), [query.text], FloatField())  # noqa: S611
-        candidates = list(
-            _fts_filter(qs, table, query)
-            .order_by()
-            .annotate(rank=rank)
-            .values_list("pk", "rank")[:CANDIDATES]
-        )
+        candidates = None
+        if keep is not None and qs.query.where:
+            # Filters join other tables for every match. First try them on the first
+            # PREFILTER matches only (one indexed read of this table, then ``keep`` follows
+            # the ids to the claims by primary key); if that leaves too few, filter every
+            # match in SQL, so a selective filter never misses a row.
+            first = list(
+                _fts_filter(qs.model.objects.all(), table, query)
+                .order_by()
+                .annotate(rank=rank)
+                .values_list("pk", "rank")[:PREFILTER]
+            )
+            kept = keep([pk for pk, _ in first])
+            if len(kept) >= limit or len(first) < PREFILTER:
+                candidates = [c for c in first if c[0] in kept]
+        if candidates is None:
+            candidates = list(
+                _fts_filter(qs, table, query)
+                .order_by()
+                .annotate(rank=rank)
+                .values_list("pk", "rank")[:CANDIDATES]
+            )
         best = sorted(candidates, key=lambda c: (-c[1], -c[0]))[:limit]
         ranks = dict(best)
-        rows = qs.model.objects.filter(pk__in=ranks).select_related(*related)
+        rows = qs.model.objects.filter(pk__in=ranks).select_related(*related).order_by()
         for row in rows:
             row.rank = ranks[row.pk]
         return sorted(rows, key=lambda r: (-r.rank, -r.pk))
@@ -190,6 +209,26 @@ def search(
     if status == "unreviewed":
         verdicts, sources = verdicts.none(), sources.none()
     stories = Story.objects.all() if story_ids is None else Story.objects.filter(pk__in=story_ids)
+    base_claims = Claim.objects.filter(_claim_conditions("", version_ids, status)).order_by()
+    on_verdict = Q()
+    if rating:
+        on_verdict &= Q(rating=rating)
+    if reviewer:
+        on_verdict &= Q(reviewer=reviewer)
+
+    def keep_claims(ids):
+        return set(claims.filter(pk__in=ids).order_by().values_list("pk", flat=True))
+
+    def keep_verdicts(ids):
+        rows = Verdict.objects.filter(on_verdict, pk__in=ids).order_by()
+        pairs = list(rows.values_list("pk", "claim_id"))
+        ok = set(base_claims.filter(pk__in={c for _, c in pairs}).values_list("pk", flat=True))
+        return {pk for pk, c in pairs if c in ok}
+
+    def keep_sources(ids):
+        pairs = list(Source.objects.filter(pk__in=ids).order_by().values_list("pk", "verdict_id"))
+        ok = keep_verdicts({v for _, v in pairs})
+        return {pk for pk, v in pairs if v in ok}
 
     hits: list[Hit] = []
     if not (status or rating or reviewer):
@@ -203,7 +242,13 @@ def search(
                 )
             )
     claim_rows = _match(
-        claims, "articles_claim", ["exact", "settled_note"], query, limit, ["version__story"]
+        claims,
+        "articles_claim",
+        ["exact", "settled_note"],
+        query,
+        limit,
+        ["version__story"],
+        keep_claims,
     )
     for c in claim_rows:
         hits.append(
@@ -222,6 +267,7 @@ def search(
         query,
         limit,
         ["claim__version__story", "reviewer"],
+        keep_verdicts,
     ):
         hits.append(
             Hit(
@@ -240,6 +286,7 @@ def search(
         query,
         limit,
         ["verdict__claim__version__story", "verdict__reviewer"],
+        keep_sources,
     ):
         claim = src.verdict.claim
         hits.append(
