@@ -81,6 +81,11 @@ _MATCH = '"{table}"."search_vector" @@ ' + _TSQUERY
 _RANK = 'ts_rank("{table}"."search_vector", ' + _TSQUERY + ")"
 
 
+def _any(table: str, ids) -> RawSQL:
+    """``table.id = ANY(ids)``: one array parameter however many ids (PostgreSQL)."""
+    return RawSQL(f'"{table}"."id" = ANY(%s)', [list(ids)], output_field=BooleanField())  # noqa: S611
+
+
 def _fts_filter(qs, table: str, query: Query):
     """Rows whose stored search vector matches the query (PostgreSQL)."""
     return qs.filter(
@@ -132,7 +137,7 @@ def _match(
             )
         best = sorted(candidates, key=lambda c: (-c[1], -c[0]))[:limit]
         ranks = dict(best)
-        rows = qs.model.objects.filter(pk__in=ranks).select_related(*related).order_by()
+        rows = qs.model.objects.filter(_any(table, ranks)).select_related(*related).order_by()
         for row in rows:
             row.rank = ranks[row.pk]
         return sorted(rows, key=lambda r: (-r.rank, -r.pk))
@@ -216,17 +221,21 @@ def search(
     if reviewer:
         on_verdict &= Q(reviewer=reviewer)
 
+    # PostgreSQL only (the prefilter): ids go as one array parameter, not 1,000 of them.
     def keep_claims(ids):
-        return set(claims.filter(pk__in=ids).order_by().values_list("pk", flat=True))
+        rows = claims.filter(_any("articles_claim", ids)).order_by()
+        return set(rows.values_list("pk", flat=True))
 
     def keep_verdicts(ids):
-        rows = Verdict.objects.filter(on_verdict, pk__in=ids).order_by()
+        rows = Verdict.objects.filter(on_verdict, _any("articles_verdict", ids)).order_by()
         pairs = list(rows.values_list("pk", "claim_id"))
-        ok = set(base_claims.filter(pk__in={c for _, c in pairs}).values_list("pk", flat=True))
+        ok = base_claims.filter(_any("articles_claim", {c for _, c in pairs}))
+        ok = set(ok.values_list("pk", flat=True))
         return {pk for pk, c in pairs if c in ok}
 
     def keep_sources(ids):
-        pairs = list(Source.objects.filter(pk__in=ids).order_by().values_list("pk", "verdict_id"))
+        rows = Source.objects.filter(_any("articles_source", ids)).order_by()
+        pairs = list(rows.values_list("pk", "verdict_id"))
         ok = keep_verdicts({v for _, v in pairs})
         return {pk for pk, v in pairs if v in ok}
 
