@@ -435,6 +435,11 @@ class Verdict(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["claim", "reviewer"], name="one_verdict_per_reviewer"),
         ]
+        # Search filters claims by a rating or reviewer of their verdicts (index-only).
+        indexes = [
+            models.Index(fields=["rating", "claim"], name="verdict_rating_claim"),
+            models.Index(fields=["reviewer", "claim"], name="verdict_reviewer_claim"),
+        ]
 
     def __str__(self):
         return f"{self.reviewer}: {self.get_rating_display()} on claim {self.claim_id}"
@@ -595,3 +600,100 @@ class Counterpart(models.Model):
         return self.chosen and any(
             material(d.get("kind", ""), d.get("left"), d.get("right")) for d in self.fact_diffs
         )
+
+
+# ---------------------------------------------------------------------------- workflow
+
+
+class Assignment(models.Model):
+    """A reviewer asked to judge one claim, or every claim of a version (``claim`` empty)."""
+
+    version = models.ForeignKey(Version, on_delete=models.CASCADE, related_name="assignments")
+    claim = models.ForeignKey(
+        Claim, on_delete=models.CASCADE, null=True, blank=True, related_name="assignments"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments"
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    due_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Optimistic concurrency: a reassignment names the revision it was based on.
+    revision = models.PositiveIntegerField(default=1)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["version", "claim", "assignee"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim", "assignee"],
+                condition=Q(claim__isnull=False),
+                name="one_assignment_per_claim_and_reviewer",
+            ),
+            models.UniqueConstraint(
+                fields=["version", "assignee"],
+                condition=Q(claim__isnull=True),
+                name="one_version_assignment_per_reviewer",
+            ),
+        ]
+
+    def __str__(self):
+        target = f"claim {self.claim_id}" if self.claim_id else f"version {self.version_id}"
+        return f"{target} → {self.assignee}"
+
+
+class SuggestionDismissal(models.Model):
+    """A suggested claim someone decided not to mark, and why; hidden for everyone."""
+
+    class Reason(models.TextChoices):
+        NOT_CHECKABLE = "not_checkable", "Not checkable (opinion, prediction)"
+        NOT_WORTH = "not_worth", "Not worth checking"
+        COVERED = "covered", "Covered by another claim"
+        NOT_A_CLAIM = "not_a_claim", "Not a claim (heading, caption, quote fragment)"
+
+    version = models.ForeignKey(
+        Version, on_delete=models.CASCADE, related_name="suggestion_dismissals"
+    )
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    dismissed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["version", "start"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "start", "end"], name="one_dismissal_per_suggestion"
+            ),
+        ]
+
+    def __str__(self):
+        return f"dismissed {self.start}-{self.end} ({self.reason})"
+
+
+class Presence(models.Model):
+    """Someone has a version open now: one row per open page, gone when it stops polling."""
+
+    version = models.ForeignKey(Version, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # A random id per page load: one person may have the version open in two tabs.
+    tab = models.CharField(max_length=32)
+    claim = models.ForeignKey(
+        Claim, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    seen_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["version", "user", "tab"], name="one_presence_per_tab")
+        ]
+
+    def __str__(self):
+        return f"{self.user} on version {self.version_id}"

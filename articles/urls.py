@@ -1,6 +1,6 @@
 from django.urls import path
 
-from articles import export_views, views
+from articles import export_views, views, workflow_views
 
 app_name = "articles"
 
@@ -49,4 +49,32 @@ urlpatterns = [
         export_views.story_import_annotations,
         name="story_import_annotations",
     ),
+]
+
+# Newsroom workflow (issue #14): assignments and queues, search, suggestions, presence.
+urlpatterns += [
+    path(
+        "stories/<int:pk>/assignments/",
+        workflow_views.story_assignments,
+        name="story_assignments",
+    ),
+    path("assignments/<int:pk>/", workflow_views.assignment_update, name="assignment_update"),
+    path("queue/", workflow_views.my_queue, name="my_queue"),
+    path("search/", workflow_views.search, name="search"),
+    path(
+        "versions/<int:pk>/suggestions/",
+        workflow_views.version_suggestions,
+        name="version_suggestions",
+    ),
+    path(
+        "versions/<int:pk>/suggestions/accept/",
+        workflow_views.suggestion_accept,
+        name="suggestion_accept",
+    ),
+    path(
+        "versions/<int:pk>/suggestions/dismiss/",
+        workflow_views.suggestion_dismiss,
+        name="suggestion_dismiss",
+    ),
+    path("versions/<int:pk>/presence/leave/", workflow_views.presence_leave, name="presence_leave"),
 ]

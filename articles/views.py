@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
@@ -183,11 +184,21 @@ def version_detail(request, pk):
 def version_live(request, pk):
     """Poll target: 204 if nothing changed since ``rev``, else the refreshed regions."""
     version = _get_version(request.user, pk)
+    from articles import workflow_views  # it builds on this module's helpers
+
+    # Who's here rides on the same poll: None if what the page shows is still right.
+    presence = workflow_views.presence_poll(request, version)
     if request.GET.get("rev") == str(version.story.revision):
-        return HttpResponse(status=204)
+        if presence is None:
+            return HttpResponse(status=204)
+        return render(request, "articles/_presence.html#presence-live", presence)
     response = render(
         request, "articles/version_detail.html#live-regions", _reading_context(request, version)
     )
+    if presence is not None:
+        response.content += render_to_string(
+            "articles/_presence.html#presence-region", presence, request
+        ).encode()
     return trigger_client_event(response, "claims-changed")
 
 

@@ -41,7 +41,12 @@ def old_story(story, editor, reviewer, monkeypatch):
             version=original, user=reviewer, start=start, end=end, exact="spend £4.2m on the wall"
         )
         verdict_save(
-            claim=claim, user=reviewer, rating=Rating.INACCURATE, rationale="", sources=[], revision=None
+            claim=claim,
+            user=reviewer,
+            rating=Rating.INACCURATE,
+            rationale="",
+            sources=[],
+            revision=None,
         )
         # The third paragraph-sentence: "Work starts in April ..." on both sides.
         comparison.set_manual_link(

@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from articles.models import Counterpart, Verdict
+from articles.models import Assignment, Counterpart, Verdict
 from articles.ratings import Rating
 from articles.reviewing import claim_create
 from articles.versions import import_version
@@ -25,7 +25,9 @@ def world(original, rewritten, reviewer, reviewer2):
         version=original, user=reviewer, start=start, end=end, exact="takes eighteen months"
     )
     Verdict.objects.create(claim=claim, reviewer=reviewer2, rating=Rating.MIXED)
+    assignment = Assignment.objects.create(version=original, claim=claim, assignee=reviewer)
     return {
+        "assignment": assignment,
         "story": original.story,
         "original": original,
         "rewritten": rewritten,
@@ -56,6 +58,15 @@ VIEWS = [
     ("articles:verdict_save", ["claim"], "post", 422, 404, 422),  # no rating: a form error
     ("articles:counterpart_update", ["counterpart"], "post", 302, 404, 302),
     ("articles:claim_settle", ["claim"], "post", 403, 404, 302),
+    # Workflow (issue #14).
+    ("articles:story_assignments", ["story"], "get", 403, 404, 200),
+    ("articles:assignment_update", ["assignment"], "post", 403, 404, 302),
+    ("articles:my_queue", [], "get", 200, 200, 200),
+    ("articles:search", [], "get", 200, 200, 200),
+    ("articles:version_suggestions", ["original"], "get", 200, 404, 200),
+    ("articles:suggestion_accept", ["original"], "post", 302, 404, 302),
+    ("articles:suggestion_dismiss", ["original"], "post", 302, 404, 302),
+    ("articles:presence_leave", ["original"], "post", 204, 404, 204),
 ]
 
 

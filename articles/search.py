@@ -1,0 +1,392 @@
+"""One search over stories, claims (with settlement notes), verdict rationales and sources.
+
+On PostgreSQL: the stored ``search_vector`` columns and GIN indexes of migration 0004,
+``websearch_to_tsquery`` (words, "quoted phrases", -exclusions) and ``ts_rank``. Elsewhere
+(SQLite): every word must occur (case-insensitive substring), ranked by how often words
+occur. Highlighting is done here, in Python, on escaped text: no markup from the database.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import BooleanField, Exists, FloatField, OuterRef, Q
+from django.db.models.expressions import RawSQL
+from django.utils.safestring import SafeString, mark_safe
+
+from articles.models import Claim, Source, Story, Verdict, Version, is_editor
+
+MAX_QUERY_CHARS = 200
+PER_KIND = 20
+CANDIDATES = 1000
+PREFILTER = 1000
+SNIPPET_CHARS = 240
+STATUSES = ("settled", "contested", "reviewed", "unreviewed")
+_TERM = re.compile(r"\w+", re.UNICODE)
+_PHRASE = re.compile(r'"([^"]+)"')
+
+
+class SearchError(ValueError):
+    """The query cannot be searched; the message says why."""
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str  # as searched (trimmed, at most MAX_QUERY_CHARS)
+    terms: tuple[str, ...]  # lower-case words, for matching and highlighting
+    phrases: tuple[str, ...]
+    truncated: bool
+
+
+def parse(raw: str) -> Query:
+    """Read a search box's text. Raises SearchError if it holds no word or number."""
+    # Control characters (NUL above all) mean nothing in a search and PostgreSQL refuses NUL.
+    text = " ".join("".join(c if c.isprintable() else " " for c in raw or "").split())
+    truncated = len(text) > MAX_QUERY_CHARS
+    text = text[:MAX_QUERY_CHARS]
+    phrases = tuple(p.strip().lower() for p in _PHRASE.findall(text) if _TERM.search(p))
+    terms = tuple(dict.fromkeys(t.lower() for t in _TERM.findall(text.replace("_", " "))))
+    if not terms:
+        raise SearchError("Type at least one word or number to search for.")
+    return Query(text, terms[:20], phrases[:5], truncated)
+
+
+@dataclass
+class Hit:
+    kind: str  # "story", "claim", "verdict", "source"
+    rank: float
+    story: Story
+    claim: Claim | None = None
+    verdict: Verdict | None = None
+    source: Source | None = None
+    fields: list[tuple[str, SafeString]] = field(default_factory=list)  # (label, highlighted)
+
+    @property
+    def url(self) -> str:
+        if self.claim is not None:
+            return f"{self.claim.version.get_absolute_url()}?claim={self.claim.pk}"
+        return self.story.get_absolute_url()
+
+
+def _pg() -> bool:
+    return connection.vendor == "postgresql"
+
+
+# The table names are ours; the user's text is always a query parameter.
+_TSQUERY = "websearch_to_tsquery('english'::regconfig, %s)"
+_MATCH = '"{table}"."search_vector" @@ ' + _TSQUERY
+_RANK = 'ts_rank("{table}"."search_vector", ' + _TSQUERY + ")"
+
+
+def _any(table: str, ids) -> RawSQL:
+    """``table.id = ANY(ids)``: one array parameter however many ids (PostgreSQL)."""
+    return RawSQL(f'"{table}"."id" = ANY(%s)', [list(ids)], output_field=BooleanField())  # noqa: S611
+
+
+def _fts_filter(qs, table: str, query: Query):
+    """Rows whose stored search vector matches the query (PostgreSQL)."""
+    return qs.filter(
+        RawSQL(_MATCH.format(table=table), [query.text], output_field=BooleanField())  # noqa: S611
+    )
+
+
+def _like(qs, fields: list[str], query: Query):
+    """Fallback: each word (and phrase) occurs in one of the fields."""
+    for needle in (*query.terms, *query.phrases):
+        condition = Q()
+        for name in fields:
+            condition |= Q(**{f"{name}__icontains": needle})
+        qs = qs.filter(condition)
+    return qs.order_by("-pk")
+
+
+def _match(
+    qs, table: str, fields: list[str], query: Query, limit: int, related=(), keep=None
+) -> list:
+    if _pg():
+        # Rank at most CANDIDATES matches of each kind: a word found in a fifth of 100,000
+        # rows would otherwise cost a heap read and a rank for each (hundreds of ms). Past
+        # that many matches the ranking is among the first ones read; more words narrow it.
+        # The rank comes with the ids (the row is read anyway to recheck the match); only
+        # the best ``limit`` rows are then loaded whole.
+        rank = RawSQL(_RANK.format(table=table), [query.text], FloatField())  # noqa: S611
+        candidates = None
+        if keep is not None and qs.query.where:
+            # Filters join other tables for every match. First try them on the first
+            # PREFILTER matches only (one indexed read of this table, then ``keep`` follows
+            # the ids to the claims by primary key); if that leaves too few, filter every
+            # match in SQL, so a selective filter never misses a row.
+            first = list(
+                _fts_filter(qs.model.objects.all(), table, query)
+                .order_by()
+                .annotate(rank=rank)
+                .values_list("pk", "rank")[:PREFILTER]
+            )
+            kept = keep([pk for pk, _ in first])
+            if len(kept) >= limit or len(first) < PREFILTER:
+                candidates = [c for c in first if c[0] in kept]
+        if candidates is None:
+            candidates = list(
+                _fts_filter(qs, table, query)
+                .order_by()
+                .annotate(rank=rank)
+                .values_list("pk", "rank")[:CANDIDATES]
+            )
+        best = sorted(candidates, key=lambda c: (-c[1], -c[0]))[:limit]
+        ranks = dict(best)
+        rows = qs.model.objects.filter(_any(table, ranks)).select_related(*related).order_by()
+        for row in rows:
+            row.rank = ranks[row.pk]
+        return sorted(rows, key=lambda r: (-r.rank, -r.pk))
+    rows = list(_like(qs, fields, query).select_related(*related)[: limit * 5])
+    for row in rows:
+        text = " ".join(str(getattr(row, f) or "") for f in fields).lower()
+        row.rank = sum(text.count(t) for t in query.terms) / (1 + len(text) / 500)
+    return sorted(rows, key=lambda r: -r.rank)[:limit]
+
+
+def _claim_conditions(prefix: str, version_ids, status) -> Q:
+    """Conditions on the claim reached through ``prefix`` ("", "claim__", "verdict__claim__")."""
+    q = Q()
+    if version_ids is not None:
+        q &= Q(**{f"{prefix}version_id__in": version_ids})
+    if status == "settled":
+        q &= Q(**{f"{prefix}settled_at__isnull": False})
+    elif status in {"contested", "reviewed"}:
+        q &= Q(**{f"{prefix}settled_at__isnull": True})
+        if not prefix:  # a verdict or a source hit has a verdict by construction
+            q &= Exists(Verdict.objects.filter(claim=OuterRef("pk")))
+    elif status == "unreviewed":
+        q &= Q(**{f"{prefix}settled_at__isnull": True}) & ~Exists(
+            Verdict.objects.filter(claim=OuterRef("pk"))
+        )
+    return q
+
+
+def search(
+    user,
+    raw: str,
+    *,
+    story: int | None = None,
+    status: str | None = None,
+    rating: str | None = None,
+    reviewer: int | None = None,
+    limit: int = PER_KIND,
+) -> tuple[Query, list[Hit]]:
+    """Search what the user may see; return the parsed query and the hits, best first.
+
+    Filters narrow claims, rationales and sources to a story, a claim status, a rating
+    (the settled one or any reviewer's) and a reviewer (who gave a verdict); stories are
+    listed only when no claim filter is set. Raises SearchError for an empty query.
+    """
+    query = parse(raw)
+    story_ids = None
+    if not is_editor(user):
+        story_ids = list(Story.objects.visible_to(user).values_list("pk", flat=True))
+    if story:
+        story_ids = [story] if story_ids is None or story in story_ids else []
+    # Ids, not joins: the lists are short (a reviewer's stories) and keep each query on
+    # its own table's index.
+    version_ids = None
+    if story_ids is not None:
+        version_ids = list(
+            Version.objects.filter(story_id__in=story_ids).values_list("pk", flat=True)
+        )
+    claims = Claim.objects.filter(_claim_conditions("", version_ids, status))
+    verdicts = Verdict.objects.filter(_claim_conditions("claim__", version_ids, status))
+    sources = Source.objects.filter(_claim_conditions("verdict__claim__", version_ids, status))
+    if rating:
+        claims = claims.filter(
+            Q(settled_rating=rating)
+            | Exists(Verdict.objects.filter(claim=OuterRef("pk"), rating=rating))
+        )
+        verdicts = verdicts.filter(rating=rating)
+        sources = sources.filter(verdict__rating=rating)
+    if reviewer:
+        claims = claims.filter(
+            Exists(Verdict.objects.filter(claim=OuterRef("pk"), reviewer=reviewer))
+        )
+        verdicts = verdicts.filter(reviewer=reviewer)
+        sources = sources.filter(verdict__reviewer=reviewer)
+    if status == "unreviewed":
+        verdicts, sources = verdicts.none(), sources.none()
+    stories = Story.objects.all() if story_ids is None else Story.objects.filter(pk__in=story_ids)
+    base_claims = Claim.objects.filter(_claim_conditions("", version_ids, status)).order_by()
+    on_verdict = Q()
+    if rating:
+        on_verdict &= Q(rating=rating)
+    if reviewer:
+        on_verdict &= Q(reviewer=reviewer)
+
+    # PostgreSQL only (the prefilter): ids go as one array parameter, not 1,000 of them.
+    def keep_claims(ids):
+        rows = claims.filter(_any("articles_claim", ids)).order_by()
+        return set(rows.values_list("pk", flat=True))
+
+    def keep_verdicts(ids):
+        rows = Verdict.objects.filter(on_verdict, _any("articles_verdict", ids)).order_by()
+        pairs = list(rows.values_list("pk", "claim_id"))
+        ok = base_claims.filter(_any("articles_claim", {c for _, c in pairs}))
+        ok = set(ok.values_list("pk", flat=True))
+        return {pk for pk, c in pairs if c in ok}
+
+    def keep_sources(ids):
+        rows = Source.objects.filter(_any("articles_source", ids)).order_by()
+        pairs = list(rows.values_list("pk", "verdict_id"))
+        ok = keep_verdicts({v for _, v in pairs})
+        return {pk for pk, v in pairs if v in ok}
+
+    hits: list[Hit] = []
+    if not (status or rating or reviewer):
+        for s in _match(stories, "articles_story", ["title", "description"], query, limit):
+            hits.append(
+                Hit(
+                    "story",
+                    s.rank,
+                    s,
+                    fields=_fields(query, [("Story", s.title), ("Description", s.description)]),
+                )
+            )
+    claim_rows = _match(
+        claims,
+        "articles_claim",
+        ["exact", "settled_note"],
+        query,
+        limit,
+        ["version__story"],
+        keep_claims,
+    )
+    for c in claim_rows:
+        hits.append(
+            Hit(
+                "claim",
+                c.rank,
+                c.version.story,
+                claim=c,
+                fields=_fields(query, [("Claim", c.exact), ("Settlement note", c.settled_note)]),
+            )
+        )
+    for v in _match(
+        verdicts,
+        "articles_verdict",
+        ["rationale"],
+        query,
+        limit,
+        ["claim__version__story", "reviewer"],
+        keep_verdicts,
+    ):
+        hits.append(
+            Hit(
+                "verdict",
+                v.rank,
+                v.claim.version.story,
+                claim=v.claim,
+                verdict=v,
+                fields=_fields(query, [("Rationale", v.rationale)]),
+            )
+        )
+    for src in _match(
+        sources,
+        "articles_source",
+        ["title", "publisher", "quote"],
+        query,
+        limit,
+        ["verdict__claim__version__story", "verdict__reviewer"],
+        keep_sources,
+    ):
+        claim = src.verdict.claim
+        hits.append(
+            Hit(
+                "source",
+                src.rank,
+                claim.version.story,
+                claim=claim,
+                verdict=src.verdict,
+                source=src,
+                fields=_fields(
+                    query,
+                    [
+                        ("Source", src.title or src.url),
+                        ("Publisher", src.publisher),
+                        ("Quote", src.quote),
+                    ],
+                ),
+            )
+        )
+    if status == "contested" or status == "reviewed":
+        _keep_status(hits, status)
+        hits = [h for h in hits if h.claim is None or h.claim.status == status]
+    hits.sort(key=lambda h: -h.rank)
+    return query, hits
+
+
+def _keep_status(hits: list[Hit], status: str) -> None:
+    """Load what Claim.status needs (verdicts, counterparts) for the hits' claims."""
+    claims = {h.claim.pk for h in hits if h.claim is not None}
+    full = {c.pk: c for c in Claim.objects.with_verdicts().filter(pk__in=claims)}
+    for h in hits:
+        if h.claim is not None:
+            h.claim = full.get(h.claim.pk, h.claim)
+
+
+# ---------------------------------------------------------------------------- highlighting
+
+_SUFFIXES = ("ations", "ation", "ings", "ing", "ies", "ied", "ed", "es", "ly", "s")
+
+
+def _stem(word: str) -> str:
+    word = word.lower()
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+def _matches(word: str, stems: set[str]) -> bool:
+    s = _stem(word)
+    return s in stems or any(len(t) >= 4 and s.startswith(t) for t in stems)
+
+
+def highlight(text: str, query: Query, *, snippet: int | None = SNIPPET_CHARS) -> SafeString:
+    """The text escaped, each word matching the query inside <mark>; trimmed to a snippet
+    of about ``snippet`` characters around the first match (None: the whole text)."""
+    stems = {_stem(t) for t in query.terms}
+    spans = [(m.start(), m.end()) for m in _TERM.finditer(text) if _matches(m.group(), stems)]
+    begin, end = 0, len(text)
+    if snippet is not None and len(text) > snippet:
+        first = spans[0][0] if spans else 0
+        begin = max(0, first - snippet // 3)
+        end = min(len(text), begin + snippet)
+        # Whole words only at the cut.
+        if begin > 0:
+            space = text.find(" ", begin)
+            begin = space + 1 if 0 <= space < first else begin
+        if end < len(text):
+            space = text.rfind(" ", begin, end)
+            end = space if space > begin else end
+    out = ["…" if begin > 0 else ""]
+    cursor = begin
+    for s, e in spans:
+        if s < begin or e > end:
+            continue
+        out.append(html.escape(text[cursor:s]))
+        out.append(f"<mark>{html.escape(text[s:e])}</mark>")
+        cursor = e
+    out.append(html.escape(text[cursor:end]))
+    out.append("…" if end < len(text) else "")
+    return mark_safe("".join(out))  # noqa: S308 -- every piece of text is escaped above
+
+
+def _fields(query: Query, pairs: list[tuple[str, str]]) -> list[tuple[str, SafeString]]:
+    """Non-empty fields, highlighted; a secondary field only if it holds a match."""
+    out = []
+    for i, (label, text) in enumerate(pairs):
+        if not text:
+            continue
+        marked = highlight(text, query)
+        if i == 0 or "<mark>" in marked:
+            out.append((label, marked))
+    return out

@@ -1,0 +1,143 @@
+"""Suggested claims for a version: its check-worthy sentences, ranked, minus what is done.
+
+Ranking is articles.text.checkworthy on the version's stored sentences; a sentence whose
+aligned counterpart in another version states different facts ranks higher. Sentences
+already covered by a claim, and suggestions someone dismissed, are left out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.utils.module_loading import import_string
+
+from articles.models import SentenceLink, SuggestionDismissal, Version
+from articles.text import checkworthy
+
+DEFAULT_SCORER = "articles.text.checkworthy.rule_score"
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    start: int
+    end: int
+    text: str
+    score: float
+    reasons: tuple[str, ...]
+    position: int  # the sentence's position in the version
+
+
+def scorer_path() -> str:
+    return getattr(settings, "FACTCHECK_SUGGESTION_SCORER", DEFAULT_SCORER)
+
+
+def scorer() -> checkworthy.Scorer:
+    """The scoring function named by FACTCHECK_SUGGESTION_SCORER (a dotted path)."""
+    return import_string(scorer_path())
+
+
+def _differs(version: Version, sentences: list, texts: list[str]) -> list[bool]:
+    by_position = {s.position: i for i, s in enumerate(sentences)}
+    out = [False] * len(texts)
+    others = [v for v in version.story.versions.all() if v.pk != version.pk]
+    for other in others:
+        low_is_me = version.pk < other.pk
+        links = SentenceLink.objects.filter(
+            left_version_id=min(version.pk, other.pk), right_version_id=max(version.pk, other.pk)
+        )
+        other_sentences = list(other.sentences.order_by("position"))
+        other_index = {s.position: i for i, s in enumerate(other_sentences)}
+        other_texts = [other.text[s.start : s.end] for s in other_sentences]
+        pairs = []
+        for link in links:
+            mine = link.left_positions() if low_is_me else link.right_positions()
+            theirs = link.right_positions() if low_is_me else link.left_positions()
+            pairs.append(
+                (
+                    [by_position[p] for p in mine if p in by_position],
+                    [other_index[p] for p in theirs if p in other_index],
+                )
+            )
+        found = checkworthy.differing(texts, other_texts, pairs)
+        out = [a or b for a, b in zip(out, found, strict=True)]
+    return out
+
+
+def ranked(version: Version) -> list[Suggestion]:
+    """Every check-worthy sentence of the version, best first (cached per text and story)."""
+    sentences = list(version.sentences.select_related("block").order_by("position"))
+    if not sentences:
+        return []
+    versions = sorted((v.pk, v.text_sha256) for v in version.story.versions.all())
+    manual = SentenceLink.objects.filter(manual=True).filter(
+        left_version__story_id=version.story_id
+    )
+    state = repr((versions, manual.count(), scorer_path()))
+    key = f"suggestions:{version.pk}:{hashlib.sha256(state.encode()).hexdigest()[:16]}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    texts = [version.text[s.start : s.end] for s in sentences]
+    candidates = checkworthy.rank(
+        texts,
+        kinds=[s.block.kind for s in sentences],
+        differs=_differs(version, sentences, texts),
+        scorer=scorer(),
+    )
+    result = [
+        Suggestion(
+            start=sentences[c.index].start,
+            end=sentences[c.index].end,
+            text=texts[c.index],
+            score=c.score,
+            reasons=c.reasons,
+            position=sentences[c.index].position,
+        )
+        for c in candidates
+    ]
+    cache.set(key, result, 3600)
+    return result
+
+
+def open_suggestions(version: Version) -> list[Suggestion]:
+    """Suggestions no one has acted on: no claim inside the sentence, not dismissed."""
+    claims = list(version.claims.values_list("start", "end"))
+    dismissed = set(version.suggestion_dismissals.values_list("start", "end"))
+    return [
+        s
+        for s in ranked(version)
+        if (s.start, s.end) not in dismissed
+        and not any(cs < s.end and s.start < ce for cs, ce in claims)
+    ]
+
+
+class NotASuggestion(ValueError):
+    """The span is not one of the version's suggested sentences; the message says so."""
+
+
+def find(version: Version, start: int, end: int) -> Suggestion:
+    """The suggestion at exactly [start, end); raises NotASuggestion."""
+    for s in ranked(version):
+        if (s.start, s.end) == (start, end):
+            return s
+    raise NotASuggestion("That sentence is not a suggested claim (the text may have changed).")
+
+
+def dismiss(*, version: Version, start: int, end: int, reason: str, user) -> bool:
+    """Hide a suggestion for everyone, recording why; False if it was already dismissed."""
+    find(version, start, end)
+    if reason not in SuggestionDismissal.Reason.values:
+        raise NotASuggestion("Choose why this is not worth a claim.")
+    try:
+        with transaction.atomic():
+            SuggestionDismissal.objects.create(
+                version=version, start=start, end=end, reason=reason, dismissed_by=user
+            )
+    except IntegrityError:
+        return False
+    version.story.touch()
+    return True

@@ -1,0 +1,31 @@
+"""Template tags for the workflow regions included in other pages (board, activity, presence).
+
+They let a page show its workflow region with one ``{% include %}`` and no change to its view.
+"""
+
+from django import template
+
+from articles import workflow
+from articles.models import is_editor
+
+register = template.Library()
+
+
+@register.simple_tag
+def assignment_board(story):
+    return workflow.assignment_board(story)
+
+
+@register.simple_tag
+def story_activity(story, limit=30):
+    return workflow.story_activity(story, limit=limit)
+
+
+@register.simple_tag
+def present_people(version, user):
+    return workflow.present(version, user)
+
+
+@register.filter
+def editor(user) -> bool:
+    return is_editor(user)

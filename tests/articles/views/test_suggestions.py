@@ -1,0 +1,152 @@
+"""Suggested claims in the reading view: list, accept, dismiss, every permission path."""
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+
+from articles.models import Claim, SuggestionDismissal, Version
+from tests.conftest import span_of
+
+pytestmark = pytest.mark.django_db
+HTMX = {"HTTP_HX_REQUEST": "true"}
+COUNCIL = "The council voted on Tuesday to spend £4.2m on the wall."
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    cache.clear()
+
+
+def list_url(version):
+    return reverse("articles:version_suggestions", args=[version.pk])
+
+
+def accept(client, version, words, **extra):
+    start, end = span_of(version, words)
+    return client.post(
+        reverse("articles:suggestion_accept", args=[version.pk]),
+        {"start": start, "end": end},
+        **extra,
+    )
+
+
+def dismiss(client, version, words, reason="not_worth", **extra):
+    start, end = span_of(version, words)
+    return client.post(
+        reverse("articles:suggestion_dismiss", args=[version.pk]),
+        {"start": start, "end": end, "reason": reason},
+        **extra,
+    )
+
+
+def test_the_list_ranks_checkable_sentences(client, reviewer, original, rewritten):
+    client.force_login(reviewer)
+    response = client.get(list_url(original), **HTMX)
+    assert response.status_code == 200
+    text = response.text
+    assert text.lstrip().startswith('<div id="suggestion-list"')
+    assert COUNCIL in text
+    assert "By Ana Ruiz" not in text  # a byline is not a claim
+    assert "differs from the other version" in text  # £4.2m vs £42m
+
+
+def test_without_htmx_it_is_a_page(client, reviewer, original):
+    client.force_login(reviewer)
+    response = client.get(list_url(original))
+    assert response.status_code == 200
+    assert "<h1>Suggested claims</h1>" in response.text
+
+
+def test_the_reading_view_loads_the_list_and_its_script(client, reviewer, original):
+    client.force_login(reviewer)
+    text = client.get(original.get_absolute_url()).text
+    assert f'data-hx-get="{list_url(original)}"' in text
+    assert "js/suggestions.js" in text
+
+
+def test_accepting_makes_a_claim_and_drops_the_suggestion(client, reviewer, original):
+    client.force_login(reviewer)
+    response = accept(client, original, COUNCIL, **HTMX)
+    assert response.status_code == 200
+    claim = Claim.objects.get()
+    assert (claim.exact, claim.created_by) == (COUNCIL, reviewer)
+    assert "Claim #1 marked from a suggestion." in response.text
+    assert 'id="suggestion-list" class="suggestion-list" data-hx-swap-oob="true"' in response.text
+    assert f'data-start="{claim.start}"' not in response.text.split('id="suggestion-list"')[1]
+    # Accepting it again (a second click, another reviewer): the same claim, said so.
+    again = accept(client, original, COUNCIL, **HTMX)
+    assert "already claim #1" in again.text
+    assert Claim.objects.count() == 1
+
+
+def test_accepting_without_htmx_redirects_to_the_claim(client, reviewer, original):
+    client.force_login(reviewer)
+    response = accept(client, original, COUNCIL)
+    claim = Claim.objects.get()
+    assert response.url == f"{original.get_absolute_url()}?claim={claim.pk}"
+
+
+def test_a_span_that_is_not_a_suggestion_is_refused(client, reviewer, original):
+    client.force_login(reviewer)
+    response = accept(client, original, "By Ana Ruiz", **HTMX)
+    assert response.status_code == 422
+    assert "not a suggested claim" in response.text
+    assert not Claim.objects.exists()
+    bad = client.post(
+        reverse("articles:suggestion_accept", args=[original.pk]), {"start": "x"}, **HTMX
+    )
+    assert bad.status_code == 422
+
+
+def test_dismissing_needs_a_reason_and_hides_it_for_everyone(client, reviewer, reviewer2, original):
+    client.force_login(reviewer)
+    response = dismiss(client, original, COUNCIL, reason="", **HTMX)
+    assert "Choose why" in response.text
+    assert not SuggestionDismissal.objects.exists()
+    response = dismiss(client, original, COUNCIL, **HTMX)
+    assert "Suggestion dismissed." in response.text
+    assert COUNCIL not in response.text
+    assert SuggestionDismissal.objects.get().reason == "not_worth"
+    client.force_login(reviewer2)
+    assert COUNCIL not in client.get(list_url(original), **HTMX).text
+
+
+def test_dismissing_without_htmx_redirects_to_the_list(client, reviewer, original):
+    client.force_login(reviewer)
+    response = dismiss(client, original, COUNCIL)
+    assert response.url == list_url(original)
+
+
+def test_a_version_with_no_sentences_says_so(client, editor, story):
+    empty = Version.objects.create(
+        story=story, label="Empty", text="…", text_sha256="0" * 64, created_by=editor
+    )
+    client.force_login(editor)
+    response = client.get(list_url(empty), **HTMX)
+    assert "This version has no sentences" in response.text
+    assert dismiss(client, empty, "…", **HTMX).status_code == 200
+    assert accept(client, empty, "…", **HTMX).status_code == 422
+
+
+@pytest.mark.parametrize("method", ["list", "accept", "dismiss"])
+def test_a_non_member_gets_404(client, outsider, original, method):
+    client.force_login(outsider)
+    if method == "list":
+        response = client.get(list_url(original))
+    elif method == "accept":
+        response = accept(client, original, COUNCIL)
+    else:
+        response = dismiss(client, original, COUNCIL)
+    assert response.status_code == 404
+    assert not Claim.objects.exists() and not SuggestionDismissal.objects.exists()
+
+
+def test_anonymous_users_are_sent_to_log_in(client, original):
+    assert client.get(list_url(original)).status_code == 302
+    assert accept(client, original, COUNCIL).status_code == 302
+
+
+def test_accept_and_dismiss_need_post(client, reviewer, original):
+    client.force_login(reviewer)
+    assert client.get(reverse("articles:suggestion_accept", args=[original.pk])).status_code == 405
+    assert client.get(reverse("articles:suggestion_dismiss", args=[original.pk])).status_code == 405
