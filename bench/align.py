@@ -225,7 +225,21 @@ def main() -> None:
         f"  suggestions: recall@1 {r1 / len(accepted):.3f}, recall@3 {r3 / len(accepted):.3f} "
         f"({len(accepted)} sentences with a counterpart)"
     )
+    _heavy_figures()
     _seed_figures()
+
+
+def _heavy_figures() -> None:
+    from tests.articles import heavyset
+
+    h = heavyset.score()
+    print("\nheavily reworded pair (tests/articles/data/heavy_*, 12 / 12 sentences):")
+    print(f"  suggestions: recall@1 {h.recall_at_1:.3f}, recall@3 {h.recall_at_3:.3f}")
+    print(f"  align: {h.links} links, precision {h.link_precision:.3f}")
+    print(
+        f"  changed facts found {h.changed_found}/{h.changed}, "
+        f"false alarms on unchanged sentences {h.false_alarms}"
+    )
 
 
 def _time_suggest(n, left, right, gold):

@@ -331,9 +331,10 @@ _MONTH_YEAR = re.compile(rf"\b(?P<month>{_MONTH})\s+(?P<year>\d{{4}})\b", re.IGN
 _MONTH_ALONE = re.compile(
     r"\b(?:January|February|April|June|July|August|September|October|November|December)\b"
 )
-# "May" alone is a month only after a word of time, not in "May I" or "Theresa May".
+# "May" and "March" alone are months only after a word of time, not in "May I",
+# "Theresa May" or "they march".
 _MAY_ALONE = re.compile(
-    r"\b(?:in|by|until|till|since|from|before|after|last|next|this|early|late|mid)[ -](May)\b"
+    r"\b(?:in|by|until|till|since|from|before|after|last|next|this|early|late|mid)[ -](May|March)\b"
 )
 _WEEKDAY = re.compile(rf"\b(?:{'|'.join(_WEEKDAYS)})s?\b")
 _YEAR = re.compile(
@@ -515,7 +516,7 @@ def _find_dates(sentence: str) -> list[Fact]:
         for m in pattern.finditer(sentence):
             out.append(_fact("date", sentence, m.start(), m.end(), m.group().lower().rstrip("s")))
     for m in _MAY_ALONE.finditer(sentence):
-        out.append(_fact("date", sentence, m.start(1), m.end(1), "may"))
+        out.append(_fact("date", sentence, m.start(1), m.end(1), m.group(1).lower()))
     for m in _YEAR.finditer(sentence):
         out.append(_fact("date", sentence, m.start(), m.end(), re.sub(r"['’]", "", m.group())))
     # "Two years on", "a decade ago": a point in time, told by distance from now.
@@ -540,6 +541,9 @@ def _quantity_norm(text: str) -> str:
     return _num_norm(text)
 
 
+_YEARS_IN = {"decade": 10, "century": 100, "millennium": 1000}
+
+
 def _unit_norm(unit: str) -> str:
     unit = unit.lower()
     return _TIME_UNITS.get(unit) or _TIME_UNITS.get(unit[:-1], unit)
@@ -554,7 +558,11 @@ def _find_durations(sentence: str) -> list[Fact]:
             continue  # "a year" is mostly "per year"; "a second" is mostly an ordinal
         if number == "many" and not m.group("unit").lower().endswith("s"):
             continue
-        norm = f"{_quantity_norm(m.group('num'))} {unit}" + (" old" if m.group("old") else "")
+        quantity = _quantity_norm(m.group("num"))
+        if unit in _YEARS_IN and quantity.replace(".", "", 1).isdigit():
+            # "a century" is "100 years", "two decades" "20 years".
+            quantity, unit = _num_norm(str(Decimal(quantity) * _YEARS_IN[unit])), "year"
+        norm = f"{quantity} {unit}" + (" old" if m.group("old") else "")
         out.append(_fact("duration", sentence, m.start(), m.end(), norm))
     return out
 

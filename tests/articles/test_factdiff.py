@@ -508,3 +508,17 @@ def test_only_changed_values_figures_and_negation_are_material(kind, left, right
 )
 def test_may_is_a_month_only_after_a_word_of_time(sentence, dates):
     assert [f.text for f in extract_facts(sentence) if f.kind == "date"] == dates
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "expected"),
+    [
+        ("It will last at least 100 years.", "It will last a century or more.", []),
+        ("It took two decades.", "It took 20 years.", []),
+        ("It took two decades.", "It took 30 years.", ["duration: two decades vs 30 years"]),
+        ("Work begins in March.", "Work begins in May.", ["date: March vs May"]),
+        ("Protesters march on Monday.", "Protesters rally on Monday.", []),
+    ],
+)
+def test_centuries_are_years_and_march_is_a_month_after_a_word_of_time(left, right, expected):
+    assert [d.describe() for d in diff_facts(left, right)] == expected
