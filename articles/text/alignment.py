@@ -14,6 +14,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from scipy import sparse
@@ -192,27 +193,18 @@ class _Vectors:
     sentence against every other one, and serves candidate retrieval on long texts.
     """
 
-    def __init__(
-        self,
-        left: Sequence[str],
-        right: Sequence[str],
-        queries: Sequence[tuple[str, int]] = (),
-    ) -> None:
-        # Queries (a claim's own words, and the left sentence it stands in) are extra left
-        # rows after the sentences: they borrow their sentence's context.
-        left = [*left, *(text for text, _ in queries)]
-        anchors = list(range(len(left) - len(queries))) + [at for _, at in queries]
+    def __init__(self, left: Sequence[str], right: Sequence[str]) -> None:
         texts = [*left, *right]
         lemmas = lemmatize(texts)
-        words = _lemma_matrix(lemmas)
-        chars = _char_matrix(_char_input(texts, lemmas))
+        words, self._lemma_vectorizer, self._boost = _lemma_matrix(lemmas)
+        chars, self._char_vectorizer = _char_matrix(_char_input(texts, lemmas))
         # A blank sentence has no context of its own: it must never be linked.
         blank = sparse.diags([0.0 if not t.strip() else 1.0 for t in texts])
-        context = sparse.csr_matrix(
-            blank @ _context_matrix(words, len(left), len(left) - len(queries), anchors)
-        )
+        context = sparse.csr_matrix(blank @ _context_matrix(words, len(left)))
+        self._context_x = context[: len(left)]
         wordless = np.flatnonzero(np.diff(words.indptr) == 0)
         extra = _wordless_features(texts, wordless)
+        self._extra_columns = extra.shape[1]
         w_words, w_chars, w_context = WEIGHTS
         matrix = sparse.hstack(
             [
@@ -256,6 +248,29 @@ class _Vectors:
         i, j = np.asarray(i), np.asarray(j)
         lengths = _length_factor(self.x_len[i], self.y_len[j])
         return lengths * np.where(self.x_title[i] != self.y_title[j], TITLE_PROSE, 1.0)
+
+    def queries(self, queries: Sequence[tuple[str, int]]):
+        """Vectors for extra left texts (a claim's words) in the context of a left sentence.
+
+        Returns (composite rows, own rows, word counts, title flags), made with the
+        vectorizers fitted on the two versions: a claim is ranked without refitting them.
+        """
+        texts = [text for text, _ in queries]
+        anchors = [at for _, at in queries]
+        lemmas = lemmatize(texts)
+        words = _lemma_transform(self._lemma_vectorizer, self._boost, lemmas)
+        chars = _char_transform(self._char_vectorizer, _char_input(texts, lemmas))
+        context = self._context_x[anchors]
+        extra = sparse.csr_matrix((len(texts), self._extra_columns), dtype=np.float32)
+        w_words, w_chars, w_context = WEIGHTS
+        parts = [words * math.sqrt(w_words), chars * math.sqrt(w_chars)]
+        matrix = _normalise_rows(
+            sparse.hstack([*parts, context * math.sqrt(w_context), extra], format="csr")
+        )
+        own = sparse.hstack([*parts, extra], format="csr", dtype=np.float32)
+        lengths = np.array([len(_WORD.findall(t)) for t in texts], dtype=np.float64)
+        titles = np.array([_title_like(t) for t in texts], dtype=bool)
+        return matrix, own, lengths, titles
 
     def block(self, rows: slice, cols: slice) -> np.ndarray:
         """Cosines of left rows against right cols, dense."""
@@ -311,10 +326,16 @@ def _lemma_matrix(docs: list[list[str]]) -> sparse.csr_matrix:
     try:
         matrix = vectorizer.fit_transform(docs)
     except ValueError:  # no word at all in either version
-        return sparse.csr_matrix((len(docs), 0), dtype=np.float32)
+        return sparse.csr_matrix((len(docs), 0), dtype=np.float32), None, None
     names = vectorizer.get_feature_names_out()
     boost = np.array([RARE_WEIGHT if "!" in name else 1.0 for name in names], dtype=np.float32)
-    return _normalise_rows(matrix @ sparse.diags(boost))
+    return _normalise_rows(matrix @ sparse.diags(boost)), vectorizer, boost
+
+
+def _lemma_transform(vectorizer, boost, docs: list[list[str]]) -> sparse.csr_matrix:
+    if vectorizer is None:
+        return sparse.csr_matrix((len(docs), 0), dtype=np.float32)
+    return _normalise_rows(vectorizer.transform(docs) @ sparse.diags(boost))
 
 
 def _char_input(texts: list[str], lemmas: list[list[str]]) -> list[str]:
@@ -336,26 +357,25 @@ def _char_matrix(texts: list[str]) -> sparse.csr_matrix:
         dtype=np.float32,
     )
     try:
-        return vectorizer.fit_transform(texts)
+        return vectorizer.fit_transform(texts), vectorizer
     except ValueError:
+        return sparse.csr_matrix((len(texts), 0), dtype=np.float32), None
+
+
+def _char_transform(vectorizer, texts: list[str]) -> sparse.csr_matrix:
+    if vectorizer is None:
         return sparse.csr_matrix((len(texts), 0), dtype=np.float32)
+    return vectorizer.transform(texts)
 
 
-def _context_matrix(
-    words: sparse.csr_matrix, n_left: int, n_sentences: int, anchors: list[int]
-) -> sparse.csr_matrix:
-    """Each sentence's neighbours on its own side (CONTEXT_WEIGHTS by distance), summed and normalised.
-
-    Left rows past ``n_sentences`` are queries: their neighbours are those of the left
-    sentence ``anchors[row]``.
-    """
+def _context_matrix(words: sparse.csr_matrix, n_left: int) -> sparse.csr_matrix:
+    """Each sentence's neighbours on its own side (CONTEXT_WEIGHTS by distance), summed and normalised."""
     rows = words.shape[0]
     r, c, w = [], [], []
     for i in range(rows):
-        at = anchors[i] if i < n_left else i
-        lo, hi = (0, n_sentences) if i < n_left else (n_left, rows)
+        lo, hi = (0, n_left) if i < n_left else (n_left, rows)
         for distance, weight in enumerate(CONTEXT_WEIGHTS, start=1):
-            for k in (at - distance, at + distance):
+            for k in (i - distance, i + distance):
                 if lo <= k < hi:
                     r.append(i)
                     c.append(k)
@@ -739,13 +759,38 @@ def suggest(
     queries = [(text, at) for text, at in queries if 0 <= at < n]
     if n == 0 or m == 0:
         return [[] for _ in range(n + len(queries))]
-    vecs = _Vectors(left, right, queries)
-    if rows is None:
-        return _top_k(vecs, k)
-    wanted = sorted({i for i in rows if 0 <= i < n} | set(range(n, n + len(queries))))
+    vecs = _vectors(tuple(left), tuple(right), (WEIGHTS, RARE_WEIGHT, CONTEXT_WEIGHTS, CHAR_INPUT))
+    wanted = range(n) if rows is None else sorted({i for i in rows if 0 <= i < n})
     out: list[list[Suggestion]] = [[] for _ in range(n + len(queries))]
     for i, row in zip(wanted, _top_k(vecs, k, np.array(wanted, dtype=np.int64)), strict=True):
         out[i] = row
+    if queries:
+        out[n:] = _top_k_queries(vecs, queries, k)
+    return out
+
+
+@lru_cache(maxsize=4)
+def _vectors(left: tuple[str, ...], right: tuple[str, ...], _settings) -> _Vectors:
+    """The fitted vectors of a version pair, kept for the next claim on the same pair.
+
+    A story's versions change only on import: the claims reviewers mark one after another
+    are ranked without refitting. Four pairs are kept: both directions of two pairs.
+    """
+    return _Vectors(left, right)
+
+
+def _top_k_queries(vecs: _Vectors, queries, k: int) -> list[list[Suggestion]]:
+    matrix, own, lengths, titles = vecs.queries(queries)
+    scores = (matrix @ vecs.y_t).toarray()
+    own_scores = (own @ vecs.own_y.T).toarray()
+    lengths_factor = _length_factor(lengths[:, None], vecs.y_len[None, :])
+    title_factor = np.where(titles[:, None] != vecs.y_title[None, :], TITLE_PROSE, 1.0)
+    scores = scores * lengths_factor * title_factor
+    scores[own_scores < OWN_MIN] = 0.0
+    out = []
+    for row in scores:
+        best = np.argsort(-row, kind="stable")[:k]
+        out.append([Suggestion(int(j), _clip(row[j])) for j in best if row[j] > 0])
     return out
 
 
