@@ -241,6 +241,19 @@ def _panel_context(request, claim: Claim, verdict_form=None, source_formset=None
     }
 
 
+def marked_context(
+    request, version: Version, claim: Claim, notice: str, *, refocus_text: bool = True
+) -> dict:
+    """The reading view's regions and the claim's panel after a claim was marked or moved.
+
+    The text is re-rendered with the new highlight; with ``refocus_text`` the keyboard goes
+    back to it (a claim marked from the suggestion list keeps focus in that list instead).
+    """
+    claim = version.claims.with_verdicts().get(pk=claim.pk)
+    context = _reading_context(request, version, claim) | _panel_context(request, claim)
+    return context | {"notice": notice, "text_swapped": refocus_text}
+
+
 @require_POST
 def claim_create(request, pk):
     version = _get_version(request.user, pk)
@@ -277,15 +290,12 @@ def claim_create(request, pk):
         return redirect(version)
     if not request.htmx:
         return redirect(f"{version.get_absolute_url()}?claim={claim.pk}")
-    claim = version.claims.with_verdicts().get(pk=claim.pk)
-    context = _reading_context(request, version, claim) | _panel_context(request, claim)
-    context["notice"] = (
+    notice = (
         f"Claim #{claim.number} marked."
         if created
-        else (f"These words are already claim #{claim.number}.")
+        else f"These words are already claim #{claim.number}."
     )
-    # The text was re-rendered with the new highlight: focus goes back to it.
-    context["text_swapped"] = True
+    context = marked_context(request, version, claim, notice)
     return render(request, "articles/claim_panel.html#panel-with-regions", context)
 
 
@@ -344,10 +354,8 @@ def claim_update(request, pk):
         return redirect(claim.version)
     if not request.htmx:
         return redirect(f"{claim.version.get_absolute_url()}?claim={claim.pk}")
-    claim = Claim.objects.with_verdicts().get(pk=claim.pk)
-    context = _reading_context(request, claim.version, claim) | _panel_context(request, claim)
-    context["notice"] = f"Claim #{claim.number} now covers the new selection."
-    context["text_swapped"] = True
+    notice = f"Claim #{claim.number} now covers the new selection."
+    context = marked_context(request, claim.version, claim, notice)
     return render(request, "articles/claim_panel.html#panel-with-regions", context)
 
 

@@ -19,7 +19,7 @@ from articles.models import Assignment, Story, is_editor
 from articles.ratings import Rating
 from articles.reviewing import Conflict, NotAllowed
 from articles.text import anchoring
-from articles.views import _get_story, _get_version, _panel_context, _reading_context
+from articles.views import _get_story, _get_version, marked_context
 from articles.workflow_forms import (
     AssignForm,
     AssignmentChangeForm,
@@ -213,13 +213,12 @@ def suggestion_accept(request, pk):
     if not request.htmx:
         messages.success(request, f"Claim #{claim.number} marked.")
         return redirect(f"{version.get_absolute_url()}?claim={claim.pk}")
-    claim = version.claims.with_verdicts().get(pk=claim.pk)
-    context = _reading_context(request, version, claim) | _panel_context(request, claim)
-    context["notice"] = (
+    notice = (
         f"Claim #{claim.number} marked from a suggestion."
         if created
         else f"These words are already claim #{claim.number}."
     )
+    context = marked_context(request, version, claim, notice, refocus_text=False)
     context.update(_suggestions_context(version), oob_suggestions=True)
     return render(request, "articles/_suggestions.html#accepted", context)
 
