@@ -241,6 +241,16 @@ def _panel_context(request, claim: Claim, verdict_form=None, source_formset=None
     }
 
 
+def selection_refused(request, version: Version, error: str, *, status: int = 422):
+    """A refused mark or move: the message in the panel (htmx), or back to the text."""
+    if request.htmx:
+        return render(
+            request, "articles/claim_panel.html#selection-error", {"error": error}, status=status
+        )
+    messages.error(request, error)
+    return redirect(version)
+
+
 def marked_context(
     request, version: Version, claim: Claim, notice: str, *, refocus_text: bool = True
 ) -> dict:
@@ -282,12 +292,7 @@ def claim_create(request, pk):
         except anchoring.SelectionError as exc:
             error = str(exc)
     if error:
-        if request.htmx:
-            return render(
-                request, "articles/claim_panel.html#selection-error", {"error": error}, status=422
-            )
-        messages.error(request, error)
-        return redirect(version)
+        return selection_refused(request, version, error)
     if not request.htmx:
         return redirect(f"{version.get_absolute_url()}?claim={claim.pk}")
     notice = (
@@ -342,16 +347,8 @@ def claim_update(request, pk):
         except (anchoring.SelectionError, reviewing.Conflict) as exc:
             error, exc_seen = str(exc), exc
     if error:
-        if request.htmx:
-            status = 409 if isinstance(exc_seen, reviewing.Conflict) else 422
-            return render(
-                request,
-                "articles/claim_panel.html#selection-error",
-                {"error": error},
-                status=status,
-            )
-        messages.error(request, error)
-        return redirect(claim.version)
+        status = 409 if isinstance(exc_seen, reviewing.Conflict) else 422
+        return selection_refused(request, claim.version, error, status=status)
     if not request.htmx:
         return redirect(f"{claim.version.get_absolute_url()}?claim={claim.pk}")
     notice = f"Claim #{claim.number} now covers the new selection."

@@ -19,7 +19,7 @@ from articles.models import Assignment, Story, is_editor
 from articles.ratings import Rating
 from articles.reviewing import Conflict, NotAllowed
 from articles.text import anchoring
-from articles.views import _get_story, _get_version, marked_context
+from articles.views import _get_story, _get_version, marked_context, selection_refused
 from articles.workflow_forms import (
     AssignForm,
     AssignmentChangeForm,
@@ -204,12 +204,7 @@ def suggestion_accept(request, pk):
         except (suggestions.NotASuggestion, anchoring.SelectionError) as exc:
             error = str(exc)
     if error:
-        if request.htmx:
-            return render(
-                request, "articles/claim_panel.html#selection-error", {"error": error}, status=422
-            )
-        messages.error(request, error)
-        return redirect(version)
+        return selection_refused(request, version, error)
     if not request.htmx:
         messages.success(request, f"Claim #{claim.number} marked.")
         return redirect(f"{version.get_absolute_url()}?claim={claim.pk}")
