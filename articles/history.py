@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from articles.models import Claim, Counterpart, Source, Verdict
+from articles.models import Claim, Counterpart, Note, Source, Verdict
 from articles.ratings import SCALE
 
 ACTIONS = {"+": "added", "~": "changed", "-": "deleted"}
@@ -32,7 +32,7 @@ LABELS = {
 class Event:
     when: object
     who: object
-    what: str  # "claim", "verdict", "source", "counterpart"
+    what: str  # "claim", "verdict", "source", "counterpart", "note"
     action: str
     changes: list[tuple[str, str, str]]
     summary: str
@@ -91,8 +91,10 @@ def claim_history(claim_id: int) -> list[Event]:
     counterparts = Counterpart.history.filter(
         claim_id=claim_id, history_type="~", status=Counterpart.Status.CONFIRMED
     ).select_related("history_user", "version")
+    notes = Note.history.filter(claim_id=claim_id).select_related("history_user")
     events = [
         *_events(claims, "claim", lambda r: f"claim “{_show('exact', r.exact)}”"),
+        *_events(notes, "note", _note_summary),
         *_events(
             verdicts,
             "verdict",
@@ -112,6 +114,13 @@ def claim_history(claim_id: int) -> list[Event]:
         ),
     ]
     return sorted(events, key=lambda e: e.when, reverse=True)
+
+
+def _note_summary(record) -> str:
+    text = f"note “{_show('text', record.text)}”"
+    if record.imported_author:
+        return f"{text}, written by {record.imported_author}"
+    return text
 
 
 def settlement_trails(version_ids) -> dict[int, list[dict]]:

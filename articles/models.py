@@ -320,6 +320,12 @@ class Claim(models.Model):
         blank=True,
     )
     settled_at = models.DateTimeField(null=True, blank=True)
+    # Tags given to the claim's words in another tool (Hypothesis, a W3C tagging body).
+    tags = models.JSONField(default=list, blank=True)
+    # Imported from an annotation file: its creator as the file names them, and when they
+    # made it there (created_by is who it is attributed to here, created_at when it arrived).
+    imported_by_name = models.CharField(max_length=200, blank=True)
+    imported_created = models.DateTimeField(null=True, blank=True)
 
     history = HistoricalRecords()
     objects = ClaimQuerySet.as_manager()
@@ -427,6 +433,9 @@ class Verdict(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     revision = models.PositiveIntegerField(default=1)
+    # Imported from an annotation file: see Claim.imported_by_name.
+    imported_by_name = models.CharField(max_length=200, blank=True)
+    imported_created = models.DateTimeField(null=True, blank=True)
 
     history = HistoricalRecords()
 
@@ -466,6 +475,62 @@ class Source(models.Model):
 
     def __str__(self):
         return self.title or self.url
+
+
+class Note(models.Model):
+    """A short note on a claim, apart from the verdicts; a claim's notes are its thread.
+
+    Imported notes (a Hypothesis comment, a W3C "commenting" annotation) keep who wrote
+    them there and when, and the annotation's id, so importing a file twice adds nothing.
+    """
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="notes"
+    )
+    text = models.TextField()  # at most validation.MAX_CLAIM_NOTE characters
+    tags = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    imported_author = models.CharField(max_length=200, blank=True)
+    imported_created = models.DateTimeField(null=True, blank=True)
+    source_annotation = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["claim", "created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(text=""), name="note_not_empty"),
+        ]
+
+    def __str__(self):
+        return f"Note on claim {self.claim_id}: {self.text[:60]}"
+
+    @property
+    def written_at(self):
+        """When it was written: in the other tool for an imported note."""
+        return self.imported_created or self.created_at
+
+
+class AnnotationImport(models.Model):
+    """One imported annotation file and what became of each annotation in it (the report)."""
+
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="annotation_imports")
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    file_name = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # {"claims_created": n, ...}: see webannotation.ImportReport
+    counts = models.JSONField(default=dict)
+    # One per annotation, in file order: {"n", "id", "what", "outcome", "reason"}.
+    rows = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"import {self.pk} into story {self.story_id}"
 
 
 # ---------------------------------------------------------------------------- comparison

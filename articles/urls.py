@@ -1,6 +1,6 @@
 from django.urls import path
 
-from articles import export_views, views, workflow_views
+from articles import export_views, note_views, views, workflow_views
 
 app_name = "articles"
 
@@ -26,6 +26,7 @@ urlpatterns = [
     path("claims/<int:pk>/span/", views.claim_update, name="claim_update"),
     path("claims/<int:pk>/delete/", views.claim_delete, name="claim_delete"),
     path("claims/<int:pk>/verdict/", views.verdict_save, name="verdict_save"),
+    path("claims/<int:pk>/notes/", note_views.claim_notes, name="claim_notes"),
     path(
         "stories/<int:pk>/export/summary.html",
         export_views.story_export_html,

@@ -25,6 +25,10 @@ MAX_BYLINE = 200
 MAX_URL = 2000
 MAX_RATIONALE = 10_000
 MAX_NOTE = 10_000
+# A note on a claim (its thread), not a report: longer text belongs in a verdict.
+MAX_CLAIM_NOTE = 2_000
+MAX_TAGS = 20
+MAX_TAG = 100
 MAX_QUOTE = 5_000
 MAX_SOURCE_TITLE = 300
 MAX_PUBLISHER = 200
@@ -157,6 +161,30 @@ def verdict(*, rating_value, rationale, sources: list[dict]) -> tuple[str, str, 
 def note(value) -> str:
     """An editor's note when settling a claim."""
     return text(value, what="The note", max_length=MAX_NOTE)
+
+
+def claim_note(value) -> str:
+    """A reviewer's note on a claim: not empty, at most MAX_CLAIM_NOTE characters."""
+    value = text(value, what="The note", max_length=MAX_CLAIM_NOTE).strip()
+    if not value:
+        raise ValidationError("The note is empty: write something first.", code="required")
+    return value
+
+
+def tags(values) -> list[str]:
+    """Tags from another tool: one line each, duplicates dropped, at most MAX_TAGS."""
+    if values is None:
+        return []
+    if not isinstance(values, list):
+        raise ValidationError("The tags are not a list.", code="type")
+    cleaned: list[str] = []
+    for value in values:
+        tag = single_line(value, what="A tag", max_length=MAX_TAG)
+        if tag and tag not in cleaned:
+            cleaned.append(tag)
+    if len(cleaned) > MAX_TAGS:
+        raise ValidationError(f"At most {MAX_TAGS} tags; there are {len(cleaned)}.", code="max")
+    return cleaned
 
 
 def positive_int(value, *, what: str, maximum: int = MAX_INT32) -> int:

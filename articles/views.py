@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
-from articles import comparison, dashboard, history, reading, reviewing, validation
+from articles import comparison, dashboard, history, notes, reading, reviewing, validation
 from articles.forms import (
     CounterpartForm,
     LinkForm,
@@ -231,6 +231,8 @@ def _panel_context(request, claim: Claim, verdict_form=None, source_formset=None
         "can_edit_span": claim.created_by_id == request.user.pk,
         "is_editor": is_editor(request.user),
         "confidence_legend": alignment.CONFIDENCE_LEGEND,
+        "notes": notes.notes_of(claim),
+        "note_max": validation.MAX_CLAIM_NOTE,
         # Claims a reviewer can name as this claim's counterpart, in the other versions.
         "other_claims": list(
             Claim.objects.filter(version__story_id=claim.version.story_id)

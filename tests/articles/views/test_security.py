@@ -56,6 +56,7 @@ VIEWS = [
     ("articles:claim_update", ["claim"], "post", 302, 404, 403),
     ("articles:claim_delete", ["claim"], "get", 403, 404, 200),
     ("articles:verdict_save", ["claim"], "post", 422, 404, 422),  # no rating: a form error
+    ("articles:claim_notes", ["claim"], "post", 422, 404, 422),  # no text: a form error
     ("articles:counterpart_update", ["counterpart"], "post", 302, 404, 302),
     ("articles:claim_settle", ["claim"], "post", 403, 404, 302),
     # Workflow (issue #14).

@@ -1,0 +1,41 @@
+"""Notes on a claim: a thread of short remarks, apart from the verdicts.
+
+``note_add`` is the one way a note is written (the claim panel, and the JSON API); an
+import writes its notes in its own transaction (``webannotation.annotations_import``).
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from articles import validation
+from articles.models import Claim, Note, Story
+
+
+class NotAllowed(Exception):
+    """The user may not write on this claim; the message says why."""
+
+
+def note_add(*, claim: Claim, user, text: str) -> Note:
+    """Add the user's note to the claim's thread and tell open pages.
+
+    Raises ValidationError (empty, over MAX_CLAIM_NOTE characters, NUL), NotAllowed if the
+    user cannot see the claim's story (an editor, or a member of it), and Claim.DoesNotExist
+    if the claim was deleted meanwhile.
+    """
+    text = validation.claim_note(text)
+    if not Claim.objects.visible_to(user).filter(pk=claim.pk).exists():
+        raise NotAllowed("Only the story's members and editors can write notes on its claims.")
+    with transaction.atomic():
+        # The story row first, as every write does (articles.reviewing._lock_story).
+        Story.objects.select_for_update().filter(pk=claim.version.story_id).first()
+        if not Claim.objects.select_for_update(of=("self",)).filter(pk=claim.pk).exists():
+            raise Claim.DoesNotExist("This claim was deleted; your note was not saved.")
+        note = Note.objects.create(claim=claim, author=user, text=text)
+        claim.version.story.touch()
+    return note
+
+
+def notes_of(claim: Claim) -> list[Note]:
+    """The claim's thread, oldest first, with authors."""
+    return list(Note.objects.filter(claim=claim).select_related("author"))
