@@ -1,4 +1,5 @@
-"""Export a story (HTML summary, ClaimReview, Web Annotations, CSV) and import annotations.
+"""Export a story (HTML summary, ClaimReview, Web Annotations, CSV); import annotations,
+with a downloadable report.
 
 Thin views: an access-checked fetch (404 for a story the user may not see), one load in a
 fixed number of queries, one pure export function, a download response.
@@ -6,17 +7,20 @@ fixed number of queries, one pure export function, a download response.
 
 from __future__ import annotations
 
+import csv
+import io
+
 from django import forms
 from django.conf import settings
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods
 
 from articles import dashboard, export, history, webannotation
-from articles.models import Block
+from articles.models import AnnotationImport, Block
 from articles.views import _get_story, editor_required
 
 
@@ -85,8 +89,9 @@ class AnnotationImportForm(forms.Form):
     file = forms.FileField(
         label="Web Annotation file",
         help_text=(
-            "A .json or .jsonld file of W3C Web Annotations (from factcheck or a tool such as "
-            f"Hypothesis), at most {webannotation.MAX_IMPORT_BYTES // (1024 * 1024)} MB."
+            "A .json or .jsonld file of W3C Web Annotations (from factcheck or another tool), "
+            "or Hypothesis's JSON (its export, or an API search result), at most "
+            f"{webannotation.MAX_IMPORT_BYTES // (1024 * 1024)} MB."
         ),
     )
 
@@ -112,10 +117,15 @@ def story_import_annotations(request, pk):
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            data = form.cleaned_data["file"].read(webannotation.MAX_IMPORT_BYTES + 1)
+            upload = form.cleaned_data["file"]
+            data = upload.read(webannotation.MAX_IMPORT_BYTES + 1)
             try:
                 context["report"] = webannotation.annotations_import(
-                    story=story, user=request.user, data=data
+                    story=story,
+                    user=request.user,
+                    data=data,
+                    site=request.build_absolute_uri("/").rstrip("/"),
+                    file_name=upload.name or "",
                 )
             except webannotation.InvalidFile as exc:
                 context["errors"] = exc.errors
@@ -123,3 +133,22 @@ def story_import_annotations(request, pk):
         else:
             status = 400
     return render(request, "articles/export/annotations_import.html", context, status=status)
+
+
+REPORT_COLUMNS = ["annotation", "id", "what", "outcome", "detail", "why"]
+
+
+@editor_required
+@require_GET
+def story_import_report(request, pk, import_pk):
+    """An import's report as CSV: one row per annotation of the file, in file order."""
+    story = _get_story(request.user, pk)
+    record = get_object_or_404(AnnotationImport, pk=import_pk, story=story)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(REPORT_COLUMNS)
+    for row in record.rows:
+        cells = [row["n"], row["id"], row["what"], row["outcome"], row["detail"], row["reason"]]
+        writer.writerow([export.csv_cell(c) for c in cells])
+    data = ("\ufeff" + out.getvalue()).encode("utf-8")
+    return _download(data, "text/csv; charset=utf-8", story, f"import-{record.pk}-report.csv")

@@ -50,6 +50,11 @@ urlpatterns = [
         export_views.story_import_annotations,
         name="story_import_annotations",
     ),
+    path(
+        "stories/<int:pk>/import/annotations/<int:import_pk>/report.csv",
+        export_views.story_import_report,
+        name="story_import_report",
+    ),
 ]
 
 # Newsroom workflow (issue #14): assignments and queues, search, suggestions, presence.

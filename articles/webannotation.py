@@ -1,51 +1,82 @@
-"""Import W3C Web Annotations (claims and verdicts) into a story: read, validate, re-anchor.
+"""Import annotations (claims, verdicts, notes) into a story: read, validate, re-anchor.
 
-The file is what ``export.annotation_collection`` writes, or any Web Annotation JSON-LD
-(an Annotation, a list of them, an AnnotationPage, or an AnnotationCollection whose pages
-are embedded), for example from Hypothesis.
+Accepted files: what ``export.annotation_collection`` writes, any W3C Web Annotation JSON
+(an Annotation, a plain array of them, an AnnotationPage, or an AnnotationCollection whose
+pages are embedded; ``@context`` may be missing), and Hypothesis's own JSON: an API search
+result (``{"total", "rows"}``), the client's export (``{"export_date", "annotations"}``), an
+array of its annotations, or one. Hypothesis annotations are first rewritten as W3C ones
+(``from_hypothesis``).
 
-- A claim is an annotation whose target selects text with a TextQuoteSelector. It is
-  re-anchored by quote (``anchoring.match_quote`` with prefix/suffix, the
-  TextPositionSelector start as a hint) in the version its target names: the version whose
-  text has the ``factcheck:textSha256`` given, else whose URL is the target's ``source``,
-  else whose label is ``factcheck:version``, else the first version containing the quote.
+- A claim is an annotation whose target selects text with a TextQuoteSelector. The version
+  it belongs to is, in this order: the version whose text has the ``factcheck:textSha256``
+  given; the version whose page in this installation is the target's ``source``
+  (``/versions/<id>/``); the version whose published URL is the ``source``; the version
+  labelled ``factcheck:version``; else the one version whose text holds the words. Words
+  held by two versions, or twice in one version with no prefix, suffix or position to tell
+  which, are not placed: the report says so rather than guess.
+- A comment (a commenting or describing TextualBody, Hypothesis's ``text``) becomes a note
+  on the claim; its tags (tagging bodies, Hypothesis's ``tags``) are kept on the claim.
+  A commenting annotation without words that targets a claim (ours, or a Hypothesis reply
+  through ``references``) becomes a note on that claim.
 - A verdict is an annotation with motivation "assessing" whose target is a claim annotation
   of the same file; its rating is ``factcheck:rating`` (or a classifying body naming a
   label or code on the scale), its rationale the assessing TextualBody, its sources the
   linking bodies. ``factcheck:final`` marks an editor's final verdict, which settles the claim.
-- Who: a verdict is attributed to the user who can see the story and whose username is the
-  creator's ``nickname``, else whose full name (or username) is the creator's ``name`` if
-  exactly one matches; otherwise to the importing editor. The same goes for claims' authors.
+- Who and when: claims, verdicts and notes are attributed to the user who can see the story
+  and whose username is the creator's ``nickname``, else whose full name (or username) is
+  the creator's ``name`` if exactly one matches; otherwise to the importing editor. The
+  creator as the file names them and the annotation's ``created`` time are stored with it
+  (``imported_by_name``, ``imported_created``); a final verdict settles at its own time.
   A final verdict is attributed to the matched user only if they are an editor.
 
-All or nothing for a broken file: too large, not UTF-8 JSON, not Web Annotation, or any
-annotation malformed (InvalidFile lists every problem; nothing is stored). Well-formed
-annotations that cannot be placed (words not in the version, no text selector, a claim
-already judged by the same reviewer...) are skipped and reported; the rest is stored in
-one transaction.
+All or nothing for a broken file: too large, nested too deeply, not UTF-8 JSON, not
+annotations, or any annotation malformed (InvalidFile lists every problem; nothing is
+stored). Well-formed annotations that cannot be placed are skipped; the rest is stored in
+one transaction. The report has one row per annotation: what became of it, and why.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Q
+from django.urls import Resolver404, resolve
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from articles import validation
-from articles.models import EDITORS_GROUP, Claim, Source, Story, Verdict, is_editor
+from articles.models import (
+    EDITORS_GROUP,
+    AnnotationImport,
+    Claim,
+    Note,
+    Source,
+    Story,
+    Verdict,
+    is_editor,
+)
 from articles.ratings import SCALE
 from articles.text import anchoring
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_ANNOTATIONS = 20_000
+# An annotation nests a handful of levels (collection > page > items > target > selector >
+# refinedBy); anything far deeper is not annotations, and walking it costs for nothing.
+MAX_DEPTH = 32
 MAX_RATIONALE = validation.MAX_RATIONALE
 ANNO_CONTEXTS = {"http://www.w3.org/ns/anno.jsonld", "https://www.w3.org/ns/anno.jsonld"}
+ANNO_TYPES = {"Annotation", "AnnotationPage", "AnnotationCollection"}
 EXT = "factcheck:"
+HYPOTHESIS_LINK = "https://hypothes.is/a/"
+# The tagging body every exported claim carries; not a tag anyone gave.
+CLAIM_MARKER = "claim"
 
 
 class InvalidFile(ValueError):
@@ -60,10 +91,22 @@ class InvalidFile(ValueError):
 class Agent:
     name: str = ""
     nickname: str = ""
+    # Where the person has their account elsewhere, e.g. "acct:ana@hypothes.is".
+    account: str = ""
+
+    @property
+    def label(self) -> str:
+        """The creator in words, as the file names them ("" if it does not)."""
+        name = self.name or self.nickname
+        if self.account and self.account != name:
+            return f"{name} ({self.account})" if name else self.account
+        return name
 
 
 @dataclass(frozen=True)
 class ClaimNote:
+    """An annotation that selects words: a claim, maybe with a comment (a note) and tags."""
+
     id: str
     source: str
     exact: str
@@ -74,6 +117,10 @@ class ClaimNote:
     version_label: str
     text_sha256: str
     creator: Agent
+    n: int = 0
+    comment: str = ""
+    tags: tuple = ()
+    created: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -85,6 +132,21 @@ class VerdictNote:
     sources: tuple
     creator: Agent
     final: bool
+    n: int = 0
+    created: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CommentNote:
+    """A comment without words of its own on another annotation (a claim): a note."""
+
+    id: str
+    target: str
+    text: str
+    tags: tuple
+    creator: Agent
+    n: int = 0
+    created: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -92,6 +154,19 @@ class Skipped:
     id: str
     what: str
     reason: str
+    n: int = 0
+
+
+@dataclass
+class Row:
+    """What became of one annotation of the file, in words."""
+
+    n: int
+    id: str
+    what: str
+    outcome: str  # "created", "matched", "added", "settled", "skipped"
+    detail: str
+    reason: str = ""
 
 
 @dataclass
@@ -100,11 +175,30 @@ class ImportReport:
     claims_matched: int = 0
     verdicts_created: int = 0
     claims_settled: int = 0
-    skipped: list[Skipped] = field(default_factory=list)
+    notes_created: int = 0
+    rows: list[Row] = field(default_factory=list)
+    format: str = ""
+    record: AnnotationImport | None = None
+
+    @property
+    def skipped(self) -> list[Row]:
+        return [r for r in self.rows if r.outcome == "skipped"]
 
     @property
     def total_stored(self) -> int:
-        return self.claims_created + self.verdicts_created + self.claims_settled
+        return (
+            self.claims_created + self.verdicts_created + self.claims_settled + self.notes_created
+        )
+
+    def counts(self) -> dict:
+        return {
+            "claims_created": self.claims_created,
+            "claims_matched": self.claims_matched,
+            "verdicts_created": self.verdicts_created,
+            "claims_settled": self.claims_settled,
+            "notes_created": self.notes_created,
+            "skipped": len(self.skipped),
+        }
 
 
 # ---------------------------------------------------------------------------- reading
@@ -124,13 +218,55 @@ def _has_anno_context(obj) -> bool:
     return any(c in ANNO_CONTEXTS for c in _as_list(obj.get("@context")) if isinstance(c, str))
 
 
-def read_items(data: bytes) -> list:
-    """Return the annotations in a file's bytes. Raises InvalidFile for a file that is too
-    large, not UTF-8 JSON, or not Web Annotation JSON-LD."""
+def _is_w3c(obj) -> bool:
+    return isinstance(obj, dict) and (_has_anno_context(obj) or bool(_types(obj) & ANNO_TYPES))
+
+
+def _is_hypothesis(obj) -> bool:
+    """Hypothesis's annotation JSON: no type, a list of targets, its uri and user."""
+    return (
+        isinstance(obj, dict)
+        and not _types(obj)
+        and isinstance(obj.get("target"), list)
+        and ("uri" in obj or "user" in obj)
+    )
+
+
+def _too_deep(doc, limit: int) -> bool:
+    """True if lists and objects nest more than limit levels (iterative: no recursion)."""
+    stack = [(doc, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            children = value.values()
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
+
+
+NOT_ANNOTATIONS = (
+    "This is JSON but not annotations: expected W3C Web Annotations (an Annotation, "
+    "AnnotationPage or AnnotationCollection, or a list of them) or Hypothesis's JSON (an "
+    'API search result with "rows", or its export with "annotations").'
+)
+
+
+def read_file(data: bytes) -> tuple[list, str]:
+    """Return (the annotations of a file, W3C form, and the file's format in words).
+
+    Raises InvalidFile for a file that is too large, nested too deeply, not UTF-8 JSON,
+    or not annotations.
+    """
     if len(data) > MAX_IMPORT_BYTES:
         raise InvalidFile(
             [f"The file is {len(data):,} bytes; the limit is {MAX_IMPORT_BYTES:,} bytes (5 MB)."]
         )
+    too_deep = f"The file's JSON is nested too deeply to be annotations (over {MAX_DEPTH} levels)."
     try:
         doc = json.loads(data.decode("utf-8-sig"))
     except UnicodeDecodeError:
@@ -138,33 +274,50 @@ def read_items(data: bytes) -> list:
     except json.JSONDecodeError as exc:
         raise InvalidFile([f"The file is not JSON ({exc.msg} at line {exc.lineno})."]) from None
     except RecursionError:
-        # json.loads recurses once per nested array or object; no annotation nests deeply.
-        raise InvalidFile(["The file's JSON is nested too deeply to be annotations."]) from None
-    not_anno = (
-        "This is JSON but not a Web Annotation file: expected an Annotation, AnnotationPage "
-        'or AnnotationCollection with "@context": "http://www.w3.org/ns/anno.jsonld".'
-    )
-    if isinstance(doc, list):
-        items = doc
-        if not all(isinstance(i, dict) and _has_anno_context(i) for i in items):
-            raise InvalidFile([not_anno])
-    elif isinstance(doc, dict) and _has_anno_context(doc):
-        types = _types(doc)
-        if "AnnotationCollection" in types:
-            items = _collection_items(doc)
-        elif "AnnotationPage" in types:
-            items = _page_items(doc)
-        elif "Annotation" in types:
-            items = [doc]
-        else:
-            raise InvalidFile([not_anno])
-    else:
-        raise InvalidFile([not_anno])
+        # json.loads recurses once per nested array or object.
+        raise InvalidFile([too_deep]) from None
+    if _too_deep(doc, MAX_DEPTH):
+        raise InvalidFile([too_deep])
+    items, kind = _items(doc)
     if len(items) > MAX_ANNOTATIONS:
         raise InvalidFile(
             [f"The file holds {len(items):,} annotations; the limit is {MAX_ANNOTATIONS:,}."]
         )
-    return items
+    return [from_hypothesis(i) if _is_hypothesis(i) else i for i in items], kind
+
+
+def read_items(data: bytes) -> list:
+    """The annotations of a file's bytes, W3C form; see ``read_file``."""
+    return read_file(data)[0]
+
+
+def _items(doc) -> tuple[list, str]:
+    if isinstance(doc, list):
+        if all(_is_hypothesis(i) for i in doc) and doc:
+            return doc, "Hypothesis annotations (a list)"
+        if all(_is_w3c(i) or _is_hypothesis(i) for i in doc):
+            return doc, "Web Annotations (a list)"
+        raise InvalidFile([NOT_ANNOTATIONS])
+    if not isinstance(doc, dict):
+        raise InvalidFile([NOT_ANNOTATIONS])
+    if _is_w3c(doc):
+        types = _types(doc)
+        if "AnnotationCollection" in types:
+            return _collection_items(doc), "a Web Annotation collection"
+        if "AnnotationPage" in types:
+            return _page_items(doc), "a Web Annotation page"
+        if "Annotation" in types:
+            return [doc], "one Web Annotation"
+        raise InvalidFile([NOT_ANNOTATIONS])
+    if isinstance(doc.get("rows"), list) and all(_is_hypothesis(i) for i in doc["rows"]):
+        return doc["rows"], "a Hypothesis API search result"
+    if isinstance(doc.get("annotations"), list) and all(
+        _is_hypothesis(i) for i in doc["annotations"]
+    ):
+        return doc["annotations"], "a Hypothesis export"
+    if _is_hypothesis(doc):
+        return [doc], "one Hypothesis annotation"
+    raise InvalidFile([NOT_ANNOTATIONS])
 
 
 def _page_items(page) -> list:
@@ -196,16 +349,77 @@ def _collection_items(collection) -> list:
     return items
 
 
+def _hypothesis_id(value) -> str | None:
+    return f"{HYPOTHESIS_LINK}{value}" if isinstance(value, str) and value else None
+
+
+def from_hypothesis(item: dict) -> dict:
+    """One Hypothesis annotation as a W3C Web Annotation (what ``parse`` reads).
+
+    The id becomes Hypothesis's share link (https://hypothes.is/a/<id>); ``text`` a
+    commenting body; ``tags`` tagging bodies; ``user`` and ``user_info.display_name`` the
+    creator; a reply (``references``) targets the thread's first annotation.
+    """
+    user = item.get("user") if isinstance(item.get("user"), str) else ""
+    info = item.get("user_info") if isinstance(item.get("user_info"), dict) else {}
+    display = info.get("display_name") if isinstance(info.get("display_name"), str) else ""
+    username = user.removeprefix("acct:").split("@")[0] if user else ""
+    bodies = []
+    if item.get("text") not in (None, ""):
+        bodies.append({"type": "TextualBody", "purpose": "commenting", "value": item["text"]})
+    for tag in _as_list(item.get("tags")):
+        bodies.append({"type": "TextualBody", "purpose": "tagging", "value": tag})
+    ann = {
+        "type": "Annotation",
+        "id": _hypothesis_id(item.get("id")),
+        "motivation": "commenting" if item.get("text") else "highlighting",
+        "body": bodies,
+        "creator": {"type": "Person", "name": display or username, "account": user},
+        "created": item.get("created"),
+    }
+    references = item.get("references")
+    targets = [t for t in _as_list(item.get("target")) if isinstance(t, dict)]
+    if isinstance(references, list) and references:
+        ann["motivation"] = "replying"
+        ann["target"] = _hypothesis_id(references[0]) or references[0]
+    elif targets:
+        target = dict(targets[0])
+        if not isinstance(target.get("source"), str) and isinstance(item.get("uri"), str):
+            target["source"] = item["uri"]
+        ann["target"] = target
+    elif isinstance(item.get("uri"), str):
+        ann["target"] = {"source": item["uri"]}
+    else:
+        ann["target"] = item.get("target")
+    return ann
+
+
 def _agent(value) -> Agent:
     agent = _as_list(value)[0] if _as_list(value) else None
     if isinstance(agent, dict):
-        name = agent.get("name")
-        nick = agent.get("nickname")
+        name, nick, account = agent.get("name"), agent.get("nickname"), agent.get("account")
         return Agent(
             name=name if isinstance(name, str) else "",
             nickname=nick if isinstance(nick, str) else "",
+            account=account if isinstance(account, str) else "",
         )
+    if isinstance(agent, str):  # an IRI naming the person
+        return Agent(account=agent)
     return Agent()
+
+
+def _created(ann) -> datetime | None:
+    """The annotation's ``created`` time (UTC if no zone is given); None if absent or bad."""
+    value = ann.get("created")
+    if not isinstance(value, str) or len(value) > 64:
+        return None
+    try:
+        when = parse_datetime(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if when is None:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def _target_id(target) -> str | None:
@@ -295,6 +509,39 @@ def _rationale(ann, label: str, errors: list[str]) -> str:
     )
 
 
+COMMENT_PURPOSES = (None, "commenting", "describing", "replying", "questioning", "editing")
+
+
+def _comment(ann, label: str, errors: list[str]) -> str:
+    """The annotation's comment: its commenting (or describing...) text bodies, joined."""
+    parts = []
+    for body in _as_list(ann.get("body")):
+        if not isinstance(body, dict) or body.get("purpose") not in COMMENT_PURPOSES:
+            continue
+        if "TextualBody" not in _types(body) and "value" not in body:
+            continue
+        parts.append(_text(body.get("value"), f"{label}: the comment", 10**6, errors))
+    if isinstance(ann.get("bodyValue"), str):
+        parts.append(ann["bodyValue"])
+    return "\n\n".join(p.strip() for p in parts if p and p.strip())
+
+
+def _tags(ann, label: str, errors: list[str]) -> tuple:
+    ours = any(isinstance(k, str) and k.startswith(EXT) for k in ann)
+    values = []
+    for body in _as_list(ann.get("body")):
+        if isinstance(body, dict) and body.get("purpose") == "tagging":
+            value = body.get("value")
+            if ours and value == CLAIM_MARKER:
+                continue
+            values.append(value)
+    try:
+        return tuple(validation.tags(values))
+    except ValidationError as exc:
+        errors.extend(f"{label}: {m}" for m in exc.messages)
+        return ()
+
+
 def _text_target(ann):
     """The first target with a TextQuoteSelector: (target dict, quote selector, position)."""
     for target in _as_list(ann.get("target")):
@@ -308,14 +555,26 @@ def _text_target(ann):
     return None
 
 
-def parse(items: list) -> tuple[list[ClaimNote], list[VerdictNote], list[Skipped]]:
-    """Split annotations into claims and verdicts; skip those that are neither.
+def _quote_preview(text: str) -> str:
+    text = " ".join(text.split())
+    return f"“{text[:80]}…”" if len(text) > 80 else f"“{text}”"
+
+
+def parse(items: list) -> tuple[list[ClaimNote], list, list[Skipped]]:
+    """Split annotations into claims, verdicts and comments (``CommentNote`` among the
+    second list's kind: see ``parse_all``); skip those that are none of them."""
+    claims, others, skipped = parse_all(items)
+    return claims, [o for o in others if isinstance(o, VerdictNote)], skipped
+
+
+def parse_all(items: list) -> tuple[list[ClaimNote], list, list[Skipped]]:
+    """Claims, then verdicts and comments (in file order), and skipped annotations.
 
     Raises InvalidFile listing every malformed annotation (missing id, type or target,
     a verdict without a rating on the scale, a selector with wrong types, ...).
     """
     errors: list[str] = []
-    claims, verdicts, skipped = [], [], []
+    claims, others, skipped = [], [], []
     seen: set[str] = set()
     for n, ann in enumerate(items, 1):
         label = f"Annotation {n}"
@@ -339,6 +598,7 @@ def parse(items: list) -> tuple[list[ClaimNote], list[VerdictNote], list[Skipped
             continue
         motivations = {m for m in _as_list(ann.get("motivation")) if isinstance(m, str)}
         found = _text_target(ann)
+        creator, created = _agent(ann.get("creator")), _created(ann)
         if "assessing" in motivations and found is None:
             target = _target_id(ann.get("target"))
             rating = _rating_from(ann)
@@ -352,32 +612,45 @@ def parse(items: list) -> tuple[list[ClaimNote], list[VerdictNote], list[Skipped
                 )
                 continue
             final = ann.get(EXT + "final") is True
-            verdicts.append(
+            others.append(
                 VerdictNote(
                     id=ann_id,
                     target=target,
                     rating=rating,
                     rationale=_rationale(ann, label, errors),
                     sources=() if final else _sources(ann, label, errors),
-                    creator=_agent(ann.get("creator")),
+                    creator=creator,
                     final=final,
+                    n=n,
+                    created=created,
                 )
             )
             continue
         if found is None:
-            skipped.append(
-                Skipped(
-                    ann_id,
-                    "annotation",
-                    "It does not select words of a text (no TextQuoteSelector), so it is neither a claim nor a verdict.",
-                )
+            before = len(errors)
+            text = _comment(ann, label, errors)
+            tags = _tags(ann, label, errors)
+            target = _target_id(ann.get("target"))
+            if len(errors) > before:
+                continue
+            if text and target:
+                others.append(CommentNote(ann_id, target, text, tags, creator, n, created))
+                continue
+            why = (
+                "It comments on a whole page, not on words of it; notes here belong to claims."
+                if text
+                else "It does not select words of a text (no TextQuoteSelector), so it is "
+                "neither a claim, a verdict nor a comment on a claim."
             )
+            skipped.append(Skipped(ann_id, "page note" if text else "annotation", why, n))
             continue
         target, quote, position = found
         before = len(errors)
         exact = _text(quote.get("exact"), f"{label}: exact", 10**6, errors)
         prefix = _text(quote.get("prefix"), f"{label}: prefix", 10**6, errors)
         suffix = _text(quote.get("suffix"), f"{label}: suffix", 10**6, errors)
+        comment = _comment(ann, label, errors)
+        tags = _tags(ann, label, errors)
         source = target.get("source")
         if not isinstance(source, str):
             errors.append(f'{label}: the target has no "source" address.')
@@ -400,7 +673,7 @@ def parse(items: list) -> tuple[list[ClaimNote], list[VerdictNote], list[Skipped
         if len(errors) > before:
             continue
         if not exact.strip():
-            skipped.append(Skipped(ann_id, "claim", "The quoted words are empty."))
+            skipped.append(Skipped(ann_id, "claim", "The quoted words are empty.", n))
             continue
         claims.append(
             ClaimNote(
@@ -413,44 +686,151 @@ def parse(items: list) -> tuple[list[ClaimNote], list[VerdictNote], list[Skipped
                 number=number,
                 version_label=str(target.get(EXT + "version") or ""),
                 text_sha256=str(target.get(EXT + "textSha256") or ""),
-                creator=_agent(ann.get("creator")),
+                creator=creator,
+                n=n,
+                comment=comment,
+                tags=tags,
+                created=created,
             )
         )
     if errors:
         raise InvalidFile(errors)
-    return claims, verdicts, skipped
+    return claims, others, skipped
 
 
 # ---------------------------------------------------------------------------- placing
 
 
-def _quote_preview(text: str) -> str:
-    text = " ".join(text.split())
-    return f"“{text[:80]}…”" if len(text) > 80 else f"“{text}”"
+@dataclass(frozen=True)
+class Placed:
+    """Where a claim annotation goes (version and span), or why it goes nowhere (``why``)."""
+
+    version: object | None
+    span: anchoring.Span | None
+    why: str
 
 
-def place(note: ClaimNote, versions: list):
-    """Return (version, span) for a claim note, or (None, reason) if it cannot be placed."""
-    chosen = next(
-        (v for v in versions if note.text_sha256 and v.text_sha256 == note.text_sha256), None
-    )
-    chosen = chosen or next((v for v in versions if v.url and v.url == note.source), None)
-    chosen = chosen or next(
-        (v for v in versions if note.version_label and v.label == note.version_label), None
-    )
-    candidates = [chosen] if chosen else versions
-    for version in candidates:
-        span = anchoring.match_quote(version.text, note.exact, note.prefix, note.suffix, note.start)
-        if span is not None:
-            return version, span
-    if chosen:
-        return (
-            None,
-            f"The words are not in “{chosen.label}”: its text differs from the annotated one.",
+def own_page(url: str, site: str = "") -> tuple[str, int] | None:
+    """("version" | "claim", pk) if url is a version's or claim's page of this installation.
+
+    ``site`` ("https://fc.example") is this installation's address: a URL on another host
+    is not ours. Without it, any host is taken at its path.
+    """
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if site and parts.netloc and parts.netloc.lower() != urlsplit(site).netloc.lower():
+        return None
+    try:
+        match = resolve(parts.path or "/")
+    except Resolver404:
+        return None
+    names = {"articles:version_detail": "version", "articles:claim_detail": "claim"}
+    kind = names.get(match.view_name)
+    return (kind, int(match.kwargs["pk"])) if kind else None
+
+
+def _url_key(url: str) -> str:
+    """A URL compared loosely: scheme and host lower-cased, no fragment, no trailing slash."""
+    with contextlib.suppress(ValueError):
+        url = validation.normalise_url(url)
+    return url.split("#", 1)[0].rstrip("/")
+
+
+def _labels(versions) -> str:
+    names = [f"“{v.label}”" for v in versions]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def place(note: ClaimNote, versions: list, site: str = "") -> Placed:
+    """Choose the version a claim annotation names, and its words there; see the module
+    docstring for the order. Never guesses: ambiguous words are not placed."""
+    by_pk = {v.pk: v for v in versions}
+    chosen, how = None, ""
+    if note.text_sha256:
+        chosen = next((v for v in versions if v.text_sha256 == note.text_sha256), None)
+        how = "the fingerprint of its text"
+    own = own_page(note.source, site) if note.source else None
+    other_story = own is not None and own[0] == "version" and own[1] not in by_pk
+    if chosen is None and own is not None and own[0] == "version" and own[1] in by_pk:
+        chosen, how = by_pk[own[1]], "its address, the version's page here"
+    if chosen is None and note.source:
+        key = _url_key(note.source)
+        chosen = next((v for v in versions if v.url and _url_key(v.url) == key), None)
+        how = "its address, the version's published URL"
+    if chosen is None and note.version_label:
+        chosen = next((v for v in versions if v.label == note.version_label), None)
+        how = "its version label"
+    if chosen is not None:
+        found = anchoring.locate_quote(
+            chosen.text, note.exact, note.prefix, note.suffix, note.start
         )
-    return None, (
-        f"Its source ({note.source[:120]}) is not a version of this story, and no version "
-        "contains the words."
+        if found.span is not None:
+            return Placed(chosen, found.span, f"Placed in “{chosen.label}” by {how}.")
+        if found.ambiguous:
+            return Placed(None, None, _ambiguous(found.count, chosen))
+        elsewhere = [v for v in versions if v is not chosen and note.exact and note.exact in v.text]
+        moved = (
+            f" The words are in {_labels(elsewhere)}, but an annotation of “{chosen.label}” "
+            "is not moved to another version."
+            if elsewhere
+            else ""
+        )
+        return Placed(
+            None,
+            None,
+            f"The words are not in “{chosen.label}” (named by {how}): its text changed "
+            f"since it was annotated.{moved}",
+        )
+    # Named nothing we know: the versions whose text holds the words.
+    found = [
+        (v, anchoring.locate_quote(v.text, note.exact, note.prefix, note.suffix, note.start))
+        for v in versions
+    ]
+    holders = [(v, m) for v, m in found if m.count]
+    if len(holders) > 1 and (note.prefix or note.suffix):
+        # The words around them may tell the versions apart.
+        best = max(m.context for _, m in holders)
+        if sum(1 for _, m in holders if m.context == best) == 1:
+            holders = [(v, m) for v, m in holders if m.context == best]
+    address = f"Its address ({note.source[:120]})" if note.source else "It"
+    if len(holders) == 1:
+        version, match = holders[0]
+        if match.span is None:
+            return Placed(None, None, _ambiguous(match.count, version))
+        return Placed(
+            version,
+            match.span,
+            f"{address} names none of this story's versions; placed in “{version.label}”, "
+            "the one version whose text holds the words.",
+        )
+    if holders:
+        return Placed(
+            None,
+            None,
+            f"The words are in {_labels([v for v, _ in holders])}, and {address[0].lower()}"
+            f"{address[1:]} names none of them: not placed, so as not to guess. Give each "
+            "version its published URL (the annotated page's address), then import again.",
+        )
+    if other_story:
+        return Placed(
+            None,
+            None,
+            "Its address is a version of another story in this installation, and no version "
+            "of this story contains the words.",
+        )
+    return Placed(
+        None,
+        None,
+        f"{address} is not one of this story's versions, and no version contains the words.",
+    )
+
+
+def _ambiguous(count: int, version) -> str:
+    return (
+        f"The words appear {count} times in “{version.label}” and the annotation gives no "
+        "prefix, suffix or position to tell which: not placed, so as not to guess."
     )
 
 
@@ -475,31 +855,54 @@ class _People:
                 if name:
                     self.by_name.setdefault(name.casefold(), set()).add(u)
 
-    def resolve(self, agent: Agent):
+    def match(self, agent: Agent):
+        """The user here who is the creator, or None. An account elsewhere (Hypothesis's
+        "acct:…") is someone else's identity: never matched by name."""
+        if agent.account:
+            return None
         if agent.nickname and agent.nickname in self.by_username:
             return self.by_username[agent.nickname]
         matches = self.by_name.get(agent.name.casefold(), set()) if agent.name else set()
-        return next(iter(matches)) if len(matches) == 1 else self.importer
+        return next(iter(matches)) if len(matches) == 1 else None
+
+    def resolve(self, agent: Agent):
+        return self.match(agent) or self.importer
+
+    def imported_name(self, agent: Agent) -> str:
+        """The creator as the file names them, kept when no user here is them."""
+        return "" if self.match(agent) else agent.label[:200]
+
+    @staticmethod
+    def name(user) -> str:
+        return user.get_full_name() or user.get_username()
 
 
 # ---------------------------------------------------------------------------- import
 
 
-def annotations_import(*, story: Story, user, data: bytes) -> ImportReport:
-    """Import a Web Annotation file's claims and verdicts into a story, in one transaction.
+def annotations_import(
+    *, story: Story, user, data: bytes, site: str = "", file_name: str = ""
+) -> ImportReport:
+    """Import an annotation file's claims, notes and verdicts into a story, in one transaction.
 
     Raises InvalidFile (nothing stored) for a file that cannot be read or holds a malformed
-    annotation; returns a report of what was stored and what was skipped, and why.
+    annotation; returns a report with a row for every annotation (also stored, as an
+    AnnotationImport, for download). ``site`` is this installation's address, to recognise
+    its own version and claim pages.
     """
     from articles.comparison import propose_counterparts  # comparison imports models too
 
-    claim_notes, verdict_notes, skipped = parse(read_items(data))
-    report = ImportReport(skipped=list(skipped))
+    items, kind = read_file(data)
+    claim_notes, others, skipped = parse_all(items)
+    report = ImportReport(format=kind)
+    rows: dict[int, Row] = {
+        s.n: Row(s.n, s.id, s.what, "skipped", "Not imported.", s.reason) for s in skipped
+    }
     with transaction.atomic():
         # The story row lock serialises claim numbering with concurrent claim_create calls.
         Story.objects.select_for_update().filter(pk=story.pk).first()
         versions = list(story.versions.all())
-        if not versions and (claim_notes or verdict_notes):
+        if not versions and (claim_notes or others):
             raise InvalidFile(["The story has no versions yet: import the versions' texts first."])
         people = _People(story, user)
         existing = {
@@ -513,45 +916,68 @@ def annotations_import(*, story: Story, user, data: bytes) -> ImportReport:
         }
         taken = {(c.version_id, c.number) for c in existing.values()}
         by_id: dict[str, Claim] = {}
+        unplaced: dict[str, int] = {}
         created = []
         for note in claim_notes:
-            version, span = place(note, versions)
+            what = f"claim {_quote_preview(note.exact)}"
+            placed = place(note, versions, site)
+            version, span = placed.version, placed.span
             if version is None:
-                report.skipped.append(Skipped(note.id, f"claim {_quote_preview(note.exact)}", span))
+                rows[note.n] = Row(note.n, note.id, what, "skipped", "Not imported.", placed.why)
+                unplaced[note.id] = note.n
                 continue
             if span.end - span.start > anchoring.MAX_CLAIM_CHARS:
-                report.skipped.append(
-                    Skipped(
-                        note.id,
-                        f"claim {_quote_preview(note.exact)}",
-                        f"A claim can be at most {anchoring.MAX_CLAIM_CHARS:,} characters long.",
-                    )
+                rows[note.n] = Row(
+                    note.n,
+                    note.id,
+                    what,
+                    "skipped",
+                    "Not imported.",
+                    f"A claim can be at most {anchoring.MAX_CLAIM_CHARS:,} characters long.",
                 )
+                unplaced[note.id] = note.n
                 continue
             key = (version.pk, span.start, span.end)
             if key in existing:
-                by_id[note.id] = existing[key]
+                claim = by_id[note.id] = existing[key]
                 report.claims_matched += 1
-                continue
-            number = note.number
-            if number is None or (version.pk, number) in taken:
-                number = numbers.get(version.pk, 0) + 1
-            taken.add((version.pk, number))
-            numbers[version.pk] = max(numbers.get(version.pk, 0), number)
-            quote = anchoring.describe(version.text, span)
-            claim = Claim.objects.create(
-                version=version,
-                number=number,
-                start=span.start,
-                end=span.end,
-                exact=quote.exact,
-                prefix=quote.prefix,
-                suffix=quote.suffix,
-                created_by=people.resolve(note.creator),
-            )
-            existing[key] = by_id[note.id] = claim
-            created.append(claim)
-            report.claims_created += 1
+                outcome, detail = "matched", f"Already claim #{claim.number} in “{version.label}”."
+            else:
+                number = note.number
+                if number is None or (version.pk, number) in taken:
+                    number = numbers.get(version.pk, 0) + 1
+                taken.add((version.pk, number))
+                numbers[version.pk] = max(numbers.get(version.pk, 0), number)
+                quote = anchoring.describe(version.text, span)
+                claim = Claim.objects.create(
+                    version=version,
+                    number=number,
+                    start=span.start,
+                    end=span.end,
+                    exact=quote.exact,
+                    prefix=quote.prefix,
+                    suffix=quote.suffix,
+                    created_by=people.resolve(note.creator),
+                    imported_by_name=people.imported_name(note.creator),
+                    imported_created=note.created,
+                    tags=list(note.tags),
+                )
+                existing[key] = by_id[note.id] = claim
+                created.append(claim)
+                report.claims_created += 1
+                outcome, detail = "created", f"New claim #{claim.number} in “{version.label}”."
+            if note.tags and outcome == "matched":
+                merged = claim.tags + [t for t in note.tags if t not in claim.tags]
+                if merged != claim.tags:
+                    claim.tags = merged[: validation.MAX_TAGS]
+                    claim.save(update_fields=["tags"])
+            if note.tags:
+                detail += f" Tags kept: {', '.join(note.tags)}."
+            if note.comment:
+                detail += " " + _add_note(
+                    claim, note.id, note.comment, (), note.creator, note.created, people, report
+                )
+            rows[note.n] = Row(note.n, note.id, what, outcome, detail, placed.why)
         if created:
             propose_counterparts(Claim.objects.filter(pk__in=[c.pk for c in created]))
         judged = set(
@@ -559,51 +985,153 @@ def annotations_import(*, story: Story, user, data: bytes) -> ImportReport:
                 "claim_id", "reviewer_id"
             )
         )
-        for note in verdict_notes:
-            claim = by_id.get(note.target)
-            what = f"{'final verdict' if note.final else 'verdict'} ({SCALE[note.rating].label})"
-            if claim is None:
-                report.skipped.append(
-                    Skipped(note.id, what, "Its claim is not in the file or could not be placed.")
-                )
+        for note in others:
+            claim = _claim_for(by_id, note.target, story, site)
+            if isinstance(note, CommentNote):
+                rows[note.n] = _comment_row(note, claim, unplaced, people, report)
                 continue
-            if note.final:
-                _settle(claim, note, people, report, what)
-                continue
-            reviewer = people.resolve(note.creator)
-            if (claim.pk, reviewer.pk) in judged:
-                who = reviewer.get_full_name() or reviewer.get_username()
-                report.skipped.append(
-                    Skipped(
-                        note.id,
-                        what,
-                        f"{who} already has a verdict on claim #{claim.number}; "
-                        "a reviewer gives one verdict per claim.",
-                    )
-                )
-                continue
-            verdict = Verdict.objects.create(
-                claim=claim, reviewer=reviewer, rating=note.rating, rationale=note.rationale
-            )
-            for source in note.sources:
-                Source.objects.create(verdict=verdict, **source)
-            judged.add((claim.pk, reviewer.pk))
-            report.verdicts_created += 1
+            rows[note.n] = _verdict_row(note, claim, unplaced, people, report, judged)
+        report.rows = [rows[n] for n in sorted(rows)]
         if report.total_stored:
             story.touch()
+        report.record = AnnotationImport.objects.create(
+            story=story,
+            imported_by=user,
+            file_name=file_name[:255],
+            counts=report.counts() | {"format": kind},
+            rows=[asdict(r) for r in report.rows],
+        )
     return report
+
+
+def _claim_for(by_id: dict, target: str, story: Story, site: str) -> Claim | None:
+    """The claim an annotation targets: one of the file, or one of this story by its page."""
+    if target in by_id:
+        return by_id[target]
+    own = own_page(target, site)
+    if own and own[0] == "claim":
+        return Claim.objects.filter(pk=own[1], version__story=story).first()
+    return None
+
+
+def _not_placed(target: str, unplaced: dict) -> str:
+    if target in unplaced:
+        return f"Its claim (annotation {unplaced[target]}) could not be placed."
+    return "Its claim is not in the file or could not be placed."
+
+
+def _add_note(claim, ann_id, text, tags, creator, created, people, report) -> str:
+    """Store a comment as a note on the claim; return what happened, in words."""
+    try:
+        text = validation.claim_note(text)
+    except ValidationError as exc:
+        return f"Its comment was not kept: {' '.join(exc.messages)}"
+    if Note.objects.filter(claim=claim, source_annotation=ann_id).exists():
+        return "Its comment is already a note on the claim."
+    Note.objects.create(
+        claim=claim,
+        author=people.resolve(creator),
+        text=text,
+        tags=list(tags),
+        imported_author=people.imported_name(creator),
+        imported_created=created,
+        source_annotation=ann_id,
+    )
+    report.notes_created += 1
+    return "Its comment is now a note on the claim."
+
+
+def _comment_row(note: CommentNote, claim, unplaced, people, report) -> Row:
+    what = f"comment {_quote_preview(note.text)}"
+    if claim is None:
+        return Row(
+            note.n, note.id, what, "skipped", "Not imported.", _not_placed(note.target, unplaced)
+        )
+    before = report.notes_created
+    said = _add_note(
+        claim, note.id, note.text, note.tags, note.creator, note.created, people, report
+    )
+    if report.notes_created == before:
+        outcome = "matched" if "already" in said else "skipped"
+        return Row(note.n, note.id, what, outcome, said, f"On claim #{claim.number}.")
+    return Row(
+        note.n,
+        note.id,
+        what,
+        "added",
+        f"Note on claim #{claim.number}.",
+        "It comments on the claim.",
+    )
+
+
+def _verdict_row(note: VerdictNote, claim, unplaced, people, report, judged) -> Row:
+    what = f"{'final verdict' if note.final else 'verdict'} ({SCALE[note.rating].label})"
+    if claim is None:
+        return Row(
+            note.n, note.id, what, "skipped", "Not imported.", _not_placed(note.target, unplaced)
+        )
+    if note.final:
+        return _settle(claim, note, people, report, what)
+    reviewer = people.resolve(note.creator)
+    if (claim.pk, reviewer.pk) in judged:
+        return Row(
+            note.n,
+            note.id,
+            what,
+            "skipped",
+            "Not imported.",
+            f"{people.name(reviewer)} already has a verdict on claim #{claim.number}; "
+            "a reviewer gives one verdict per claim.",
+        )
+    verdict = Verdict.objects.create(
+        claim=claim,
+        reviewer=reviewer,
+        rating=note.rating,
+        rationale=note.rationale,
+        imported_by_name=people.imported_name(note.creator),
+        imported_created=note.created,
+    )
+    for source in note.sources:
+        Source.objects.create(verdict=verdict, **source)
+    judged.add((claim.pk, reviewer.pk))
+    report.verdicts_created += 1
+    return Row(
+        note.n,
+        note.id,
+        what,
+        "created",
+        f"Verdict of {people.name(reviewer)} on claim #{claim.number}.",
+        "Its creator is a user here."
+        if people.match(note.creator)
+        else "Attributed to you: no user who can see this story matches its creator.",
+    )
 
 
 def _settle(claim: Claim, note: VerdictNote, people: _People, report: ImportReport, what: str):
     claim.refresh_from_db(fields=["settled_rating", "settled_at", "revision"])
     if claim.is_settled:
-        report.skipped.append(Skipped(note.id, what, f"Claim #{claim.number} is already settled."))
-        return
+        return Row(
+            note.n,
+            note.id,
+            what,
+            "skipped",
+            "Not imported.",
+            f"Claim #{claim.number} is already settled.",
+        )
     editor = people.resolve(note.creator)
     if not is_editor(editor):
         editor = people.importer
     claim.settled_rating, claim.settled_note = note.rating, note.rationale
-    claim.settled_by, claim.settled_at = editor, timezone.now()
+    # Settled when the file says it was, not now: the settlement keeps its own date.
+    claim.settled_by, claim.settled_at = editor, note.created or timezone.now()
     claim.revision += 1
     claim.save()
     report.claims_settled += 1
+    return Row(
+        note.n,
+        note.id,
+        what,
+        "settled",
+        f"Claim #{claim.number} settled by {people.name(editor)}.",
+        "An editor's final verdict.",
+    )

@@ -218,3 +218,44 @@ def pieces_by_sentence(
         active = [t for t in active if t[1] > s_start]
         result.append(flatten(s_start, s_end, active))
     return result
+
+
+@dataclass(frozen=True)
+class QuoteMatch:
+    """Where a TextQuoteSelector lands in a text: ``span`` None if absent or ambiguous."""
+
+    span: Span | None
+    count: int  # occurrences of the exact words
+    context: int  # characters of prefix and suffix that match around the chosen place
+    ambiguous: bool  # several places fit equally well and nothing tells them apart
+
+
+def locate_quote(
+    text: str, exact: str, prefix: str = "", suffix: str = "", hint: int | None = None
+) -> QuoteMatch:
+    """Find a quote like ``match_quote``, but never guess between equal places.
+
+    The place whose surroundings match ``prefix``/``suffix`` best wins; among equals, the
+    one nearest ``hint`` (a position); with no hint, or two equally near, the quote is
+    ambiguous and ``span`` is None.
+    """
+    if not exact:
+        return QuoteMatch(None, 0, 0, False)
+    places: list[tuple[int, int]] = []  # (context, start)
+    pos = text.find(exact)
+    while pos != -1:
+        before = text[max(0, pos - len(prefix)) : pos]
+        after = text[pos + len(exact) : pos + len(exact) + len(suffix)]
+        places.append((_common_suffix(before, prefix) + _common_prefix(after, suffix), pos))
+        pos = text.find(exact, pos + 1)
+    if not places:
+        return QuoteMatch(None, 0, 0, False)
+    best = max(c for c, _ in places)
+    tied = [p for c, p in places if c == best]
+    if len(tied) > 1:
+        if hint is None:
+            return QuoteMatch(None, len(places), best, True)
+        tied.sort(key=lambda p: abs(p - hint))
+        if abs(tied[0] - hint) == abs(tied[1] - hint):
+            return QuoteMatch(None, len(places), best, True)
+    return QuoteMatch(Span(tied[0], tied[0] + len(exact)), len(places), best, False)

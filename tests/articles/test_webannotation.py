@@ -208,6 +208,8 @@ def test_a_repeated_quote_is_placed_by_its_context_or_position(fresh, editor, hi
         )
     else:
         ann = claim_ann("wall", start=second)
+        # A position alone does not say which version: the label does.
+        ann["target"]["factcheck:version"] = "Original"
     webannotation.annotations_import(story=fresh, user=editor, data=as_file(ann))
     claim = Claim.objects.get(version__story=fresh)
     assert (claim.start, claim.end) == (second, second + 4)
@@ -261,8 +263,8 @@ def test_annotations_without_a_text_selector_are_skipped(fresh, editor):
     [
         (b"\xff\xfe\x00", "not UTF-8"),
         (b"{not json", "not JSON"),
-        (b'{"hello": "world"}', "not a Web Annotation file"),
-        (b'[{"id": "x"}]', "not a Web Annotation file"),
+        (b'{"hello": "world"}', "JSON but not annotations"),
+        (b'[{"id": "x"}]', "JSON but not annotations"),
         (
             json.dumps(
                 {
