@@ -55,6 +55,8 @@ class Bundle:
     organisation: str = ""
     # claim pk -> settlements and reopenings (history.settlement_trails)
     trails: dict = field(default_factory=dict)
+    # claim pk -> its notes, oldest first, authors loaded (export_views.load_bundle)
+    notes: dict = field(default_factory=dict)
     by_pk: dict = field(init=False)
 
     def __post_init__(self):
@@ -460,12 +462,62 @@ def final_annotation(bundle: Bundle, claim) -> dict:
     }
 
 
+def _tag_body(tag: str) -> dict:
+    return {"type": "TextualBody", "purpose": "tagging", "value": tag, "format": "text/plain"}
+
+
+def with_tags(annotation: dict, claim) -> dict:
+    """A claim annotation with the claim's tags (from other tools) as tagging bodies."""
+    tags = getattr(claim, "tags", None) or []
+    if tags:
+        annotation["body"] = [*_as_bodies(annotation.get("body")), *map(_tag_body, tags)]
+    return annotation
+
+
+def _as_bodies(body) -> list:
+    if body is None:
+        return []
+    return body if isinstance(body, list) else [body]
+
+
+def note_annotation(bundle: Bundle, claim, note) -> dict:
+    """A note on a claim: motivation "commenting", its text a commenting body, targeting the
+    claim's annotation. An imported note names its original writer and time."""
+    if note.imported_author:
+        creator = {"type": "Person", "name": note.imported_author}
+    else:
+        creator = _agent(note.author)
+    return {
+        "@context": ANNO_CONTEXT,
+        "id": f"{claim_url(bundle, claim)}#note-{note.pk}",
+        "type": "Annotation",
+        "motivation": "commenting",
+        "creator": creator,
+        "created": _iso(note.imported_created or note.created_at),
+        "body": [
+            {
+                "type": "TextualBody",
+                "purpose": "commenting",
+                "value": note.text,
+                "format": "text/plain",
+            },
+            *map(_tag_body, note.tags or []),
+        ],
+        "target": claim_url(bundle, claim),
+    }
+
+
+def note_annotations(bundle: Bundle, claim) -> list[dict]:
+    return [note_annotation(bundle, claim, n) for n in bundle.notes.get(claim.pk, [])]
+
+
 def annotation_collection(bundle: Bundle, collection_id: str) -> dict:
     """The story's claims and verdicts as an AnnotationCollection with one embedded page."""
     items = []
     for entry in bundle.entries:
         claim = entry.claim
-        items.append(claim_annotation(bundle, claim))
+        items.append(with_tags(claim_annotation(bundle, claim), claim))
+        items.extend(note_annotations(bundle, claim))
         for verdict in claim.verdicts.all():
             verdict.claim = claim  # prefetched verdicts: no query for the back reference
             items.append(verdict_annotation(bundle, verdict))
@@ -476,7 +528,7 @@ def annotation_collection(bundle: Bundle, collection_id: str) -> dict:
         "@context": ANNO_CONTEXT,
         "id": collection_id,
         "type": "AnnotationCollection",
-        "label": f"{bundle.story.title}: claims and verdicts",
+        "label": f"{bundle.story.title}: claims, notes and verdicts",
         "total": len(items),
         "generator": GENERATOR,
         "generated": _iso(bundle.generated_at),

@@ -77,6 +77,7 @@ EXT = "factcheck:"
 HYPOTHESIS_LINK = "https://hypothes.is/a/"
 # The tagging body every exported claim carries; not a tag anyone gave.
 CLAIM_MARKER = "claim"
+PAGE_NOTE = "It comments on a whole page, not on words of it; notes here belong to claims."
 
 
 class InvalidFile(ValueError):
@@ -633,11 +634,15 @@ def parse_all(items: list) -> tuple[list[ClaimNote], list, list[Skipped]]:
             target = _target_id(ann.get("target"))
             if len(errors) > before:
                 continue
+            # A SpecificResource with a source and no selector is a page, not an annotation.
+            first = _as_list(ann.get("target"))[:1]
+            if first and isinstance(first[0], dict) and isinstance(first[0].get("source"), str):
+                target = None
             if text and target:
                 others.append(CommentNote(ann_id, target, text, tags, creator, n, created))
                 continue
             why = (
-                "It comments on a whole page, not on words of it; notes here belong to claims."
+                PAGE_NOTE
                 if text
                 else "It does not select words of a text (no TextQuoteSelector), so it is "
                 "neither a claim, a verdict nor a comment on a claim."
@@ -988,6 +993,16 @@ def annotations_import(
         for note in others:
             claim = _claim_for(by_id, note.target, story, site)
             if isinstance(note, CommentNote):
+                if claim is None and _page_note(note.target, versions, site):
+                    rows[note.n] = Row(
+                        note.n,
+                        note.id,
+                        "page note",
+                        "skipped",
+                        "Not imported.",
+                        PAGE_NOTE,
+                    )
+                    continue
                 rows[note.n] = _comment_row(note, claim, unplaced, people, report)
                 continue
             rows[note.n] = _verdict_row(note, claim, unplaced, people, report, judged)
@@ -1018,6 +1033,15 @@ def _not_placed(target: str, unplaced: dict) -> str:
     if target in unplaced:
         return f"Its claim (annotation {unplaced[target]}) could not be placed."
     return "Its claim is not in the file or could not be placed."
+
+
+def _page_note(target: str, versions: list, site: str) -> bool:
+    """True if the target is a version's page (here or published), not a claim."""
+    own = own_page(target, site)
+    if own and own[0] == "version":
+        return True
+    key = _url_key(target)
+    return any(v.url and _url_key(v.url) == key for v in versions)
 
 
 def _add_note(claim, ann_id, text, tags, creator, created, people, report) -> str:

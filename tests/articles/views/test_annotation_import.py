@@ -1,0 +1,462 @@
+"""Importing annotations from Hypothesis and other W3C tools: every format, the version each
+annotation names, comments as notes, tags, original authors and times, a report per
+annotation that says why in words, and its CSV download."""
+
+import csv
+import io
+import json
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from articles import notes
+from articles.models import AnnotationImport, Claim, Note, Story, Verdict, Version
+from articles.versions import import_version
+from tests.articles.test_export import ANNOTATION_MUSTS, failures
+from tests.conftest import ORIGINAL, REWRITTEN
+
+pytestmark = pytest.mark.django_db
+CONTEXT = "http://www.w3.org/ns/anno.jsonld"
+GAZETTE = "https://gazette.example/sea-wall"
+COAST = "https://coast.example/wall"
+WHEN = "2024-05-01T10:20:30.123456+00:00"
+
+
+@pytest.fixture
+def fresh(editor, reviewer, reviewer2):
+    story = Story.objects.create(title="Elsewhere", created_by=editor)
+    story.members.add(reviewer, reviewer2)
+    for text, label, url in ((ORIGINAL, "Original", GAZETTE), (REWRITTEN, "Rewrite", COAST)):
+        import_version(story=story, text=text, label=label, url=url, created_by=editor)
+    return story
+
+
+def version(story, label) -> Version:
+    return story.versions.get(label=label)
+
+
+def hyp(exact, *, hid="h1", uri=COAST, prefix="", suffix="", text="", tags=(), **extra):
+    """One annotation as Hypothesis's API returns it."""
+    selectors = [
+        {
+            "type": "RangeSelector",
+            "startContainer": "/main[1]/p[2]",
+            "startOffset": 0,
+            "endContainer": "/main[1]/p[2]",
+            "endOffset": len(exact),
+        },
+        {"type": "TextPositionSelector", "start": 900, "end": 900 + len(exact)},
+        {"type": "TextQuoteSelector", "exact": exact, "prefix": prefix, "suffix": suffix},
+    ]
+    return {
+        "id": hid,
+        "created": WHEN,
+        "updated": WHEN,
+        "user": "acct:ana@hypothes.is",
+        "uri": uri,
+        "text": text,
+        "tags": list(tags),
+        "group": "__world__",
+        "permissions": {"read": ["group:__world__"]},
+        "target": [{"source": uri, "selector": selectors}],
+        "document": {"title": ["Sea wall"]},
+        "links": {
+            "html": f"https://hypothes.is/a/{hid}",
+            "json": f"https://hypothes.is/api/annotations/{hid}",
+        },
+        "user_info": {"display_name": "Ana Hyp"},
+        "flagged": False,
+        "hidden": False,
+        **extra,
+    }
+
+
+def reply(parent, *, hid="r1", text="Agreed, the minutes say so."):
+    return {
+        "id": hid,
+        "created": WHEN,
+        "user": "acct:ben@hypothes.is",
+        "uri": COAST,
+        "text": text,
+        "tags": [],
+        "references": [parent],
+        "target": [{"source": COAST}],
+        "user_info": {"display_name": "Ben"},
+    }
+
+
+def w3c(exact, *, ann_id="urn:x:1", source=COAST, prefix="", suffix="", **extra):
+    selector = {"type": "TextQuoteSelector", "exact": exact, "prefix": prefix, "suffix": suffix}
+    return {
+        "@context": CONTEXT,
+        "id": ann_id,
+        "type": "Annotation",
+        "target": {"source": source, "selector": selector},
+        **extra,
+    }
+
+
+def post(client, story, doc, name="annotations.json"):
+    data = doc if isinstance(doc, bytes) else json.dumps(doc).encode()
+    upload = SimpleUploadedFile(name, data, content_type="application/json")
+    return client.post(
+        reverse("articles:story_import_annotations", args=[story.pk]), {"file": upload}
+    )
+
+
+def rows(response):
+    return response.context["report"].rows
+
+
+# ---------------------------------------------------------------------------- formats
+
+
+def test_a_hypothesis_export_with_comments_imports_into_the_right_versions_as_notes(
+    client, editor, fresh
+):
+    """The issue's "done when": each annotation in the version its page names, comments
+    as notes with their writer and time, tags kept, a reply joining the thread."""
+    doc = {
+        "export_date": "2024-05-02T08:00:00.000Z",
+        "export_userid": "acct:ana@hypothes.is",
+        "client_version": "1.1500.0",
+        "annotations": [
+            # "By Ana Ruiz" is in both versions: the page's address decides.
+            hyp("Ana Ruiz", hid="a1", uri=GAZETTE, text="Check the byline.", tags=["byline"]),
+            hyp("approved £42m for the wall", hid="a2", text="Ten times the other figure?"),
+            reply("a2"),
+        ],
+    }
+    client.force_login(editor)
+    response = post(client, fresh, doc)
+    assert response.status_code == 200
+    assert "Read as a Hypothesis export: 3 annotations." in response.text
+    assert "2 new claims" in response.text and "3 notes" in response.text
+    byline = Claim.objects.get(version__story=fresh, exact="Ana Ruiz")
+    money = Claim.objects.get(version__story=fresh, exact="approved £42m for the wall")
+    assert byline.version == version(fresh, "Original")
+    assert money.version == version(fresh, "Rewrite")
+    assert byline.tags == ["byline"]
+    assert byline.imported_by_name == "Ana Hyp (acct:ana@hypothes.is)"
+    assert byline.imported_created.isoformat() == WHEN
+    assert byline.created_by == editor  # a Hypothesis account is nobody here
+    thread = [(n.text, n.imported_author) for n in Note.objects.filter(claim=money)]
+    assert thread == [
+        ("Ten times the other figure?", "Ana Hyp (acct:ana@hypothes.is)"),
+        ("Agreed, the minutes say so.", "Ben (acct:ben@hypothes.is)"),
+    ]
+    assert Note.objects.get(claim=byline).imported_created.isoformat() == WHEN
+    assert [r.outcome for r in rows(response)] == ["created", "created", "added"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "wrap"),
+    [
+        ("a Hypothesis API search result", lambda a: {"total": 1, "rows": [a]}),
+        ("a Hypothesis export", lambda a: {"export_date": "x", "annotations": [a]}),
+        ("Hypothesis annotations (a list)", lambda a: [a]),
+        ("one Hypothesis annotation", lambda a: a),
+        (
+            "a Web Annotation page",
+            lambda a: {
+                "type": "AnnotationPage",
+                "items": [{**w3c("It protects", source=GAZETTE), "id": "u:1"}],
+            },
+        ),
+        (
+            "a Web Annotation collection",
+            lambda a: {
+                "@context": CONTEXT,
+                "type": "AnnotationCollection",
+                "total": 1,
+                "first": {"type": "AnnotationPage", "items": [w3c("It protects", source=GAZETTE)]},
+            },
+        ),
+        ("Web Annotations (a list)", lambda a: [w3c("It protects", source=GAZETTE)]),
+        ("one Web Annotation", lambda a: w3c("It protects", source=GAZETTE)),
+    ],
+)
+def test_every_format_is_accepted(client, editor, fresh, kind, wrap):
+    client.force_login(editor)
+    response = post(client, fresh, wrap(hyp("It protects", uri=GAZETTE)))
+    assert response.status_code == 200, response.text
+    assert f"Read as {kind}" in response.text
+    claim = Claim.objects.get(version__story=fresh)
+    assert (claim.exact, claim.version.label) == ("It protects", "Original")
+
+
+def test_this_installations_own_version_page_names_the_version(client, editor, fresh):
+    """The bug: an annotation of /versions/<second>/ went to the first version with the words."""
+    rewrite = version(fresh, "Rewrite")
+    client.force_login(editor)
+    own = f"http://testserver/versions/{rewrite.pk}/"
+    response = post(client, fresh, w3c("Ana Ruiz", source=own))  # in both versions
+    claim = Claim.objects.get(version__story=fresh)
+    assert claim.version == rewrite
+    assert "Placed in “Rewrite” by its address, the version&#x27;s page here." in response.text
+
+
+def test_another_hosts_version_page_is_not_taken_for_ours(client, editor, fresh):
+    rewrite = version(fresh, "Rewrite")
+    client.force_login(editor)
+    response = post(
+        client, fresh, w3c("Ana Ruiz", source=f"https://other.example/versions/{rewrite.pk}/")
+    )
+    assert not Claim.objects.filter(version__story=fresh).exists()
+    assert "names none of them: not placed, so as not to guess" in rows(response)[0].reason
+
+
+def test_words_in_one_version_only_are_placed_there_by_their_text(client, editor, fresh):
+    client.force_login(editor)
+    response = post(client, fresh, w3c("will last eighteen years", source="https://x.example/"))
+    claim = Claim.objects.get(version__story=fresh)
+    assert claim.version.label == "Rewrite"
+    assert "the one version whose text holds the words" in rows(response)[0].reason
+
+
+# ---------------------------------------------------------------------------- skip reasons
+
+
+@pytest.mark.parametrize(
+    ("doc", "reason"),
+    [
+        (
+            w3c("spend £4.2m on the wall", source=COAST),
+            "The words are not in “Rewrite” (named by its address, the version's published "
+            "URL): its text changed since it was annotated. The words are in “Original”, but "
+            "an annotation of “Rewrite” is not moved to another version.",
+        ),
+        (
+            w3c("The mayor resigned.", source="https://x.example/a"),
+            "Its address (https://x.example/a) is not one of this story's versions, and no "
+            "version contains the words.",
+        ),
+        (
+            w3c("Ana Ruiz", source="https://x.example/a"),
+            "The words are in “Original” and “Rewrite”, and its address (https://x.example/a) "
+            "names none of them: not placed, so as not to guess.",
+        ),
+        (
+            w3c("wall", source=GAZETTE),
+            "The words appear 2 times in “Original” and the annotation gives no prefix, suffix "
+            "or position to tell which: not placed, so as not to guess.",
+        ),
+        (
+            {**hyp("x", text="A note on the page."), "target": [{"source": COAST}]},
+            "It comments on a whole page, not on words of it; notes here belong to claims.",
+        ),
+        (
+            {"@context": CONTEXT, "id": "urn:x:p", "type": "Annotation", "target": COAST},
+            "It does not select words of a text (no TextQuoteSelector)",
+        ),
+        (
+            [w3c("The mayor resigned.", source="https://x.example/a"), reply("urn:x:1")],
+            "Its claim is not in the file or could not be placed.",
+        ),
+        (
+            [
+                w3c("The mayor resigned.", source="https://x.example/a", ann_id="urn:x:m"),
+                {
+                    "@context": CONTEXT,
+                    "id": "urn:x:c",
+                    "type": "Annotation",
+                    "motivation": "commenting",
+                    "bodyValue": "Sure?",
+                    "target": "urn:x:m",
+                },
+            ],
+            "Its claim (annotation 1) could not be placed.",
+        ),
+    ],
+    ids=[
+        "changed",
+        "nowhere",
+        "two-versions",
+        "twice",
+        "page-note",
+        "no-words",
+        "reply-lost",
+        "comment-lost",
+    ],
+)
+def test_each_skipped_annotation_says_why_in_words(client, editor, fresh, doc, reason):
+    client.force_login(editor)
+    response = post(client, fresh, doc)
+    assert response.status_code == 200
+    skipped = [r for r in rows(response) if r.outcome == "skipped"]
+    assert skipped and reason in skipped[-1].reason, [r.reason for r in skipped]
+    assert not Claim.objects.filter(version__story=fresh).exists()
+    assert not Note.objects.exists()
+
+
+def test_a_version_of_another_story_is_named_as_such(client, editor, fresh, original):
+    client.force_login(editor)
+    response = post(
+        client, fresh, w3c("nowhere words", source=f"http://testserver/versions/{original.pk}/")
+    )
+    assert "Its address is a version of another story" in rows(response)[0].reason
+
+
+def test_a_comment_over_the_note_limit_keeps_the_claim_and_says_so(client, editor, fresh):
+    client.force_login(editor)
+    response = post(client, fresh, hyp("It protects", uri=GAZETTE, text="x" * 2001))
+    row = rows(response)[0]
+    assert row.outcome == "created" and "Its comment was not kept" in row.detail
+    assert "the limit is 2,000" in response.text
+    assert Claim.objects.filter(version__story=fresh).count() == 1 and not Note.objects.exists()
+
+
+def test_the_ambiguity_is_resolved_by_context_when_there_is_some(client, editor, fresh):
+    client.force_login(editor)
+    post(client, fresh, w3c("wall", source=GAZETTE, prefix="spend £4.2m on the "))
+    claim = Claim.objects.get(version__story=fresh)
+    assert claim.start == ORIGINAL.index("wall", ORIGINAL.index("£4.2m"))
+
+
+# ---------------------------------------------------------------------------- bad files
+
+
+@pytest.mark.parametrize("depth", [40, 5000])
+def test_deeply_nested_json_is_refused_with_a_message(client, editor, fresh, depth):
+    client.force_login(editor)
+    response = post(client, fresh, ("[" * depth + "]" * depth).encode())
+    assert response.status_code == 400
+    assert "nested too deeply" in response.text and "Nothing was imported." in response.text
+    assert not AnnotationImport.objects.exists()
+
+
+def test_a_malformed_annotation_among_good_ones_stores_nothing(client, editor, fresh):
+    bad = {
+        **w3c("It protects", ann_id="urn:x:2"),
+        "target": {"source": COAST, "selector": {"type": "TextQuoteSelector", "exact": 5}},
+    }
+    client.force_login(editor)
+    response = post(client, fresh, [w3c("It protects", source=GAZETTE), bad])
+    assert response.status_code == 400 and "exact is not text" in response.text
+    assert not Claim.objects.exists() and not AnnotationImport.objects.exists()
+
+
+# ---------------------------------------------------------------------------- report
+
+
+def test_the_report_is_downloadable_as_csv_with_a_row_per_annotation(client, editor, fresh):
+    client.force_login(editor)
+    doc = [
+        hyp("It protects", hid="a1", uri=GAZETTE, text="Which homes?"),
+        hyp("=cmd nowhere", hid="a2", uri="https://x.example/"),
+    ]
+    response = post(client, fresh, doc)
+    record = AnnotationImport.objects.get()
+    link = reverse("articles:story_import_report", args=[fresh.pk, record.pk])
+    assert f'href="{link}"' in response.text
+    download = client.get(link)
+    assert download.status_code == 200
+    assert download["Content-Type"] == "text/csv; charset=utf-8"
+    assert "attachment" in download["Content-Disposition"]
+    table = list(csv.DictReader(io.StringIO(download.content.decode("utf-8-sig"))))
+    assert [(r["annotation"], r["outcome"]) for r in table] == [("1", "created"), ("2", "skipped")]
+    assert table[0]["id"] == "https://hypothes.is/a/a1"
+    assert "Its comment is now a note on the claim." in table[0]["detail"]
+    assert "no version contains the words" in table[1]["why"]
+    assert table[1]["what"] == "claim “=cmd nowhere”"
+
+
+def test_only_editors_download_reports_of_stories_they_see(client, editor, reviewer, fresh, story):
+    client.force_login(editor)
+    post(client, fresh, hyp("It protects", uri=GAZETTE))
+    record = AnnotationImport.objects.get()
+    client.force_login(reviewer)
+    assert (
+        client.get(reverse("articles:story_import_report", args=[fresh.pk, record.pk])).status_code
+        == 403
+    )
+    client.force_login(editor)
+    assert (
+        client.get(reverse("articles:story_import_report", args=[story.pk, record.pk])).status_code
+        == 404
+    )
+
+
+def test_importing_the_same_hypothesis_file_twice_adds_nothing(client, editor, fresh):
+    doc = {
+        "total": 2,
+        "rows": [hyp("It protects", hid="a1", uri=GAZETTE, text="Which homes?"), reply("a1")],
+    }
+    client.force_login(editor)
+    post(client, fresh, doc)
+    response = post(client, fresh, doc)
+    assert [r.outcome for r in rows(response)] == ["matched", "matched"]
+    assert "Its comment is already a note on the claim." in rows(response)[0].detail
+    assert Note.objects.count() == 2 and Claim.objects.filter(version__story=fresh).count() == 1
+
+
+def test_the_claim_panel_shows_imported_notes_and_tags(client, editor, fresh):
+    client.force_login(editor)
+    post(
+        client,
+        fresh,
+        hyp("It protects", uri=GAZETTE, text="Which homes?", tags=["housing", "<b>x</b>"]),
+    )
+    claim = Claim.objects.get(version__story=fresh)
+    html = client.get(
+        reverse("articles:claim_detail", args=[claim.pk]), HTTP_HX_REQUEST="true"
+    ).text
+    assert '<span class="tag">housing</span>' in html and "&lt;b&gt;x&lt;/b&gt;" in html
+    assert "Ana Hyp (acct:ana@hypothes.is)" in html and "imported by Edith" in html
+    assert 'datetime="2024-05-01T10:20:30+00:00"' in html
+
+
+# ---------------------------------------------------------------------------- times, round trip
+
+
+def test_original_times_are_kept_for_claims_verdicts_and_settlements(client, editor, fresh):
+    claim = {**w3c("It protects", source=GAZETTE), "created": "2023-01-02T03:04:05Z"}
+    verdict = {
+        "@context": CONTEXT,
+        "id": "urn:x:v",
+        "type": "Annotation",
+        "motivation": "assessing",
+        "creator": {"name": "Someone Elsewhere"},
+        "created": "2023-01-03T00:00:00Z",
+        "body": [{"type": "TextualBody", "purpose": "assessing", "value": "Survey."}],
+        "target": "urn:x:1",
+        "factcheck:rating": "accurate",
+    }
+    final = {**verdict, "id": "urn:x:f", "created": "2023-02-01T12:00:00Z", "factcheck:final": True}
+    client.force_login(editor)
+    post(client, fresh, [claim, verdict, final])
+    stored = Claim.objects.get(version__story=fresh)
+    assert stored.imported_created.isoformat() == "2023-01-02T03:04:05+00:00"
+    assert stored.settled_at.isoformat() == "2023-02-01T12:00:00+00:00"
+    imported = Verdict.objects.get(claim=stored)
+    assert imported.imported_created.isoformat() == "2023-01-03T00:00:00+00:00"
+    assert imported.imported_by_name == "Someone Elsewhere"
+
+
+def test_notes_and_tags_survive_export_and_import(client, editor, reviewer, judged, fresh):
+    """Notes export as W3C "commenting" annotations and come back as notes, with tags."""
+    claim = Claim.objects.get(version__story=judged, exact="It protects 3,400 homes.")
+    Claim.objects.filter(pk=claim.pk).update(tags=["housing"])
+    notes.note_add(claim=claim, user=reviewer, text="Survey is from 2019.")
+    notes.note_add(claim=claim, user=editor, text="Ask for the 2023 one.")
+    client.force_login(editor)
+    exported = client.get(reverse("articles:story_export_annotations", args=[judged.pk])).content
+    items = json.loads(exported)["first"]["items"]
+    commenting = [i for i in items if i["motivation"] == "commenting"]
+    assert [i["body"][0]["value"] for i in commenting] == [
+        "Survey is from 2019.",
+        "Ask for the 2023 one.",
+    ]
+    for item in commenting:
+        assert failures(item, ANNOTATION_MUSTS) == [], item
+    response = post(client, fresh, exported)
+    assert "2 notes" in response.text
+    again = Claim.objects.get(version__story=fresh, exact="It protects 3,400 homes.")
+    assert again.tags == ["housing"]
+    assert [
+        (n.text, n.author.username, n.imported_author) for n in Note.objects.filter(claim=again)
+    ] == [
+        ("Survey is from 2019.", "rosa", ""),
+        ("Ask for the 2023 one.", "edith", ""),
+    ]
