@@ -6,9 +6,11 @@ import subprocess
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from articles.models import Claim
+from articles.notes import note_add
 from tests.articles.test_export import _vnu_jar, needs_vnu
 from tests.browser.test_export import build_demo
 
@@ -55,6 +57,9 @@ def test_every_app_page_is_valid_html(tmp_path):
     client = Client()
     client.force_login(get_user_model().objects.get(username="editor"))
 
+    editor = get_user_model().objects.get(username="editor")
+    note_add(claim=settled, user=editor, text="A note in the thread.")
+    Claim.objects.filter(pk=settled.pk).update(tags=["tagged"])
     pages = {"login": anonymous.get("/login/")}
     for label, path in {
         "stories": "/",
@@ -83,6 +88,33 @@ def test_every_app_page_is_valid_html(tmp_path):
             "sources-0-stance": "supports",
         },
     )
+    pages["note with errors"] = client.post(f"/claims/{other.pk}/notes/", {"text": " "})
+    hypothesis_file = json.dumps(
+        {
+            "total": 2,
+            "rows": [
+                {
+                    "id": f"h{n}",
+                    "user": "acct:ana@hypothes.is",
+                    "uri": "https://x.example/",
+                    "text": "A comment.",
+                    "tags": ["t"],
+                    "target": [
+                        {
+                            "source": "https://x.example/",
+                            "selector": [{"type": "TextQuoteSelector", "exact": words}],
+                        }
+                    ],
+                }
+                for n, words in enumerate([other.exact, "words in no version"])
+            ],
+        }
+    ).encode()
+    pages["annotations import report"] = client.post(
+        f"/stories/{story.pk}/import/annotations/",
+        {"file": SimpleUploadedFile("h.json", hypothesis_file, "application/json")},
+    )
+    assert "Download this report" in pages["annotations import report"].content.decode()
     for label, response in pages.items():
         assert response.status_code in {200, 422}, label
     html = {label: r.content.decode() for label, r in pages.items()}
