@@ -480,6 +480,24 @@ def _as_bodies(body) -> list:
     return body if isinstance(body, list) else [body]
 
 
+def with_trail(bundle: Bundle, annotation: dict, claim) -> dict:
+    """A claim annotation with its settlements and reopenings, oldest first
+    (``factcheck:trail``), so that an import keeps them with their dates."""
+    events = bundle.trails.get(claim.pk, [])
+    if events:
+        annotation[EXT + "trail"] = [
+            {
+                "action": e["action"],
+                "creator": _agent(e["who"]),
+                "created": _iso(e["when"]),
+                EXT + "rating": e["rating"] or None,
+                EXT + "note": e["note"] or "",
+            }
+            for e in events
+        ]
+    return annotation
+
+
 def note_annotation(bundle: Bundle, claim, note) -> dict:
     """A note on a claim: motivation "commenting", its text a commenting body, targeting the
     claim's annotation. An imported note names its original writer and time."""
@@ -516,7 +534,7 @@ def annotation_collection(bundle: Bundle, collection_id: str) -> dict:
     items = []
     for entry in bundle.entries:
         claim = entry.claim
-        items.append(with_tags(claim_annotation(bundle, claim), claim))
+        items.append(with_trail(bundle, with_tags(claim_annotation(bundle, claim), claim), claim))
         items.extend(note_annotations(bundle, claim))
         for verdict in claim.verdicts.all():
             verdict.claim = claim  # prefetched verdicts: no query for the back reference

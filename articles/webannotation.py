@@ -105,6 +105,17 @@ class Agent:
 
 
 @dataclass(frozen=True)
+class TrailEvent:
+    """A settlement or reopening from a claim's ``factcheck:trail``."""
+
+    action: str  # "settled" or "reopened"
+    creator: Agent
+    when: datetime
+    rating: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class ClaimNote:
     """An annotation that selects words: a claim, maybe with a comment (a note) and tags."""
 
@@ -122,6 +133,7 @@ class ClaimNote:
     comment: str = ""
     tags: tuple = ()
     created: datetime | None = None
+    trail: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -543,6 +555,31 @@ def _tags(ann, label: str, errors: list[str]) -> tuple:
         return ()
 
 
+def _trail(ann, label: str, errors: list[str]) -> tuple:
+    """The claim's settlements and reopenings (``factcheck:trail``), oldest first."""
+    raw = ann.get(EXT + "trail")
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or len(raw) > 1000:
+        errors.append(f"{label}: factcheck:trail must be a list of at most 1,000 events.")
+        return ()
+    events = []
+    for i, event in enumerate(raw, 1):
+        where = f"{label}: trail event {i}"
+        when = _created(event) if isinstance(event, dict) else None
+        action = event.get("action") if isinstance(event, dict) else None
+        if action not in ("settled", "reopened") or when is None:
+            errors.append(f'{where} needs "action" (settled or reopened) and a "created" time.')
+            continue
+        rating = event.get(EXT + "rating") or ""
+        if action == "settled" and rating not in SCALE:
+            errors.append(f"{where}: a settlement needs a rating on the scale.")
+            continue
+        note = _text(event.get(EXT + "note"), f"{where}: the note", validation.MAX_NOTE, errors)
+        events.append(TrailEvent(action, _agent(event.get("creator")), when, rating, note))
+    return tuple(events)
+
+
 def _text_target(ann):
     """The first target with a TextQuoteSelector: (target dict, quote selector, position)."""
     for target in _as_list(ann.get("target")):
@@ -656,6 +693,7 @@ def parse_all(items: list) -> tuple[list[ClaimNote], list, list[Skipped]]:
         suffix = _text(quote.get("suffix"), f"{label}: suffix", 10**6, errors)
         comment = _comment(ann, label, errors)
         tags = _tags(ann, label, errors)
+        trail = _trail(ann, label, errors)
         source = target.get("source")
         if not isinstance(source, str):
             errors.append(f'{label}: the target has no "source" address.')
@@ -696,6 +734,7 @@ def parse_all(items: list) -> tuple[list[ClaimNote], list, list[Skipped]]:
                 comment=comment,
                 tags=tags,
                 created=created,
+                trail=trail,
             )
         )
     if errors:
@@ -922,6 +961,7 @@ def annotations_import(
         taken = {(c.version_id, c.number) for c in existing.values()}
         by_id: dict[str, Claim] = {}
         unplaced: dict[str, int] = {}
+        replayed: set[int] = set()
         created = []
         for note in claim_notes:
             what = f"claim {_quote_preview(note.exact)}"
@@ -954,7 +994,7 @@ def annotations_import(
                 taken.add((version.pk, number))
                 numbers[version.pk] = max(numbers.get(version.pk, 0), number)
                 quote = anchoring.describe(version.text, span)
-                claim = Claim.objects.create(
+                claim = Claim(
                     version=version,
                     number=number,
                     start=span.start,
@@ -967,6 +1007,10 @@ def annotations_import(
                     imported_created=note.created,
                     tags=list(note.tags),
                 )
+                _save_as_of(claim, note.created, claim.created_by)
+                if note.trail:
+                    _replay(claim, note.trail, people)
+                    replayed.add(claim.pk)
                 existing[key] = by_id[note.id] = claim
                 created.append(claim)
                 report.claims_created += 1
@@ -1005,7 +1049,7 @@ def annotations_import(
                     continue
                 rows[note.n] = _comment_row(note, claim, unplaced, people, report)
                 continue
-            rows[note.n] = _verdict_row(note, claim, unplaced, people, report, judged)
+            rows[note.n] = _verdict_row(note, claim, unplaced, people, report, judged, replayed)
         report.rows = [rows[n] for n in sorted(rows)]
         if report.total_stored:
             story.touch()
@@ -1088,11 +1132,57 @@ def _comment_row(note: CommentNote, claim, unplaced, people, report) -> Row:
     )
 
 
-def _verdict_row(note: VerdictNote, claim, unplaced, people, report, judged) -> Row:
+def _save_as_of(claim: Claim, when: datetime | None, who) -> None:
+    """Save the claim with its history record dated ``when`` (now if None), by ``who``."""
+    claim._history_date = when or timezone.now()
+    claim._history_user = who
+    try:
+        claim.save()
+    finally:
+        del claim._history_date, claim._history_user
+
+
+def _replay(claim: Claim, trail: tuple, people: _People) -> None:
+    """Settle and reopen a new claim as its trail says, each at its own date and by its
+    editor (the importer if no editor here matches), so the history keeps the trail."""
+    for event in trail:
+        who = people.resolve(event.creator)
+        if not is_editor(who):
+            who = people.importer
+        if event.action == "settled":
+            claim.settled_rating, claim.settled_note = event.rating, event.note
+            claim.settled_by, claim.settled_at = who, event.when
+        else:
+            claim.settled_rating, claim.settled_note = "", ""
+            claim.settled_by, claim.settled_at = None, None
+        claim.revision += 1
+        _save_as_of(claim, event.when, who)
+
+
+def _verdict_row(note: VerdictNote, claim, unplaced, people, report, judged, replayed) -> Row:
     what = f"{'final verdict' if note.final else 'verdict'} ({SCALE[note.rating].label})"
     if claim is None:
         return Row(
             note.n, note.id, what, "skipped", "Not imported.", _not_placed(note.target, unplaced)
+        )
+    if note.final and claim.pk in replayed:
+        if claim.settled_rating != note.rating:
+            return Row(
+                note.n,
+                note.id,
+                what,
+                "skipped",
+                "Not imported.",
+                f"Claim #{claim.number}'s trail in the file ends otherwise; the trail was kept.",
+            )
+        report.claims_settled += 1
+        return Row(
+            note.n,
+            note.id,
+            what,
+            "settled",
+            f"Claim #{claim.number} settled, with its earlier settlements and reopenings.",
+            "An editor's final verdict; the claim's trail in the file gives their dates.",
         )
     if note.final:
         return _settle(claim, note, people, report, what)
@@ -1107,7 +1197,7 @@ def _verdict_row(note: VerdictNote, claim, unplaced, people, report, judged) -> 
             f"{people.name(reviewer)} already has a verdict on claim #{claim.number}; "
             "a reviewer gives one verdict per claim.",
         )
-    verdict = Verdict.objects.create(
+    verdict = Verdict(
         claim=claim,
         reviewer=reviewer,
         rating=note.rating,
@@ -1115,6 +1205,10 @@ def _verdict_row(note: VerdictNote, claim, unplaced, people, report, judged) -> 
         imported_by_name=people.imported_name(note.creator),
         imported_created=note.created,
     )
+    # The history dates the verdict when it was given, not when it was imported.
+    verdict._history_date = note.created or timezone.now()
+    verdict._history_user = reviewer
+    verdict.save()
     for source in note.sources:
         Source.objects.create(verdict=verdict, **source)
     judged.add((claim.pk, reviewer.pk))

@@ -460,3 +460,67 @@ def test_notes_and_tags_survive_export_and_import(client, editor, reviewer, judg
         ("Survey is from 2019.", "rosa", ""),
         ("Ask for the 2023 one.", "edith", ""),
     ]
+
+
+def test_the_settle_and_reopen_trail_survives_export_and_import(
+    client, editor, reviewer, original, rewritten, fresh
+):
+    from articles import history, reviewing
+
+    words = "takes eighteen months"
+    start = original.text.index(words)
+    claim, _ = reviewing.claim_create(
+        version=original, user=reviewer, start=start, end=start + len(words), exact=words
+    )
+    client.force_login(editor)  # through the dashboard's form: the history names the editor
+    steps = [
+        ("settle", "inaccurate"),
+        ("reopen", ""),
+        ("settle", "mixed"),
+        ("reopen", ""),
+        ("settle", "mixed"),
+    ]
+    for action, rating in steps:
+        claim.refresh_from_db()
+        data = {
+            "action": action,
+            "rating": rating,
+            "note": f"Call {rating}",
+            "revision": claim.revision,
+        }
+        assert (
+            client.post(reverse("articles:claim_settle", args=[claim.pk]), data).status_code == 302
+        )
+    exported = client.get(
+        reverse("articles:story_export_annotations", args=[original.story_id])
+    ).content
+    response = post(client, fresh, exported)
+    assert response.status_code == 200
+    again = Claim.objects.get(version__story=fresh, exact=words)
+    claim.refresh_from_db()
+
+    def trail(c):
+        return [
+            (
+                e["action"],
+                e["rating"],
+                e["note"],
+                e["who"].username if e["who"] else None,
+                e["when"].replace(microsecond=0),
+            )
+            for e in history.settlement_trails([c.version_id])[c.pk]
+        ]
+
+    assert trail(again) == trail(claim)
+    assert [a for a, *_ in trail(again)] == [
+        "settled",
+        "reopened",
+        "settled",
+        "reopened",
+        "settled",
+    ]
+    assert again.settled_rating == "mixed" and again.settled_at.replace(
+        microsecond=0
+    ) == claim.settled_at.replace(microsecond=0)
+    row = next(r for r in rows(response) if r.what.startswith("final verdict"))
+    assert row.outcome == "settled" and "earlier settlements and reopenings" in row.detail
