@@ -50,6 +50,7 @@ from django.db.models import Max, Q
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from simple_history.utils import bulk_create_with_history
 
 from articles import validation
 from articles.models import (
@@ -959,10 +960,19 @@ def annotations_import(
             .annotate(n=Max("number"))
         }
         taken = {(c.version_id, c.number) for c in existing.values()}
+        # Comments already imported as notes: importing a file twice adds nothing.
+        noted = set(
+            Note.objects.filter(claim__version__story=story)
+            .exclude(source_annotation="")
+            .values_list("claim_id", "source_annotation")
+        )
         by_id: dict[str, Claim] = {}
         unplaced: dict[str, int] = {}
         replayed: set[int] = set()
-        created = []
+        # New claims and notes are written in bulk (a file may hold thousands), after the
+        # loops that decide what becomes of each annotation.
+        created: list[tuple[Claim, ClaimNote]] = []
+        new_notes: list[Note] = []
         for note in claim_notes:
             what = f"claim {_quote_preview(note.exact)}"
             placed = place(note, versions, site)
@@ -1007,28 +1017,43 @@ def annotations_import(
                     imported_created=note.created,
                     tags=list(note.tags),
                 )
-                _save_as_of(claim, note.created, claim.created_by)
-                if note.trail:
-                    _replay(claim, note.trail, people)
-                    replayed.add(claim.pk)
+                # The history dates the claim when it was made, by whom it is credited to.
+                claim._history_date = note.created or timezone.now()
+                claim._history_user = claim.created_by
                 existing[key] = by_id[note.id] = claim
-                created.append(claim)
+                created.append((claim, note))
                 report.claims_created += 1
                 outcome, detail = "created", f"New claim #{claim.number} in “{version.label}”."
             if note.tags and outcome == "matched":
                 merged = claim.tags + [t for t in note.tags if t not in claim.tags]
                 if merged != claim.tags:
                     claim.tags = merged[: validation.MAX_TAGS]
-                    claim.save(update_fields=["tags"])
+                    if claim.pk is not None:  # a new claim is saved with its tags below
+                        claim.save(update_fields=["tags"])
             if note.tags:
                 detail += f" Tags kept: {', '.join(note.tags)}."
             if note.comment:
                 detail += " " + _add_note(
-                    claim, note.id, note.comment, (), note.creator, note.created, people, report
+                    claim,
+                    note.id,
+                    note.comment,
+                    (),
+                    note.creator,
+                    note.created,
+                    people,
+                    report,
+                    noted,
+                    new_notes,
                 )
             rows[note.n] = Row(note.n, note.id, what, outcome, detail, placed.why)
         if created:
-            propose_counterparts(Claim.objects.filter(pk__in=[c.pk for c in created]))
+            bulk_create_with_history([c for c, _ in created], Claim, batch_size=500)
+            for claim, note in created:
+                del claim._history_date, claim._history_user
+                if note.trail:
+                    _replay(claim, note.trail, people)
+                    replayed.add(claim.pk)
+            propose_counterparts(Claim.objects.filter(pk__in=[c.pk for c, _ in created]))
         judged = set(
             Verdict.objects.filter(claim__version__story=story).values_list(
                 "claim_id", "reviewer_id"
@@ -1047,9 +1072,12 @@ def annotations_import(
                         PAGE_NOTE,
                     )
                     continue
-                rows[note.n] = _comment_row(note, claim, unplaced, people, report)
+                rows[note.n] = _comment_row(note, claim, unplaced, people, report, noted, new_notes)
                 continue
             rows[note.n] = _verdict_row(note, claim, unplaced, people, report, judged, replayed)
+        for new in new_notes:
+            new.claim_id = new.claim.pk  # claims created above got their pk after the note
+        bulk_create_with_history(new_notes, Note, batch_size=500)
         report.rows = [rows[n] for n in sorted(rows)]
         if report.total_stored:
             story.touch()
@@ -1088,28 +1116,32 @@ def _page_note(target: str, versions: list, site: str) -> bool:
     return any(v.url and _url_key(v.url) == key for v in versions)
 
 
-def _add_note(claim, ann_id, text, tags, creator, created, people, report) -> str:
+def _add_note(claim, ann_id, text, tags, creator, created, people, report, noted, new_notes) -> str:
     """Store a comment as a note on the claim; return what happened, in words."""
     try:
         text = validation.claim_note(text)
     except ValidationError as exc:
         return f"Its comment was not kept: {' '.join(exc.messages)}"
-    if Note.objects.filter(claim=claim, source_annotation=ann_id).exists():
+    key = (claim.pk or ("new", id(claim)), ann_id)
+    if key in noted:
         return "Its comment is already a note on the claim."
-    Note.objects.create(
-        claim=claim,
-        author=people.resolve(creator),
-        text=text,
-        tags=list(tags),
-        imported_author=people.imported_name(creator),
-        imported_created=created,
-        source_annotation=ann_id,
+    noted.add(key)
+    new_notes.append(
+        Note(
+            claim=claim,
+            author=people.resolve(creator),
+            text=text,
+            tags=list(tags),
+            imported_author=people.imported_name(creator),
+            imported_created=created,
+            source_annotation=ann_id,
+        )
     )
     report.notes_created += 1
     return "Its comment is now a note on the claim."
 
 
-def _comment_row(note: CommentNote, claim, unplaced, people, report) -> Row:
+def _comment_row(note: CommentNote, claim, unplaced, people, report, noted, new_notes) -> Row:
     what = f"comment {_quote_preview(note.text)}"
     if claim is None:
         return Row(
@@ -1117,7 +1149,16 @@ def _comment_row(note: CommentNote, claim, unplaced, people, report) -> Row:
         )
     before = report.notes_created
     said = _add_note(
-        claim, note.id, note.text, note.tags, note.creator, note.created, people, report
+        claim,
+        note.id,
+        note.text,
+        note.tags,
+        note.creator,
+        note.created,
+        people,
+        report,
+        noted,
+        new_notes,
     )
     if report.notes_created == before:
         outcome = "matched" if "already" in said else "skipped"
