@@ -404,6 +404,7 @@ def test_the_claim_panel_shows_imported_notes_and_tags(client, editor, fresh):
     ).text
     assert '<span class="tag">housing</span>' in html and "&lt;b&gt;x&lt;/b&gt;" in html
     assert "Ana Hyp (acct:ana@hypothes.is)" in html and "imported by Edith" in html
+    assert "imported: made by Ana Hyp (acct:ana@hypothes.is)" in html  # the claim's line
     assert 'datetime="2024-05-01T10:20:30+00:00"' in html
 
 
