@@ -128,6 +128,44 @@ verdict_annotation = st.fixed_dictionaries(
     },
 )
 
+# Hypothesis's own JSON (no @context): mostly well-formed, with hostile values mixed in.
+hypothesis_selector = st.fixed_dictionaries(
+    {"type": st.just("TextQuoteSelector"), "exact": maybe(WORDS[0], hostile_text)},
+    optional={"prefix": hostile_text, "suffix": hostile_text},
+) | st.fixed_dictionaries(
+    {"type": st.just("TextPositionSelector"), "start": huge_int, "end": huge_int}
+)
+hypothesis_annotation = st.fixed_dictionaries(
+    {
+        "id": maybe("h1", st.sampled_from(["h1", "h2", ""]) | json_value),
+        "uri": maybe("https://x.example/", nasty_url),
+        "user": maybe("acct:ana@hypothes.is", hostile_text),
+        "target": st.lists(
+            st.fixed_dictionaries(
+                {"source": maybe("https://x.example/", nasty_url)},
+                optional={"selector": st.lists(hypothesis_selector, max_size=3)},
+            ),
+            max_size=2,
+        ),
+    },
+    optional={
+        "text": hostile_text,
+        "tags": st.lists(hostile_text, max_size=25) | json_value,
+        "created": maybe("2024-05-01T10:20:30Z", hostile_text),
+        "references": st.lists(st.sampled_from(["h1", "h2"]), max_size=2) | json_value,
+        "user_info": st.fixed_dictionaries({"display_name": hostile_text}) | json_value,
+    },
+)
+hypothesis_file = st.one_of(
+    st.lists(hypothesis_annotation, max_size=4).map(
+        lambda rows: json.dumps({"total": len(rows), "rows": rows})
+    ),
+    st.lists(hypothesis_annotation, max_size=4).map(
+        lambda rows: json.dumps({"export_date": "2024-05-01", "annotations": rows})
+    ),
+    st.lists(hypothesis_annotation, min_size=1, max_size=3).map(json.dumps),
+)
+
 annotation_file = st.one_of(
     st.lists(st.one_of(claim_annotation, verdict_annotation), max_size=4).map(json.dumps),
     st.tuples(claim_annotation, verdict_annotation).map(lambda pair: json.dumps(list(pair))),
@@ -154,6 +192,17 @@ annotation_file = st.one_of(
 def test_annotation_import_never_fails(client, editor, original, rewritten, content):
     client.force_login(editor)
     upload = SimpleUploadedFile("a.jsonld", content.encode("utf-8", "surrogatepass"))
+    response = client.post(
+        reverse("articles:story_import_annotations", args=[original.story_id]), {"file": upload}
+    )
+    check(response)
+
+
+@fuzz(40)
+@given(content=hypothesis_file)
+def test_hypothesis_import_never_fails(client, editor, original, rewritten, content):
+    client.force_login(editor)
+    upload = SimpleUploadedFile("h.json", content.encode("utf-8", "surrogatepass"))
     response = client.post(
         reverse("articles:story_import_annotations", args=[original.story_id]), {"file": upload}
     )
