@@ -50,3 +50,4 @@ def test_a_note_added_in_the_panel_appears_in_the_thread_and_live_elsewhere(
     expect(rami.locator("#note-list li.note")).to_contain_text(
         "The survey is from 2019", timeout=UI_TIMEOUT
     )
+    expect(rami.locator("#notes h3 .count")).to_have_text("1")
