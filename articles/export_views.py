@@ -123,7 +123,12 @@ def story_import_annotations(request, pk):
         form = AnnotationImportForm(request.POST, request.FILES)
     else:
         form = AnnotationImportForm()
-    context = {"story": story, "form": form, "max_mb": webannotation.MAX_IMPORT_BYTES // 2**20}
+    context = {
+        "story": story,
+        "form": form,
+        "max_mb": webannotation.MAX_IMPORT_BYTES // 2**20,
+        "imports": story.annotation_imports.select_related("imported_by")[:10],
+    }
     status = 200
     if request.method == "POST":
         if form.is_valid():

@@ -198,7 +198,7 @@ def test_annotation_import_never_fails(client, editor, original, rewritten, cont
     check(response)
 
 
-@fuzz(40)
+@fuzz(25)
 @given(content=hypothesis_file)
 def test_hypothesis_import_never_fails(client, editor, original, rewritten, content):
     client.force_login(editor)

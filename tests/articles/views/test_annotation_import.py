@@ -359,6 +359,8 @@ def test_the_report_is_downloadable_as_csv_with_a_row_per_annotation(client, edi
     assert table[0]["id"] == "https://hypothes.is/a/a1"
     assert "Its comment is now a note on the claim." in table[0]["detail"]
     assert "no version contains the words" in table[1]["why"]
+    form = client.get(reverse("articles:story_import_annotations", args=[fresh.pk])).text
+    assert "Earlier imports" in form and f'href="{link}"' in form  # reports stay downloadable
     assert table[1]["what"] == "claim “=cmd nowhere”"
 
 
