@@ -22,7 +22,7 @@ from typing import Any, Literal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import Field, NinjaAPI, Path, Query, Schema
+from ninja import Field, NinjaAPI, Path, Query, Schema, Status
 from ninja.errors import HttpError
 from ninja.parser import Parser
 from ninja.security import HttpBearer
@@ -501,7 +501,7 @@ def story_create(request, payload: StoryIn):
     story.created_by = request.user
     story.save()
     form.save_m2m()
-    return 201, _story_out(request, _stories(request).get(pk=story.pk))
+    return Status(201, _story_out(request, _stories(request).get(pk=story.pk)))
 
 
 @api.get("/stories/{story_id}", response={200: StoryOut, **READ}, tags=["stories"])
@@ -554,7 +554,7 @@ def version_create(
         )
     except VersionImportError as exc:
         _refuse(422, str(exc))
-    return 201, _version_out(request, Version.objects.with_counts().get(pk=version.pk))
+    return Status(201, _version_out(request, Version.objects.with_counts().get(pk=version.pk)))
 
 
 @api.get("/versions/{version_id}", response={200: VersionDetailOut, **READ}, tags=["versions"])
@@ -604,7 +604,7 @@ def claim_create(
     except anchoring.SelectionError as exc:
         _refuse(422, str(exc))
     claim = Claim.objects.with_verdicts().get(pk=claim.pk)
-    return (201 if created else 200), _claim_out(request, claim, detail=True)
+    return Status(201 if created else 200, _claim_out(request, claim, detail=True))
 
 
 @api.get("/claims/{claim_id}", response={200: ClaimDetailOut, **READ}, tags=["claims"])

@@ -716,8 +716,7 @@ def published_page(bundle: Bundle) -> dict:
     return {
         "story": bundle.story,
         "versions": [
-            {"version": v, "source": v.url, "linkable": is_web_url(v.url)}
-            for v in bundle.versions
+            {"version": v, "source": v.url, "linkable": is_web_url(v.url)} for v in bundle.versions
         ],
         "claims": claims,
         "tally": [

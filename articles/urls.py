@@ -1,6 +1,6 @@
 from django.urls import path
 
-from articles import export_views, publication_views, views, workflow_views
+from articles import account_views, export_views, publication_views, views, workflow_views
 
 app_name = "articles"
 
@@ -91,4 +91,5 @@ urlpatterns += [
         publication_views.publication_detail,
         name="publication_detail",
     ),
+    path("account/tokens/", account_views.api_tokens, name="api_tokens"),
 ]
