@@ -20,6 +20,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, NinjaAPI, Path, Query, Schema, Status
@@ -102,6 +103,16 @@ WRITE = {400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem, 4
 
 def _refuse(status: int, message: str):
     raise HttpError(status, message)
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    # As on the pages: a story the user may not see is not found, whether or not it exists.
+    return api.create_response(
+        request,
+        {"detail": "Not found, or not in a story you are a member of."},
+        status=404,
+    )
 
 
 @api.exception_handler(PermissionDenied)
