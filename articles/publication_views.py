@@ -7,6 +7,8 @@ the address then answers 410 Gone, never cached.
 
 from __future__ import annotations
 
+import hashlib
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import get_object_or_404, redirect, render
@@ -68,8 +70,17 @@ def story_publication(request, pk):
 
 
 def _etag(publication: Publication) -> str:
-    published = int(publication.published_at.timestamp() * 1000)
-    return f'"{PAGE_FORMAT}-{publication.pk}-{published}-{publication.story.revision}"'
+    """Changes with the story (its revision), the publication and the organisation named."""
+    state = [
+        PAGE_FORMAT,
+        publication.pk,
+        publication.published_at.isoformat(),
+        publication.story.revision,
+        publication.organisation_name,
+        publication.organisation_url,
+        publication.organisation_logo,
+    ]
+    return '"' + hashlib.sha256(repr(state).encode()).hexdigest()[:32] + '"'
 
 
 @login_not_required

@@ -175,6 +175,17 @@ def test_a_change_to_the_story_changes_the_etag(client, judged):
     assert fresh.status_code == 200 and "It protects 3,400 homes." in fresh.text
 
 
+def test_a_new_organisation_name_changes_the_etag(client, editor, judged, settings):
+    page, _ = public_page(client, judged)
+    settings.FACTCHECK_ORGANISATION = "Porthallow Fact Desk & Co"
+    client.force_login(editor)
+    publish(client, judged)  # while live: takes the organisation from the settings again
+    client.logout()
+    path = Publication.objects.get(story=judged).get_absolute_url()
+    fresh = client.get(path, HTTP_IF_NONE_MATCH=page["ETag"])
+    assert fresh.status_code == 200 and "Porthallow Fact Desk &amp; Co" in fresh.text
+
+
 def test_the_page_loads_nothing_from_elsewhere(client, judged):
     page, _ = public_page(client, judged)
     html = page.text
