@@ -9,6 +9,7 @@ Examples share the test's database: later ones meet what earlier ones created.
 """
 
 import json
+import os
 
 import pytest
 import schemathesis
@@ -43,7 +44,8 @@ CHECKS = [
     response_schema_conformance,
     ignored_auth,
 ]
-EXAMPLES = 12
+# Per operation; a longer hunt: SCHEMATHESIS_EXAMPLES=200 pytest tests/fuzz/test_api_schemathesis.py
+EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "12"))
 
 
 @pytest.fixture
