@@ -147,6 +147,15 @@ def test_publishing_again_keeps_the_address(client, editor, judged):
     assert [e["action"] for e in events] == ["published", "unpublished", "published"]
 
 
+def test_a_page_whose_claims_were_all_reopened_says_so(client, editor, judged):
+    Claim.objects.filter(version__story=judged).update(settled_at=None, settled_rating="")
+    judged.touch()
+    page, _ = public_page(client, judged)
+    assert page.status_code == 200
+    assert "No claim has a final verdict at the moment" in page.text
+    assert "application/ld+json" not in page.text and "<ol" not in page.text
+
+
 def test_an_unknown_address_is_not_found(client, judged):
     assert client.get("/fact-checks/no-such-page-1234/").status_code == 404
 
