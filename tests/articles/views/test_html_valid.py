@@ -76,7 +76,9 @@ def test_every_app_page_is_valid_html(tmp_path, settings):
         "api tokens": "/account/tokens/",
     }.items():
         pages[label] = client.get(path)
-    pages["api tokens, a new key"] = client.post("/account/tokens/", {"action": "create", "name": "x"})
+    pages["api tokens, a new key"] = client.post(
+        "/account/tokens/", {"action": "create", "name": "x"}
+    )
     client.post(f"/stories/{story.pk}/publication/", {"action": "publish"})
     pages["publication, published"] = client.get(f"/stories/{story.pk}/publication/")
     public = Publication.objects.get(story=story).get_absolute_url()
