@@ -88,6 +88,15 @@ def test_a_bad_organisation_address_is_refused(client, editor, unpublished, orga
     assert not Publication.objects.exists()
 
 
+def test_the_story_page_links_the_published_page(client, reviewer, editor, judged):
+    path = Publication.objects.get(story=judged).get_absolute_url()
+    client.force_login(reviewer)
+    assert path in client.get(judged.get_absolute_url()).text
+    client.force_login(editor)
+    client.post(manage_url(judged), {"action": "unpublish"})
+    assert path not in client.get(judged.get_absolute_url()).text
+
+
 def test_a_story_without_a_settled_claim_cannot_be_published(
     client, editor, original, organisation
 ):
