@@ -14,7 +14,6 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from django.template.loader import render_to_string
 
@@ -53,6 +52,11 @@ class Bundle:
     generated_at: datetime
     # The newsroom's name (FACTCHECK_ORGANISATION); empty if not configured.
     organisation: str = ""
+    organisation_url: str = ""
+    organisation_logo: str = ""
+    # The published fact-check page (absolute URL); empty while the story is not published.
+    # ClaimReview markup exists only for a published fact-check: its ``url`` is that page.
+    review_url: str = ""
     # claim pk -> settlements and reopenings (history.settlement_trails)
     trails: dict = field(default_factory=dict)
     # claim pk -> its notes, oldest first, authors loaded (export_views.load_bundle)
@@ -282,14 +286,74 @@ def _appearance(bundle: Bundle, version) -> dict:
     return work
 
 
+@dataclass(frozen=True)
+class Wording:
+    """How another version states a claim: its words and the facts that differ."""
+
+    version: object
+    exact: str
+    facts: tuple[str, ...]
+    confirmed: bool
+
+
+def wordings(bundle: Bundle, entry) -> tuple[list, list[Wording]]:
+    """The other versions that state the claim the same way, and those that state it
+    differently.
+
+    The same way: a counterpart a reviewer confirmed, with no fact difference. Differently:
+    a counterpart (confirmed, or proposed as a strong match) with fact differences. Versions
+    without the claim, or whose counterpart nobody confirmed, are in neither list: a
+    ClaimReview must not attribute the claim to an outlet on a guess.
+    """
+    same, different = [], []
+    for cp, _ in entry.counterparts:
+        if not cp.chosen:
+            continue
+        version = bundle.by_pk.get(cp.version_id, cp.version)
+        facts = tuple(d.get("text", "") for d in cp.fact_diffs if d.get("text"))
+        confirmed = cp.status == "confirmed"
+        if cp.fact_diffs:
+            different.append(Wording(version, cp.exact, facts, confirmed))
+        elif confirmed:
+            same.append(version)
+    return same, different
+
+
+def version_name(version) -> str:
+    return f"{version.outlet} ({version.label})" if version.outlet else version.label
+
+
+def review_body(bundle: Bundle, entry) -> str:
+    """The review's text: the editor's note, then every version that states it differently."""
+    parts = [entry.claim.settled_note.strip()] if entry.claim.settled_note.strip() else []
+    for wording in wordings(bundle, entry)[1]:
+        line = f"{version_name(wording.version)} states this differently: “{wording.exact}”"
+        if wording.facts:
+            line += f" ({'; '.join(wording.facts)})"
+        parts.append(line + ".")
+    return "\n\n".join(parts)
+
+
+def organisation_node(bundle: Bundle) -> dict:
+    node = {"@type": "Organization", "name": bundle.organisation}
+    if bundle.organisation_url:
+        node["url"] = bundle.organisation_url
+    if bundle.organisation_logo:
+        logo = bundle.organisation_logo
+        node["logo"] = logo if is_web_url(logo) else bundle.site + logo
+    return node
+
+
 def claim_review(bundle: Bundle, entry, rating: str, reviewed_at: datetime | None) -> dict:
-    """Return one schema.org ClaimReview (Google fact-check markup) for a rated claim."""
+    """Return one schema.org ClaimReview (Google fact-check markup) for a rated claim.
+
+    Needs ``bundle.review_url`` (the published page) and ``bundle.organisation``.
+    ``itemReviewed.appearance`` lists the claim's own version and the versions that state
+    it the same way (``wordings``); the others are named in ``reviewBody``.
+    """
     claim = entry.claim
     version = bundle.by_pk[claim.version_id]
-    # Every version the claim's words appear in, earliest published first.
-    shown_in = [version] + [
-        bundle.by_pk.get(cp.version_id, cp.version) for cp, _ in entry.counterparts if not cp.absent
-    ]
+    shown_in = [version, *wordings(bundle, entry)[0]]
     order = {v.pk: i for i, v in enumerate(bundle.versions)}
     earliest = sorted(
         shown_in,
@@ -309,39 +373,36 @@ def claim_review(bundle: Bundle, entry, rating: str, reviewed_at: datetime | Non
     review = {
         "@context": "https://schema.org",
         "@type": "ClaimReview",
-        "url": f"{bundle.summary_url}#{claim_anchor(claim)}",
+        "url": f"{bundle.review_url}#{claim_anchor(claim)}",
         "claimReviewed": claim.exact,
         "itemReviewed": item,
-        # ClaimReview needs an author: the site's host name stands in for a missing name.
-        "author": {
-            "@type": "Organization",
-            "name": bundle.organisation or urlsplit(bundle.site).netloc or "factcheck",
-        },
+        "author": organisation_node(bundle),
         "reviewRating": review_rating(rating),
     }
+    if body := review_body(bundle, entry):
+        review["reviewBody"] = body
     if reviewed_at:
         review["datePublished"] = reviewed_at.date().isoformat()
     return review
 
 
-def claim_reviews(bundle: Bundle, *, include_reviewed: bool = False) -> list[dict]:
-    """ClaimReviews of settled claims; with ``include_reviewed``, also of claims whose
-    reviewers agree (their median rating), dated by the latest verdict."""
-    result = []
-    for entry in bundle.entries:
-        claim = entry.claim
-        if claim.is_settled:
-            result.append(claim_review(bundle, entry, claim.settled_rating, claim.settled_at))
-        elif include_reviewed and entry.status == "open" and claim.display_rating:
-            latest = max((v.updated_at for v in claim.verdicts.all()), default=None)
-            result.append(claim_review(bundle, entry, claim.display_rating, latest))
-    return result
+def claim_reviews(bundle: Bundle) -> list[dict]:
+    """ClaimReviews of the settled claims: what the published page shows, and nothing more.
+
+    None (an empty list) until the story is published with an organisation named: a
+    ClaimReview's url must be a public page, and its author the newsroom.
+    """
+    if not bundle.review_url or not bundle.organisation:
+        return []
+    return [
+        claim_review(bundle, entry, entry.claim.settled_rating, entry.claim.settled_at)
+        for entry in bundle.entries
+        if entry.claim.is_settled
+    ]
 
 
-def claim_reviews_json(bundle: Bundle, *, include_reviewed: bool = False) -> str:
-    return json.dumps(
-        claim_reviews(bundle, include_reviewed=include_reviewed), ensure_ascii=False, indent=2
-    )
+def claim_reviews_json(bundle: Bundle) -> str:
+    return json.dumps(claim_reviews(bundle), ensure_ascii=False, indent=2)
 
 
 # ---------------------------------------------------------------------------- Web Annotation
@@ -662,3 +723,82 @@ def claims_csv(bundle: Bundle) -> str:
     for row in csv_rows(bundle):
         writer.writerow({k: csv_cell(v) for k, v in row.items()})
     return out.getvalue()
+
+
+# ---------------------------------------------------------------------------- published page
+
+
+def _sources_of(claim) -> list[dict]:
+    """The sources the reviewers cited for a claim, each address once."""
+    seen, result = set(), []
+    for verdict in claim.verdicts.all():
+        for s in verdict.sources.all():
+            if s.url in seen:
+                continue
+            seen.add(s.url)
+            result.append(
+                {
+                    "url": s.url,
+                    "linkable": is_web_url(s.url),
+                    "title": s.title,
+                    "publisher": s.publisher,
+                }
+            )
+    return result
+
+
+def published_page(bundle: Bundle) -> dict:
+    """The template context of the public fact-check page: settled claims only.
+
+    Reviewers' names, rationales and open or contested claims stay inside the newsroom;
+    the page shows each settled claim's final verdict, the editor's note, how the other
+    versions state it, and the sources cited.
+    """
+    settled = [e for e in bundle.entries if e.claim.is_settled]
+    claims = []
+    for entry in settled:
+        claim = entry.claim
+        same, different = wordings(bundle, entry)
+        step = SCALE[claim.settled_rating]
+        claims.append(
+            {
+                "anchor": claim_anchor(claim),
+                "exact": claim.exact,
+                "version": bundle.by_pk[claim.version_id],
+                "rating": claim.settled_rating,
+                "label": step.label,
+                "code": step.code,
+                "note": claim.settled_note,
+                "settled_at": claim.settled_at,
+                "same": same,
+                "different": different,
+                "missing": [
+                    bundle.by_pk.get(cp.version_id, cp.version)
+                    for cp, _ in entry.counterparts
+                    if cp.absent
+                ],
+                "sources": _sources_of(claim),
+            }
+        )
+    counts = Counter(e.claim.settled_rating for e in settled)
+    logo = bundle.organisation_logo
+    reviews = claim_reviews(bundle)
+    return {
+        "story": bundle.story,
+        "versions": [
+            {"version": v, "source": v.url, "linkable": is_web_url(v.url)} for v in bundle.versions
+        ],
+        "claims": claims,
+        "tally": [
+            {"rating": s.rating, "label": s.label, "code": s.code, "count": counts[s.rating]}
+            for s in SCALE.values()
+            if counts[s.rating]
+        ],
+        "updated_at": max((e.claim.settled_at for e in settled), default=None),
+        "organisation": bundle.organisation,
+        "organisation_url": bundle.organisation_url,
+        # Only a logo served by this site is shown: the page loads nothing from elsewhere.
+        "organisation_logo": logo if logo.startswith("/") and not logo.startswith("//") else "",
+        "page_url": bundle.review_url,
+        "json_ld": _script_safe(json.dumps(reviews, ensure_ascii=False, indent=1)),
+    }

@@ -20,13 +20,20 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods
 
 from articles import dashboard, export, history, webannotation
-from articles.models import AnnotationImport, Block, Note
+from articles.models import AnnotationImport, Block, Note, Publication
 from articles.views import _get_story, editor_required
 
 
-def load_bundle(request, story, *, with_notes: bool = False) -> export.Bundle:
-    """Versions, blocks, claims with verdicts, sources, counterparts, settlement trails:
-    eight queries; the claims' notes (for the annotations export) one more."""
+def load_bundle(request, story, publication=None, *, with_notes: bool = False) -> export.Bundle:
+    """Versions, blocks, claims with verdicts, sources, counterparts, settlement trails,
+    the live publication: nine queries (eight when ``publication`` is given); the claims'
+    notes (for the annotations export) one more.
+
+    A published story's ClaimReview markup points at its public page and names the
+    organisation recorded when it was published; an unpublished story has none.
+    """
+    if publication is None:
+        publication = Publication.objects.live().filter(story=story).first()
     versions = list(story.versions.all())
     blocks: dict[int, list[Block]] = {}
     for block in Block.objects.filter(version__story=story).order_by("version_id", "position"):
@@ -42,7 +49,14 @@ def load_bundle(request, story, *, with_notes: bool = False) -> export.Bundle:
             reverse("articles:story_export_html", args=[story.pk])
         ),
         generated_at=timezone.now(),
-        organisation=settings.FACTCHECK_ORGANISATION,
+        organisation=publication.organisation_name
+        if publication
+        else settings.FACTCHECK_ORGANISATION,
+        organisation_url=publication.organisation_url if publication else "",
+        organisation_logo=publication.organisation_logo if publication else "",
+        review_url=request.build_absolute_uri(publication.get_absolute_url())
+        if publication
+        else "",
         trails=history.settlement_trails(v.pk for v in versions),
         notes=notes_by_claim(story) if with_notes else {},
     )
@@ -73,9 +87,13 @@ def story_export_html(request, pk):
 @require_GET
 def story_export_claimreview(request, pk):
     story = _get_story(request.user, pk)
-    data = export.claim_reviews_json(
-        load_bundle(request, story), include_reviewed=request.GET.get("include") == "reviewed"
-    )
+    bundle = load_bundle(request, story)
+    if not bundle.review_url:
+        # A ClaimReview's url must be a public page that shows the review.
+        return render(
+            request, "articles/export/claimreview_unpublished.html", {"story": story}, status=409
+        )
+    data = export.claim_reviews_json(bundle)
     return _download(data, "application/ld+json; charset=utf-8", story, "claimreview.json")
 
 

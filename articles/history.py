@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from articles.models import Claim, Counterpart, Note, Source, Verdict
+from articles.models import Claim, Counterpart, Note, Publication, Source, Verdict
 from articles.ratings import SCALE
 
 ACTIONS = {"+": "added", "~": "changed", "-": "deleted"}
@@ -156,3 +156,20 @@ def settlement_trails(version_ids) -> dict[int, list[dict]]:
             }
         )
     return trails
+
+
+def publication_events(story) -> list[dict]:
+    """Every publish and unpublish of the story's fact-check, newest first:
+    ``{"action": "published" | "unpublished", "who", "when"}``."""
+    events = []
+    records = Publication.history.filter(story_id=story.pk).select_related("history_user")
+    for record in records.order_by("-history_date", "-history_id"):
+        if record.history_change_reason in ("published", "unpublished"):
+            events.append(
+                {
+                    "action": record.history_change_reason,
+                    "who": record.history_user,
+                    "when": record.history_date,
+                }
+            )
+    return events

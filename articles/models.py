@@ -762,3 +762,116 @@ class Presence(models.Model):
 
     def __str__(self):
         return f"{self.user} on version {self.version_id}"
+
+
+# ---------------------------------------------------------------------------- publishing
+
+
+class PublicationQuerySet(models.QuerySet):
+    def live(self):
+        """Publications whose public page is up (published, not withdrawn)."""
+        return self.filter(published_at__isnull=False, unpublished_at__isnull=True)
+
+
+class Publication(models.Model):
+    """A story's fact-check on a public, read-only page at a stable address.
+
+    One row per story, kept when the page is withdrawn: publishing again reuses the slug,
+    so the address never changes. Each publish and unpublish is recorded in the history.
+    The organisation's name, URL and logo are copied from the settings when publishing,
+    so the page and its ClaimReview markup name who published it, whatever the settings
+    say later.
+    """
+
+    story = models.OneToOneField(Story, on_delete=models.CASCADE, related_name="publication")
+    slug = models.SlugField(max_length=80, unique=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    published_at = models.DateTimeField()
+    unpublished_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    unpublished_at = models.DateTimeField(null=True, blank=True)
+    organisation_name = models.CharField(max_length=200)
+    organisation_url = models.URLField(max_length=2000)
+    organisation_logo = models.CharField(max_length=2000)
+
+    history = HistoricalRecords()
+    objects = PublicationQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(unpublished_at__isnull=True) | Q(unpublished_by__isnull=False),
+                name="publication_unpublished_by_someone",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.story} at {self.slug}"
+
+    def get_absolute_url(self):
+        return reverse("articles:publication_detail", args=[self.slug])
+
+    @property
+    def is_live(self) -> bool:
+        return self.unpublished_at is None
+
+
+# ---------------------------------------------------------------------------- API tokens
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def for_key(self, key: str):
+        """The active token whose key this is, with its user, or None."""
+        if not key.startswith(ApiToken.PREFIX) or len(key) > 200:
+            return None
+        return (
+            self.select_related("user")
+            .filter(key_hash=ApiToken.hash_key(key), user__is_active=True)
+            .first()
+        )
+
+
+class ApiToken(models.Model):
+    """A key a script sends as ``Authorization: Bearer <key>`` to act as its user.
+
+    Only a SHA-256 of the key is stored (the key is 256 random bits, so a fast hash is
+    enough); the key is shown once, when it is created. ``hint`` is its first characters,
+    to tell tokens apart in a list.
+    """
+
+    PREFIX = "fct_"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    hint = models.CharField(max_length=12, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["user", "-created_at"]
+
+    def __str__(self):
+        return f"{self.name} ({self.hint}…)"
+
+    @staticmethod
+    def hash_key(key: str) -> str:
+        return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+    @classmethod
+    def issue(cls, *, user, name: str) -> tuple[ApiToken, str]:
+        """Create a token for the user; return it and its key (shown once, never stored)."""
+        import secrets
+
+        key = cls.PREFIX + secrets.token_urlsafe(32)
+        token = cls.objects.create(
+            user=user, name=name, key_hash=cls.hash_key(key), hint=key[: len(cls.PREFIX) + 6]
+        )
+        return token, key

@@ -1,6 +1,13 @@
 from django.urls import path
 
-from articles import export_views, note_views, views, workflow_views
+from articles import (
+    account_views,
+    export_views,
+    note_views,
+    publication_views,
+    views,
+    workflow_views,
+)
 
 app_name = "articles"
 
@@ -83,4 +90,19 @@ urlpatterns += [
         name="suggestion_dismiss",
     ),
     path("versions/<int:pk>/presence/leave/", workflow_views.presence_leave, name="presence_leave"),
+]
+
+# The published fact-check (issue #12): the editor's page, and the public page (no login).
+urlpatterns += [
+    path(
+        "stories/<int:pk>/publication/",
+        publication_views.story_publication,
+        name="story_publication",
+    ),
+    path(
+        "fact-checks/<slug:slug>/",
+        publication_views.publication_detail,
+        name="publication_detail",
+    ),
+    path("account/tokens/", account_views.api_tokens, name="api_tokens"),
 ]

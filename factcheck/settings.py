@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "simple_history",
     "csp",
     "axes",
+    "ninja",
     "articles",
 ]
 
@@ -207,8 +208,12 @@ AXES_VERBOSE = False
 # X-Forwarded-For; otherwise every client would share the proxy's address, and lock-outs.
 AXES_CLIENT_IP_CALLABLE = "articles.middleware.client_ip"
 
-# Named as the author of exported ClaimReview markup; the site's host name if empty.
+# The newsroom that publishes fact-checks: the author of their ClaimReview markup. Name,
+# home page (http/https) and logo (an absolute URL, or a path on this site such as
+# /static/img/logo.png) are all required before a story's fact-check can be published.
 FACTCHECK_ORGANISATION = os.environ.get("FACTCHECK_ORGANISATION", "")
+FACTCHECK_ORGANISATION_URL = os.environ.get("FACTCHECK_ORGANISATION_URL", "")
+FACTCHECK_ORGANISATION_LOGO = os.environ.get("FACTCHECK_ORGANISATION_LOGO", "")
 
 # How often an open page asks whether other reviewers changed something (ms).
 LIVE_POLL_MS = envint("LIVE_POLL_MS", 3000)

@@ -2,11 +2,25 @@
 
 import pytest
 
+from articles import publishing
 from tests.articles.test_export import build_judged_story
+
+ORGANISATION = {
+    "FACTCHECK_ORGANISATION": "Porthallow Fact Desk",
+    "FACTCHECK_ORGANISATION_URL": "https://factdesk.example/",
+    "FACTCHECK_ORGANISATION_LOGO": "/static/favicon.svg",
+}
 
 
 @pytest.fixture
-def judged(editor, reviewer, reviewer2, original, rewritten):
+def organisation(settings):
+    for name, value in ORGANISATION.items():
+        setattr(settings, name, value)
+
+
+@pytest.fixture
+def unpublished(editor, reviewer, reviewer2, original, rewritten):
+    """Three claims on the two versions: one settled, one contested, one agreed; one unjudged."""
     return build_judged_story(
         editor=editor,
         reviewer=reviewer,
@@ -14,3 +28,10 @@ def judged(editor, reviewer, reviewer2, original, rewritten):
         original=original,
         rewritten=rewritten,
     )
+
+
+@pytest.fixture
+def judged(unpublished, editor, organisation):
+    """The judged story, its fact-check published."""
+    publishing.publication_publish(story=unpublished, user=editor)
+    return unpublished

@@ -4,7 +4,9 @@ no violations at WCAG 2.1 A/AA plus axe's best practices."""
 import pytest
 from playwright.sync_api import expect
 
-from articles.models import Claim
+from articles import publishing
+from articles.models import Claim, Publication
+from tests.articles.conftest import ORGANISATION
 from tests.browser.audit import axe_violations
 from tests.browser.test_export import build_demo, summary_file
 
@@ -21,8 +23,17 @@ def _login(page, base, username):
     page.wait_for_url(f"{base}/")
 
 
+def publish(story, username):
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.get(username=username)
+    publishing.publication_publish(story=story, user=user)
+
+
 @pytest.fixture
-def demo(tmp_path):
+def demo(tmp_path, settings):
+    for name, value in ORGANISATION.items():
+        setattr(settings, name, value)
     return build_demo(tmp_path)  # demo accounts, password factcheck-demo
 
 
@@ -50,6 +61,8 @@ def test_every_page_type_has_no_axe_violations(live_server, browser, demo, tmp_p
         "history": f"/claims/{settled.pk}/history/",
         "delete": f"/claims/{contested.pk}/delete/",
         "annotations import": f"/stories/{demo.pk}/import/annotations/",
+        "publication": f"/stories/{demo.pk}/publication/",
+        "api tokens": "/account/tokens/",
     }
     for label, path in pages.items():
         page.goto(base + path)
@@ -80,6 +93,16 @@ def test_every_page_type_has_no_axe_violations(live_server, browser, demo, tmp_p
     small.goto(f"{base}{original.get_absolute_url()}?claim={settled.pk}")
     found += axe_violations(small, "phone reading with the sheet open")
     phone.close()
+
+    # The published fact-check, read by someone without an account, offline but for this site.
+    publish(demo, "editor")
+    reader = browser.new_context(viewport={"width": 390, "height": 844})
+    public = reader.new_page()
+    public.route(lambda url: not url.startswith(base), lambda route: route.abort())
+    public.goto(base + Publication.objects.get(story=demo).get_absolute_url())
+    expect(public.locator("h1")).to_have_text(demo.title)
+    found += axe_violations(public, "published fact-check (phone)")
+    reader.close()
 
     summary = browser.new_context(offline=True)
     disk = summary.new_page()

@@ -449,6 +449,8 @@ def _get_urls(world):
         ("articles:story_export_claimreview", [story.pk], "x"),
         ("articles:story_export_annotations", [story.pk], "x"),
         ("articles:story_export_csv", [story.pk], "x"),
+        ("articles:story_publication", [story.pk], "x"),
+        ("articles:api_tokens", [], "x"),
     ]
     result = []
     for name, args, key in urls:
@@ -495,6 +497,9 @@ def test_reads_with_odd_query_strings_never_fail(
             "/claims/{}/verdict/",
             "/claims/{}/span/",
             "/claims/{}/settle/",
+            "/stories/{}/publication/",
+            "/fact-checks/{}/",
+            "/fact-checks/sea-wall-{}/",
         ]
     ),
     pk=st.one_of(st.integers(0, 10**6), st.integers(2**31, 2**90)),

@@ -389,6 +389,11 @@ def test_8_x_forwarded_proto_is_trusted_when_a_proxy_is_configured():
 
 
 def test_9_pages_and_exports_are_not_stored(client, reviewer, original, story):
+    from articles.models import ApiToken
+
+    _, key = ApiToken.issue(user=reviewer, name="test")
+    api = client.get(f"/api/v1/stories/{story.pk}", HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert api.status_code == 200 and "no-store" in api["Cache-Control"]
     client.force_login(reviewer)
     for url in (
         "/",
@@ -396,6 +401,8 @@ def test_9_pages_and_exports_are_not_stored(client, reviewer, original, story):
         reverse("articles:story_dashboard", args=[story.pk]),
         reverse("articles:story_export_csv", args=[story.pk]),
         reverse("articles:story_export_annotations", args=[story.pk]),
+        reverse("articles:story_publication", args=[story.pk]),
+        reverse("articles:api_tokens"),
         "/login/",
     ):
         response = client.get(url)

@@ -68,7 +68,13 @@ VIEWS = [
     ("articles:suggestion_accept", ["original"], "post", 302, 404, 302),
     ("articles:suggestion_dismiss", ["original"], "post", 302, 404, 302),
     ("articles:presence_leave", ["original"], "post", 204, 404, 204),
+    # The published fact-check and API tokens (issue #12).
+    ("articles:story_publication", ["story"], "get", 403, 403, 200),
+    ("articles:story_publication", ["story"], "post", 403, 403, 400),  # no action chosen
+    ("articles:api_tokens", [], "get", 200, 200, 200),
 ]
+# Open to anyone, logged in or not: the published fact-check (tests/articles/views/test_publication.py).
+PUBLIC = {"publication_detail"}
 
 
 def _url(world, name, args):
@@ -106,7 +112,16 @@ def test_every_url_is_in_the_permission_table():
 
     tested = {name.split(":")[1] for name, *_ in VIEWS}
     exports = {p.name for p in urlpatterns if p.name and ("export" in p.name or "import" in p.name)}
-    assert {p.name for p in urlpatterns} - exports <= tested
+    assert {p.name for p in urlpatterns} - exports - PUBLIC <= tested
+
+
+def test_only_the_published_page_is_open_without_login(client):
+    from articles.urls import urlpatterns
+
+    open_views = {
+        p.name for p in urlpatterns if getattr(p.callback, "login_required", True) is False
+    }
+    assert open_views == PUBLIC
 
 
 XSS = [
