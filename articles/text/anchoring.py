@@ -62,6 +62,33 @@ def describe(text: str, span: Span) -> Quote:
     )
 
 
+def describe_unique(
+    text: str, span: Span, others: Sequence[str] = (), context: int = CONTEXT_CHARS
+) -> Quote:
+    """Return a TextQuoteSelector for a span whose ``prefix + exact + suffix`` occurs once.
+
+    The context starts at ``context`` code points each side and doubles until the whole
+    quote occurs exactly once in ``text`` (overlapping occurrences count, as they do for
+    exact matchers such as Apache Annotator's) and not at all in any of ``others`` (the
+    story's other versions, shown beside it in the summary). It stops growing at the
+    text's edges: if even the whole text is not unique among ``others``, the quote is
+    unique in ``text`` only.
+    """
+    size = max(context, 1)
+    while True:
+        quote = Quote(
+            exact=text[span.start : span.end],
+            prefix=text[max(0, span.start - size) : span.start],
+            suffix=text[span.end : span.end + size],
+        )
+        whole = quote.prefix + quote.exact + quote.suffix
+        first = text.find(whole)
+        unique = text.find(whole, first + 1) == -1 and not any(whole in o for o in others)
+        if unique or (span.start - size <= 0 and span.end + size >= len(text)):
+            return quote
+        size *= 2
+
+
 def _squash(s: str) -> str:
     """Whitespace does not count: the DOM renders block gaps differently from the text."""
     return _SPACE.sub("", s)
