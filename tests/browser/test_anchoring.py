@@ -27,7 +27,7 @@ ESBUILD = ROOT / "node_modules" / ".bin" / "esbuild"
 # two UTF-16 units), a line break inside a block, a sentence repeated four times (its
 # 32-character context is the same at the 2nd and 3rd time), a paragraph both versions
 # share word for word (a claim's 32-character context is the same in both), claims across
-# blocks, nested claims, and a claim at the very start of a text.
+# blocks, nested claims, and claims at the very start and the very end of a text.
 ORIGINAL = """Harbour 🌊 town votes to rebuild its sea wall
 
 By Ana Ruiz · Porthallow
