@@ -14,6 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 CONTEXT_CHARS = 32
+# How far a quote's context grows to tell a version from the story's other versions.
+ACROSS_CONTEXT_CHARS = 512
 MAX_CLAIM_CHARS = 5000
 
 _SPACE = re.compile(r"\s+")
@@ -63,16 +65,21 @@ def describe(text: str, span: Span) -> Quote:
 
 
 def describe_unique(
-    text: str, span: Span, others: Sequence[str] = (), context: int = CONTEXT_CHARS
+    text: str,
+    span: Span,
+    others: Sequence[str] = (),
+    context: int = CONTEXT_CHARS,
+    across: int = ACROSS_CONTEXT_CHARS,
 ) -> Quote:
     """Return a TextQuoteSelector for a span whose ``prefix + exact + suffix`` occurs once.
 
     The context starts at ``context`` code points each side and doubles until the whole
     quote occurs exactly once in ``text`` (overlapping occurrences count, as they do for
-    exact matchers such as Apache Annotator's) and not at all in any of ``others`` (the
-    story's other versions, shown beside it in the summary). It stops growing at the
-    text's edges: if even the whole text is not unique among ``others``, the quote is
-    unique in ``text`` only.
+    exact matchers such as Apache Annotator's), stopping only at the text's edges. While
+    the context is under ``across`` code points it also grows until the quote is in none
+    of ``others`` (the story's other versions, shown beside it in the summary); past that
+    the versions share the passage (wire copy, an identical re-import) and the quote stays
+    unique in ``text`` only, rather than growing to the whole text.
     """
     size = max(context, 1)
     while True:
@@ -83,8 +90,9 @@ def describe_unique(
         )
         whole = quote.prefix + quote.exact + quote.suffix
         first = text.find(whole)
-        unique = text.find(whole, first + 1) == -1 and not any(whole in o for o in others)
-        if unique or (span.start - size <= 0 and span.end + size >= len(text)):
+        once = text.find(whole, first + 1) == -1
+        elsewhere = size < across and any(whole in o for o in others)
+        if (once and not elsewhere) or (span.start - size <= 0 and span.end + size >= len(text)):
             return quote
         size *= 2
 

@@ -122,6 +122,17 @@ def test_a_described_quote_is_absent_from_the_other_texts():
     assert (quote.prefix, quote.exact, quote.suffix) == ("a", "b", "c")
 
 
+def test_identical_versions_do_not_stretch_a_quote_to_the_whole_text():
+    """Wire copy printed word for word by two outlets: the context stops growing at 512
+    characters a side; the quote is still unique in its own text."""
+    text = " ".join(f"Sentence number {i} of the wire story." for i in range(2000))
+    start = text.index("number 1000 ")
+    quote = describe_unique(text, Span(start, start + 11), others=[text])
+    assert len(quote.prefix) == len(quote.suffix) == 512
+    whole = quote.prefix + quote.exact + quote.suffix
+    assert _occurrences(text, whole) == [start - 512]
+
+
 @given(st.text(alphabet="ab \n🌊", min_size=1, max_size=120), st.data())
 def test_described_quotes_occur_once_and_match_their_span(text, data):
     start = data.draw(st.integers(0, len(text) - 1))
@@ -132,7 +143,7 @@ def test_described_quotes_occur_once_and_match_their_span(text, data):
     assert quote.exact == text[start:end]
     assert text[start - len(quote.prefix) : start] == quote.prefix
     assert _occurrences(text, whole) == [start - len(quote.prefix)]
-    assert whole not in other or whole == text
+    assert whole not in other or len(whole) - len(quote.exact) >= 512 or whole == text
     assert match_quote(text, quote.exact, quote.prefix, quote.suffix) == Span(start, end)
 
 
