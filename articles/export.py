@@ -375,9 +375,10 @@ def claim_target(bundle: Bundle, claim) -> dict:
 
     Three alternative selectors of one SpecificResource, each anchoring the same words:
     a TextQuoteSelector for the whole page (for tools without refinements; its prefix and
-    suffix grow until the quote occurs once in the version and in no other version of the
-    story), and the text element (CssSelector) refined by the same TextQuoteSelector and by
-    a TextPositionSelector (code points into the stored text).
+    suffix grow until the quote occurs once in the version and, short of passages the
+    versions share word for word, in no other version: ``anchoring.describe_unique``), and
+    the text element (CssSelector) refined by the same TextQuoteSelector and by a
+    TextPositionSelector (code points into the stored text).
     """
     version = bundle.by_pk[claim.version_id]
     others = [v.text for v in bundle.versions if v.pk != version.pk]
