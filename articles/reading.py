@@ -40,18 +40,26 @@ def render_text(text: str, blocks: Sequence, sentences: Sequence, claims: Sequen
     for sentence in sentences:
         by_block.setdefault(sentence.block_id, []).append(sentence)
 
-    # Every character of a block lies in one run: a sentence, or the gap (None) before,
-    # between or after its sentences.
+    # A block's text starts at its first sentence (blocks are trimmed; only block.end is
+    # read, so rows without a start do); what lies before it is the gap between blocks.
+    # Every character of a block lies in one run: a sentence, or the gap (None) between
+    # or after its sentences.
+    starts: list[int] = []
     runs: list[tuple[int, int, object]] = []
+    position = 0
     for block in blocks:
-        position = block.start
-        for sentence in by_block.get(block.pk, []):
+        block_sentences = by_block.get(block.pk, [])
+        start = block_sentences[0].start if block_sentences else position
+        starts.append(start)
+        position = start
+        for sentence in block_sentences:
             if position < sentence.start:
                 runs.append((position, sentence.start, None))
             runs.append((sentence.start, sentence.end, sentence))
             position = sentence.end
         if position < block.end:
             runs.append((position, block.end, None))
+        position = max(position, block.end)
     spans = [(c.start, c.end, c) for c in claims]
     pieces = pieces_by_sentence([(s, e) for s, e, _ in runs], spans)
     first_piece_seen: set[int] = set()
@@ -73,13 +81,13 @@ def render_text(text: str, blocks: Sequence, sentences: Sequence, claims: Sequen
     out = []
     run_index = 0
     position = 0
-    for block in blocks:
+    for block, start in zip(blocks, starts, strict=True):
         tag = BLOCK_TAGS.get(block.kind, "p")
         parts = []
         while run_index < len(html_by_run) and html_by_run[run_index][0] < block.end:
             parts.append(html_by_run[run_index][1])
             run_index += 1
-        out.append(escape(text[position : block.start]))  # the gap before: "\n\n" mostly
+        out.append(escape(text[position:start]))  # the gap before: "\n\n" mostly
         out.append(
             f'<{tag} class="block block--{block.kind}" data-kind="{block.kind}">'
             f"{''.join(parts)}</{tag}>"

@@ -53,7 +53,8 @@ def rows(text: str, claim_spans=()):
     """Blocks, sentences and claims as render_text reads them from the database."""
     blocks, sentences = [], []
     for i, block in enumerate(segment(text), 1):
-        blocks.append(SimpleNamespace(pk=i, start=block.start, end=block.end, kind=block.kind))
+        # As articles/reading.py reads them: a block's pk, kind and end (no start).
+        blocks.append(SimpleNamespace(pk=i, end=block.end, kind=block.kind))
         for span in block.sentences:
             sentences.append(
                 SimpleNamespace(block_id=i, position=len(sentences), start=span.start, end=span.end)
