@@ -212,13 +212,19 @@ def _entry_view(bundle: Bundle, entry) -> dict:
     }
 
 
-def _text_view(bundle: Bundle, version, views: dict) -> list[dict]:
-    """The version's blocks cut into pieces, each with the claims covering it."""
+def _text_view(bundle: Bundle, version, views: dict) -> dict:
+    """The version's blocks cut into pieces, each with the claims covering it.
+
+    Each block carries the stored text before it (``before``, the blank line between
+    blocks), and ``after`` is the text after the last block, so that the summary's text
+    element holds the stored text character for character, as the reading view does.
+    """
     spans = [(c.start, c.end, c) for c in bundle.claims_of(version)]
     blocks = bundle.blocks.get(version.pk, [])
     pieces = anchoring.pieces_by_sentence([(b.start, b.end) for b in blocks], spans)
     started: set[int] = set()
     result = []
+    position = 0
     for block, block_pieces in zip(blocks, pieces, strict=True):
         out = []
         for piece in block_pieces:
@@ -230,8 +236,11 @@ def _text_view(bundle: Bundle, version, views: dict) -> list[dict]:
             starts = [views[c.pk] for c in piece.keys if c.pk not in started]
             started.update(c.pk for c in piece.keys)
             out.append({"text": text, "claim": inner, "depth": len(piece.keys), "starts": starts})
-        result.append({"kind": block.kind, "pieces": out})
-    return result
+        result.append(
+            {"kind": block.kind, "before": version.text[position : block.start], "pieces": out}
+        )
+        position = block.end
+    return {"blocks": result, "after": version.text[position:]}
 
 
 def summary_html(bundle: Bundle) -> str:
@@ -415,9 +424,55 @@ def _agent(user) -> dict:
     return agent
 
 
+def text_element_selector(version) -> dict:
+    """The W3C CssSelector of a version's text element, in the reading view and the summary.
+
+    Both pages give the element ``data-version-text="<pk>"``; its text is the stored text
+    verbatim (``articles/reading.py``), so text selectors refining it use stored offsets.
+    """
+    return {"type": "CssSelector", "value": f'[data-version-text="{version.pk}"]'}
+
+
+def claim_target(bundle: Bundle, claim) -> dict:
+    """A claim's target: the quoted words of its version's reading-view page.
+
+    Three alternative selectors of one SpecificResource, each anchoring the same words:
+    a TextQuoteSelector for the whole page (for tools without refinements; its prefix and
+    suffix grow until the quote occurs once in the version and, short of passages the
+    versions share word for word, in no other version: ``anchoring.describe_unique``), and
+    the text element (CssSelector) refined by the same TextQuoteSelector and by a
+    TextPositionSelector (code points into the stored text).
+    """
+    version = bundle.by_pk[claim.version_id]
+    others = [v.text for v in bundle.versions if v.pk != version.pk]
+    quote = anchoring.describe_unique(
+        version.text, anchoring.Span(claim.start, claim.end), others=others
+    )
+    quote_selector = {
+        "type": "TextQuoteSelector",
+        "exact": quote.exact,
+        "prefix": quote.prefix,
+        "suffix": quote.suffix,
+    }
+    position = {"type": "TextPositionSelector", "start": claim.start, "end": claim.end}
+    target = {
+        "type": "SpecificResource",
+        "source": version_page_url(bundle, version),
+        "selector": [
+            quote_selector,
+            {**text_element_selector(version), "refinedBy": quote_selector},
+            {**text_element_selector(version), "refinedBy": position},
+        ],
+        EXT + "version": version.label,
+        EXT + "textSha256": version.text_sha256,
+    }
+    if version.url:
+        target[EXT + "publishedUrl"] = version.url
+    return target
+
+
 def claim_annotation(bundle: Bundle, claim) -> dict:
     """A claim as a W3C Web Annotation: the quoted words of the version, highlighted."""
-    version = bundle.by_pk[claim.version_id]
     return {
         "@context": ANNO_CONTEXT,
         "id": claim_url(bundle, claim),
@@ -432,21 +487,7 @@ def claim_annotation(bundle: Bundle, claim) -> dict:
             "value": "claim",
             "format": "text/plain",
         },
-        "target": {
-            "type": "SpecificResource",
-            "source": version_source(bundle, version),
-            "selector": [
-                {
-                    "type": "TextQuoteSelector",
-                    "exact": claim.exact,
-                    "prefix": claim.prefix,
-                    "suffix": claim.suffix,
-                },
-                {"type": "TextPositionSelector", "start": claim.start, "end": claim.end},
-            ],
-            EXT + "version": version.label,
-            EXT + "textSha256": version.text_sha256,
-        },
+        "target": claim_target(bundle, claim),
         EXT + "number": claim.number,
     }
 

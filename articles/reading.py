@@ -1,7 +1,14 @@
 """Build the reading view's text: blocks, sentences and claim highlights, as safe HTML.
 
-Markup is built here rather than in a template because whitespace inside a sentence
-element must be exactly the stored text's: the browser measures offsets from it.
+Markup is built here rather than in a template because the text must be exactly the stored
+text's. The mapping between the page and the stored text is the identity: the text nodes of
+the text element (``#version-text``), in document order, concatenate to ``Version.text``
+character for character, whitespace between blocks included (it is rendered as text
+between the block elements, where it does not show). Claim numbers are CSS generated
+content (``data-n``/``data-close``), never text. So a W3C TextPositionSelector's code point
+offsets into the stored text are offsets into that element's text, and a TextQuoteSelector
+cut from the stored text matches it exactly (``tests/articles/test_reading.py``,
+``tests/browser/test_anchoring.py``).
 Every piece of text goes through ``escape``; nothing the user wrote becomes markup.
 """
 
@@ -33,14 +40,26 @@ def render_text(text: str, blocks: Sequence, sentences: Sequence, claims: Sequen
     for sentence in sentences:
         by_block.setdefault(sentence.block_id, []).append(sentence)
 
-    runs: list[tuple[int, int, object]] = []  # (start, end, sentence or None for a gap)
+    # A block's text starts at its first sentence (blocks are trimmed; only block.end is
+    # read, so rows without a start do); what lies before it is the gap between blocks.
+    # Every character of a block lies in one run: a sentence, or the gap (None) between
+    # or after its sentences.
+    starts: list[int] = []
+    runs: list[tuple[int, int, object]] = []
+    position = 0
     for block in blocks:
-        previous_end = None
-        for sentence in by_block.get(block.pk, []):
-            if previous_end is not None and previous_end < sentence.start:
-                runs.append((previous_end, sentence.start, None))
+        block_sentences = by_block.get(block.pk, [])
+        start = block_sentences[0].start if block_sentences else position
+        starts.append(start)
+        position = start
+        for sentence in block_sentences:
+            if position < sentence.start:
+                runs.append((position, sentence.start, None))
             runs.append((sentence.start, sentence.end, sentence))
-            previous_end = sentence.end
+            position = sentence.end
+        if position < block.end:
+            runs.append((position, block.end, None))
+        position = max(position, block.end)
     spans = [(c.start, c.end, c) for c in claims]
     pieces = pieces_by_sentence([(s, e) for s, e, _ in runs], spans)
     first_piece_seen: set[int] = set()
@@ -61,17 +80,21 @@ def render_text(text: str, blocks: Sequence, sentences: Sequence, claims: Sequen
 
     out = []
     run_index = 0
-    for block in blocks:
+    position = 0
+    for block, start in zip(blocks, starts, strict=True):
         tag = BLOCK_TAGS.get(block.kind, "p")
         parts = []
         while run_index < len(html_by_run) and html_by_run[run_index][0] < block.end:
             parts.append(html_by_run[run_index][1])
             run_index += 1
+        out.append(escape(text[position:start]))  # the gap before: "\n\n" mostly
         out.append(
             f'<{tag} class="block block--{block.kind}" data-kind="{block.kind}">'
             f"{''.join(parts)}</{tag}>"
         )
-    return mark_safe("\n".join(out))  # noqa: S308 -- every text piece is escaped above
+        position = block.end
+    out.append(escape(text[position:]))
+    return mark_safe("".join(out))  # noqa: S308 -- every text piece is escaped above
 
 
 def _piece_html(text: str, piece, first_piece_seen: set[int]) -> str:

@@ -14,6 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 CONTEXT_CHARS = 32
+# How far a quote's context grows to tell a version from the story's other versions.
+ACROSS_CONTEXT_CHARS = 512
 MAX_CLAIM_CHARS = 5000
 
 _SPACE = re.compile(r"\s+")
@@ -60,6 +62,39 @@ def describe(text: str, span: Span) -> Quote:
         prefix=text[max(0, span.start - CONTEXT_CHARS) : span.start],
         suffix=text[span.end : span.end + CONTEXT_CHARS],
     )
+
+
+def describe_unique(
+    text: str,
+    span: Span,
+    others: Sequence[str] = (),
+    context: int = CONTEXT_CHARS,
+    across: int = ACROSS_CONTEXT_CHARS,
+) -> Quote:
+    """Return a TextQuoteSelector for a span whose ``prefix + exact + suffix`` occurs once.
+
+    The context starts at ``context`` code points each side and doubles until the whole
+    quote occurs exactly once in ``text`` (overlapping occurrences count, as they do for
+    exact matchers such as Apache Annotator's), stopping only at the text's edges. While
+    the context is under ``across`` code points it also grows until the quote is in none
+    of ``others`` (the story's other versions, shown beside it in the summary); past that
+    the versions share the passage (wire copy, an identical re-import) and the quote stays
+    unique in ``text`` only, rather than growing to the whole text.
+    """
+    size = max(context, 1)
+    while True:
+        quote = Quote(
+            exact=text[span.start : span.end],
+            prefix=text[max(0, span.start - size) : span.start],
+            suffix=text[span.end : span.end + size],
+        )
+        whole = quote.prefix + quote.exact + quote.suffix
+        first = text.find(whole)
+        once = text.find(whole, first + 1) == -1
+        elsewhere = size < across and any(whole in o for o in others)
+        if (once and not elsewhere) or (span.start - size <= 0 and span.end + size >= len(text)):
+            return quote
+        size *= 2
 
 
 def _squash(s: str) -> str:

@@ -10,6 +10,7 @@ from articles.text.anchoring import (
     check_selection,
     codepoint_to_utf16,
     describe,
+    describe_unique,
     flatten,
     match_quote,
     pieces_by_sentence,
@@ -84,6 +85,66 @@ def test_it_describes_and_matches_a_repeated_quote_by_its_context():
 def test_it_returns_none_for_a_quote_not_in_the_text():
     assert match_quote(TEXT, "20,000 chips") is None
     assert match_quote(TEXT, "") is None
+
+
+def _occurrences(text: str, pattern: str) -> list[int]:
+    """Every start of pattern in text, overlapping ones included (as exact matchers find)."""
+    return [i for i in range(len(text) - len(pattern) + 1) if text.startswith(pattern, i)]
+
+
+@pytest.mark.parametrize(
+    ("text", "words", "occurrence", "prefix_chars"),
+    [
+        ("A unique sentence.", "unique", 0, 2),  # short text: the whole of it
+        ("x " * 40 + "no no no" + " y" * 40, "no", 1, 32),  # 32 characters suffice
+        ("ab" * 100, "ab", 50, 100),  # periodic: grows to the edges (the whole text)
+        ("la " * 60, "la", 0, 0),  # at the very start: no prefix at all
+    ],
+)
+def test_a_described_quote_grows_its_context_until_unique(text, words, occurrence, prefix_chars):
+    start = _occurrences(text, words)[occurrence]
+    quote = describe_unique(text, Span(start, start + len(words)))
+    assert len(quote.prefix) == prefix_chars
+    assert _occurrences(text, quote.prefix + quote.exact + quote.suffix) == [
+        start - len(quote.prefix)
+    ]
+
+
+def test_a_described_quote_is_absent_from_the_other_texts():
+    shared = "The wall shields 3,400 homes, the survey says. " * 2
+    mine, theirs = "Monday. " + shared + "End.", "Sunday. " + shared + "Fin."
+    start = mine.index("3,400")
+    quote = describe_unique(mine, Span(start, start + 5), others=[theirs])
+    assert quote.prefix + quote.exact + quote.suffix not in theirs
+    assert quote.prefix.startswith("Monday") or quote.suffix.endswith("End.")
+    # A text the other one contains whole cannot be told apart: unique in its own text.
+    quote = describe_unique("abc", Span(1, 2), others=["xxabcxx"])
+    assert (quote.prefix, quote.exact, quote.suffix) == ("a", "b", "c")
+
+
+def test_identical_versions_do_not_stretch_a_quote_to_the_whole_text():
+    """Wire copy printed word for word by two outlets: the context stops growing at 512
+    characters a side; the quote is still unique in its own text."""
+    text = " ".join(f"Sentence number {i} of the wire story." for i in range(2000))
+    start = text.index("number 1000 ")
+    quote = describe_unique(text, Span(start, start + 11), others=[text])
+    assert len(quote.prefix) == len(quote.suffix) == 512
+    whole = quote.prefix + quote.exact + quote.suffix
+    assert _occurrences(text, whole) == [start - 512]
+
+
+@given(st.text(alphabet="ab \n🌊", min_size=1, max_size=120), st.data())
+def test_described_quotes_occur_once_and_match_their_span(text, data):
+    start = data.draw(st.integers(0, len(text) - 1))
+    end = data.draw(st.integers(start + 1, len(text)))
+    other = data.draw(st.text(alphabet="ab \n🌊", max_size=120))
+    quote = describe_unique(text, Span(start, end), others=[other])
+    whole = quote.prefix + quote.exact + quote.suffix
+    assert quote.exact == text[start:end]
+    assert text[start - len(quote.prefix) : start] == quote.prefix
+    assert _occurrences(text, whole) == [start - len(quote.prefix)]
+    assert whole not in other or len(whole) - len(quote.exact) >= 512 or whole == text
+    assert match_quote(text, quote.exact, quote.prefix, quote.suffix) == Span(start, end)
 
 
 @given(st.text(min_size=1, max_size=80), st.data())

@@ -21,6 +21,7 @@ from articles import export, reviewing
 from articles.export_views import load_bundle
 from articles.models import Claim, Story, Version
 from articles.ratings import Rating
+from tests.articles.test_reading import text_of
 from tests.conftest import ORIGINAL, REWRITTEN, span_of
 
 pytestmark = pytest.mark.django_db
@@ -125,6 +126,19 @@ def test_the_summary_lists_versions_counts_claims_verdicts_and_texts(judged):
     assert '<a href="https://council.example/minutes" rel="noopener noreferrer">Minutes</a>' in html
     assert '<span class="code">ACC</span>' in html  # verdicts carry a code, not colour alone
     assert "Not yet reviewed" in html
+
+
+def test_each_text_in_the_summary_is_the_stored_text_with_numbers_outside_it(judged):
+    """Exported selectors anchor in the summary: a version's text element holds the stored
+    text verbatim; a highlight's number is generated content with an accessible name."""
+    html = export.summary_html(bundle_of(judged))
+    for version in judged.versions.all():
+        assert text_of(html, "data-version-text", str(version.pk)) == version.text
+    for claim in Claim.objects.filter(version__story=judged):
+        badge = re.search(rf'<a class="hl-n[^"]*" id="text-claim-{claim.pk}"[^>]*>(.*?)</a>', html)
+        assert badge.group(1) == ""
+        assert f'aria-label="Claim #{claim.number}' in badge.group(0)
+        assert f'data-n="#{claim.number}' in badge.group(0)
 
 
 def test_the_summary_shows_the_fact_differences_of_counterparts(judged):
@@ -453,24 +467,62 @@ def test_claims_and_verdicts_are_valid_web_annotations(judged):
         assert failures(item, ANNOTATION_MUSTS) == [], item["id"]
 
 
-def test_a_claim_annotation_has_quote_and_position_selectors(judged):
+def test_a_claim_annotation_targets_the_reading_view_with_three_alternative_selectors(judged):
     bundle = bundle_of(judged)
     claim = Claim.objects.get(exact="spend £4.2m on the wall")
-    ann = export.claim_annotation(bundle, claim)
-    target = ann["target"]
-    assert target["source"] == "https://gazette.example/sea-wall"
-    quote, position = target["selector"]
+    version = claim.version
+    target = export.claim_annotation(bundle, claim)["target"]
+    # The source is the page the selectors fit, not the publisher's page (kept beside it).
+    assert target["source"] == f"http://fc.example/versions/{version.pk}/"
+    assert target["factcheck:publishedUrl"] == "https://gazette.example/sea-wall"
+    quote, scoped_quote, scoped_position = target["selector"]
     assert quote == {
         "type": "TextQuoteSelector",
         "exact": claim.exact,
-        "prefix": claim.prefix,
-        "suffix": claim.suffix,
+        "prefix": version.text[claim.start - 32 : claim.start],
+        "suffix": version.text[claim.end : claim.end + 32],
     }
-    assert position == {"type": "TextPositionSelector", "start": claim.start, "end": claim.end}
+    element = {"type": "CssSelector", "value": f'[data-version-text="{version.pk}"]'}
+    assert scoped_quote == {**element, "refinedBy": quote}
+    assert scoped_position == {
+        **element,
+        "refinedBy": {"type": "TextPositionSelector", "start": claim.start, "end": claim.end},
+    }
     rewritten = Claim.objects.get(exact="will last eighteen years")
-    assert export.claim_annotation(bundle, rewritten)["target"]["source"] == (
-        f"http://fc.example/versions/{rewritten.version_id}/"
+    target = export.claim_annotation(bundle, rewritten)["target"]
+    assert target["source"] == f"http://fc.example/versions/{rewritten.version_id}/"
+    assert "factcheck:publishedUrl" not in target
+
+
+def test_a_repeated_quote_carries_context_enough_to_be_unique(editor, reviewer, story):
+    """The same words twice with the same 32 characters around them: the exported prefix
+    and suffix grow until the quote occurs once in its version and in no other version."""
+    from articles.versions import import_version
+
+    repeated = "Sea levels rose by two centimetres again this year, the survey found. "
+    text = f"Tide report\n\nMonday. {repeated * 3}\n\nFriday. {repeated * 3}\n"
+    first = import_version(story=story, text=text, label="A", created_by=editor)
+    second = import_version(
+        story=story, text=text.replace("Friday", "Sunday"), label="B", created_by=editor
     )
+    words = "Sea levels rose by two centimetres again this year"
+    at = [m.start() for m in re.finditer(words, first.text)]
+    claims = [
+        reviewing.claim_create(
+            version=v, user=reviewer, start=at[i], end=at[i] + len(words), exact=words
+        )[0]
+        for v, i in ((first, 1), (first, 4), (second, 1))
+    ]
+    bundle = bundle_of(Story.objects.get(pk=story.pk))
+    texts = [first.text, second.text]
+    for claim in claims:
+        quote = export.claim_annotation(bundle, claim)["target"]["selector"][0]
+        whole = quote["prefix"] + quote["exact"] + quote["suffix"]
+        own = claim.version.text
+        assert own.find(whole) == claim.start - len(quote["prefix"])
+        assert own.find(whole, own.find(whole) + 1) == -1
+        assert sum(whole in t for t in texts) == 1  # unique across the story's versions
+        assert len(quote["prefix"]) > 32
 
 
 def test_a_verdict_annotation_assesses_the_claim_with_rationale_and_rating(judged):
