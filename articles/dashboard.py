@@ -27,8 +27,8 @@ def counterpart_claim(counterpart: Counterpart, claims_by_version: dict[int, lis
     ``claims_by_version`` lists each version's claims sorted by start; a claim is at most
     MAX_CLAIM_CHARS long, so only claims starting within that distance can overlap.
     """
-    if counterpart.absent:
-        return None
+    if counterpart.start is None or counterpart.end is None:
+        return None  # absent, or still undecided between suggestions: no span to overlap
     claims = claims_by_version.get(counterpart.version_id) or _Sorted([])
     starts = claims.starts
     best, best_overlap = None, 0

@@ -225,3 +225,24 @@ def test_linking_to_a_malformed_claim_id_is_a_clear_message(
     assert "Choose one of the claims" in response.text
     counterpart.refresh_from_db()
     assert counterpart.revision == before and counterpart.status != "confirmed"
+
+
+def test_pages_and_exports_show_a_claim_whose_counterpart_is_still_undecided(
+    client, editor, reviewer, original, rewritten
+):
+    """A counterpart left between suggestions has no span: no page may compare with it."""
+    from articles.models import Counterpart
+
+    claim = mark(original, reviewer, "It protects 3,400 homes.")
+    mark(rewritten, reviewer, "The wall shields 3,400 homes.")
+    Counterpart.objects.filter(claim=claim).update(start=None, end=None, status="suggested")
+    client.force_login(editor)
+    story = original.story
+    for url in [
+        reverse("articles:story_list"),
+        reverse("articles:story_dashboard", args=[story.pk]),
+        reverse("articles:story_export_html", args=[story.pk]),
+        reverse("articles:story_export_csv", args=[story.pk]),
+        reverse("articles:story_export_annotations", args=[story.pk]),
+    ]:
+        assert client.get(url).status_code == 200, url
