@@ -134,17 +134,13 @@ def job_cancel(*, job: ImportJob) -> str:
 
 def job_dismiss(*, job: ImportJob) -> None:
     """Hide a finished job from the story page."""
-    ImportJob.objects.filter(pk=job.pk).exclude(status__in=ImportJob.ACTIVE).update(
-        dismissed=True
-    )
+    ImportJob.objects.filter(pk=job.pk).exclude(status__in=ImportJob.ACTIVE).update(dismissed=True)
 
 
 def _end(job: ImportJob, status: str, error: str = "") -> None:
     job.status, job.error, job.finished_at = status, error, timezone.now()
     job.heartbeat_at, job.source, job.detail = None, b"", ""
-    job.save(
-        update_fields=["status", "error", "finished_at", "heartbeat_at", "source", "detail"]
-    )
+    job.save(update_fields=["status", "error", "finished_at", "heartbeat_at", "source", "detail"])
 
 
 # ---------------------------------------------------------------------------- the worker side
@@ -188,7 +184,9 @@ def _claim(job_id: int) -> int | None:
         job.status, job.stage, job.progress, job.detail = Status.RUNNING, Stage.EXTRACTING, 0, ""
         job.attempts += 1
         job.heartbeat_at = timezone.now()
-        job.save(update_fields=["status", "stage", "progress", "detail", "attempts", "heartbeat_at"])
+        job.save(
+            update_fields=["status", "stage", "progress", "detail", "attempts", "heartbeat_at"]
+        )
         return job.attempts
 
 

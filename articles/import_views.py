@@ -28,7 +28,9 @@ def imports_context(request, story: Story) -> dict:
     )
     now = timezone.now()
     for job in jobs:
-        job.waiting_long = job.status == ImportJob.Status.QUEUED and now - job.created_at > WAITING_LONG
+        job.waiting_long = (
+            job.status == ImportJob.Status.QUEUED and now - job.created_at > WAITING_LONG
+        )
     return {
         "story": story,
         "jobs": jobs,
@@ -75,4 +77,3 @@ def import_dismiss(request, pk):
     if request.htmx:
         return _region(request, job.story)
     return redirect(f"{job.story.get_absolute_url()}#imports")
-

@@ -2,15 +2,54 @@
 
 import random
 
-SUBJECTS = ["The council", "Mr. Allen", "The harbour board", "Ms. Okafor", "The ministry",
-            "Residents", "The company", "Engineers", "The mayor", "Local traders"]
-VERBS = ["approved", "rejected", "delayed", "questioned", "funded", "reviewed", "announced",
-         "criticised", "extended", "postponed"]
-OBJECTS = ["the sea wall", "a new ferry route", "the school budget", "the bridge repairs",
-           "a housing plan", "the port expansion", "the water tariff", "a cycling lane",
-           "the market hall", "the flood defences"]
-WHEN = ["on Monday", "on Tuesday", "last week", "in March", "after a long debate",
-        "before the election", "in 2019", "this spring", "at a public meeting", "in private"]
+SUBJECTS = [
+    "The council",
+    "Mr. Allen",
+    "The harbour board",
+    "Ms. Okafor",
+    "The ministry",
+    "Residents",
+    "The company",
+    "Engineers",
+    "The mayor",
+    "Local traders",
+]
+VERBS = [
+    "approved",
+    "rejected",
+    "delayed",
+    "questioned",
+    "funded",
+    "reviewed",
+    "announced",
+    "criticised",
+    "extended",
+    "postponed",
+]
+OBJECTS = [
+    "the sea wall",
+    "a new ferry route",
+    "the school budget",
+    "the bridge repairs",
+    "a housing plan",
+    "the port expansion",
+    "the water tariff",
+    "a cycling lane",
+    "the market hall",
+    "the flood defences",
+]
+WHEN = [
+    "on Monday",
+    "on Tuesday",
+    "last week",
+    "in March",
+    "after a long debate",
+    "before the election",
+    "in 2019",
+    "this spring",
+    "at a public meeting",
+    "in private",
+]
 
 
 def sentence(rng: random.Random) -> str:
