@@ -8,7 +8,6 @@ from playwright.sync_api import expect
 from articles.models import ImportJob, Story, Version
 from articles.versions import import_version
 from tests.generated import long_text
-from tests.worker import start_worker, stop
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -22,14 +21,6 @@ Work on the new quay begins in May. It should take fourteen months, Mr. Smith sa
 
 Residents were divided. “We have waited far too long,” said one shopkeeper.
 """
-
-
-@pytest.fixture
-def worker(live_server):
-    """The background worker, as a process of its own on the test database."""
-    process = start_worker()
-    yield process
-    stop(process)
 
 
 def test_it_imports_pasted_text_and_shows_its_sentences(page, live_server, login, editor, worker):
@@ -99,12 +90,12 @@ def test_a_long_import_shows_its_progress_and_the_page_stays_usable(
 ):
     story = Story.objects.create(title="Long report", created_by=editor)
     first = import_version(
-        story=story, text=long_text(800, seed=1), label="First draft", created_by=editor
+        story=story, text=long_text(600, seed=1), label="First draft", created_by=editor
     )
     login(page, editor)
     page.goto(f"{live_server.url}/stories/{story.pk}/versions/new/")
     page.fill("#id_label", "Final report")
-    page.fill("#id_text", long_text(800, seed=2))
+    page.fill("#id_text", long_text(600, seed=2))
     page.get_by_role("button", name="Import version").click()
 
     bar = page.locator("#imports progress")
@@ -126,5 +117,5 @@ def test_a_long_import_shows_its_progress_and_the_page_stays_usable(
     expect(page.locator("#version-text .s").first).to_be_visible()
     page.go_back()
     page.get_by_role("link", name="Read “Final report”").wait_for(timeout=90_000)
-    expect(page.locator("#imports")).to_contain_text("Imported: 800 sentences")
+    expect(page.locator("#imports")).to_contain_text("Imported: 600 sentences")
     assert page.locator("#imports progress").count() == 0  # polling stopped with the job
