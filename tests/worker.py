@@ -33,7 +33,7 @@ def start_worker(**env) -> subprocess.Popen:
         | env
     )
     return subprocess.Popen(
-        [sys.executable, "manage.py", "import_worker", "--no-reload", "--interval", "0.2",
+        [sys.executable, "manage.py", "import_worker", "--no-reload", "--interval", "0.5",
          "--no-startup-delay", "-v", "0"],
         cwd=ROOT, env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
