@@ -27,10 +27,22 @@ def imports_context(request, story: Story) -> dict:
         .order_by("-created_at", "-pk")[:10]
     )
     now = timezone.now()
+    waiting = [
+        job
+        for job in jobs
+        if job.status == ImportJob.Status.QUEUED and now - job.created_at > WAITING_LONG
+    ]
+    # A job waiting long is behind another import, or no worker is running at all.
+    busy = (
+        bool(waiting)
+        and ImportJob.objects.filter(
+            status=ImportJob.Status.RUNNING,
+            heartbeat_at__gte=now - timedelta(seconds=settings.IMPORT_LEASE_SECONDS),
+        ).exists()
+    )
     for job in jobs:
-        job.waiting_long = (
-            job.status == ImportJob.Status.QUEUED and now - job.created_at > WAITING_LONG
-        )
+        job.waiting_long = job in waiting
+        job.worker_busy = busy
     return {
         "story": story,
         "jobs": jobs,

@@ -85,3 +85,20 @@ def test_a_finished_job_can_be_dismissed(client, editor, job):
     response = client.post(reverse("articles:import_dismiss", args=[job.pk]), **HTMX)
     assert response.text.strip() == '<div id="imports"></div>'
     assert "Imports" not in client.get(job.story.get_absolute_url()).text
+
+
+def test_a_job_waiting_long_says_whether_the_worker_is_busy_or_missing(client, editor, job):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    client.force_login(editor)
+    ImportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(minutes=5))
+    assert "the worker may not be running" in region(client, job.story).text
+    other = import_jobs.job_create(
+        story=job.story, created_by=editor, label="Other", file_name="", source=b"Other text."
+    )
+    import_jobs._claim(other.pk)
+    assert (
+        "it is busy with another import, and starts this one next" in region(client, job.story).text
+    )
