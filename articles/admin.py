@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from articles.models import Block, Claim, Sentence, Source, Story, Verdict, Version
+from articles.models import Block, Claim, ImportJob, Sentence, Source, Story, Verdict, Version
 
 
 @admin.register(Story)
@@ -40,3 +40,15 @@ class VerdictAdmin(SimpleHistoryAdmin):
 
 admin.site.register(Block)
 admin.site.register(Sentence)
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    list_display = ["label", "story", "status", "stage", "progress", "attempts", "created_at"]
+    list_filter = ["status", "stage"]
+    # The upload itself (up to 20 MB) is never loaded for the list or the form.
+    exclude = ["source"]
+    readonly_fields = ["version", "task_id", "heartbeat_at", "attempts", "finished_at"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("source")

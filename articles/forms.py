@@ -167,16 +167,14 @@ class VersionImportForm(forms.Form):
         if upload and text.strip():
             raise forms.ValidationError("Paste the text or upload a file, not both.")
         if upload:
+            # Only the cheap checks here: the import job extracts the text.
+            source = upload.read()
             try:
-                extracted = importing.read_upload(upload.name, upload.read())
+                importing.check_upload(upload.name, source)
             except importing.UnreadableFile as exc:
                 self.add_error("file", str(exc))
                 return data
-            data["text"] = extracted.text
-            # Metadata found in a saved web page fills fields the user left empty.
-            for field in ("outlet", "byline", "url", "published_on"):
-                if not data.get(field) and getattr(extracted, field):
-                    data[field] = getattr(extracted, field)
+            data["source"], data["file_name"] = source, upload.name[:255]
         elif not text.strip():
             self.add_error("text", "The text is empty: paste the version's text or upload a file.")
         elif len(text.encode("utf-8")) > settings.VERSION_UPLOAD_MAX_BYTES:
@@ -184,6 +182,8 @@ class VersionImportForm(forms.Form):
                 "text",
                 f"The text is longer than {filesizeformat(settings.VERSION_UPLOAD_MAX_BYTES)}.",
             )
+        else:
+            data["source"], data["file_name"] = text.encode("utf-8"), ""
         return data
 
 

@@ -23,8 +23,11 @@ class Extracted:
     published_on: datetime.date | None = None
 
 
-def read_upload(name: str, data: bytes) -> Extracted:
-    """Return the text (and, for web pages, metadata) of an uploaded file."""
+def check_upload(name: str, data: bytes) -> str:
+    """Refuse, cheaply, a file that cannot become a version; return its kind, "text" or "html".
+
+    The request runs only this; the import job reads the file (``read_upload``).
+    """
     lower = (name or "").lower()
     if b"\x00" in data[:8192]:
         raise UnreadableFile(
@@ -32,19 +35,33 @@ def read_upload(name: str, data: bytes) -> Extracted:
         )
     try:
         decoded = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(data) - 3:
+            raise UnreadableFile(
+                "The file ends in the middle of a character: it was probably cut off. "
+                "Upload the whole file again."
+            ) from None
         raise UnreadableFile(
             "The file is not UTF-8 text. Save it as UTF-8 (or as a web page) and upload it again."
         ) from None
     if lower.endswith(HTML_SUFFIXES) or decoded.lstrip()[:15].lower().startswith(
         ("<!doctype html", "<html")
     ):
-        return extract_article(decoded)
+        return "html"
     if lower.endswith(TEXT_SUFFIXES) or "." not in lower:
         if not decoded.strip():
             raise UnreadableFile("The file is empty.")
-        return Extracted(text=decoded)
+        return "text"
     raise UnreadableFile("Upload a .txt file or a saved web page (.html).")
+
+
+def read_upload(name: str, data: bytes) -> Extracted:
+    """Return the text (and, for web pages, metadata) of an uploaded file."""
+    kind = check_upload(name, data)
+    decoded = data.decode("utf-8-sig")
+    if kind == "html":
+        return extract_article(decoded)
+    return Extracted(text=decoded)
 
 
 def extract_article(html: str) -> Extracted:

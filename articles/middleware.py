@@ -88,7 +88,25 @@ class RequestTooBigMiddleware:
                 context = {"limit": limit, "back": request.path}
                 body = render_to_string("413.html", context)
                 return HttpResponse(body, status=413)
+            if body_cut_off(request):
+                # Django drops the unfinished part of a multipart body without a word: a
+                # cut-off upload would otherwise look like a form with no file chosen.
+                context = {"back": request.path}
+                return HttpResponse(render_to_string("400_cut_off.html", context), status=400)
         return self.get_response(request)
+
+
+def body_cut_off(request) -> bool:
+    """True if a multipart body ended before the length its Content-Length announced.
+
+    Only multipart bodies: Django reads them to the end while parsing the form (other
+    bodies, JSON say, are not read by then).
+    """
+    if request.content_type != "multipart/form-data":
+        return False
+    stream = getattr(request, "_stream", None)
+    read, limit = getattr(stream, "_pos", None), getattr(stream, "limit", None)
+    return isinstance(read, int) and isinstance(limit, int) and read < limit
 
 
 def client_ip(request) -> str | None:

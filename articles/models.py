@@ -117,8 +117,13 @@ class VersionQuerySet(models.QuerySet):
         byline: str = "",
         url: str = "",
         published_on=None,
+        blocks: list[segmentation.Block] | None = None,
     ) -> Version:
         """Store text verbatim (normalised), segment it, and save blocks and sentences.
+
+        ``blocks`` is the text's segmentation when the caller already made it (an import
+        job segments outside the transaction); it must come from ``segmentation.segment``
+        on the normalised text.
 
         Storage only: ``articles.versions.import_version`` also aligns the new version with
         the story's others, which is what users expect of an import.
@@ -151,7 +156,8 @@ class VersionQuerySet(models.QuerySet):
             raise VersionImportError(f"This text is already in the story as “{duplicate.label}”.")
         if story.versions.filter(label=label).exists():
             raise VersionImportError(f"The story already has a version labelled “{label}”.")
-        blocks = segmentation.segment(text)
+        if blocks is None:
+            blocks = segmentation.segment(text)
         version = self.create(
             story=story,
             label=label,
@@ -218,6 +224,108 @@ class Version(models.Model):
 
     def get_absolute_url(self):
         return reverse("articles:version_detail", args=[self.pk])
+
+
+class ImportJob(models.Model):
+    """A version being imported in the background (articles/import_jobs.py runs it).
+
+    The upload is kept here until the job ends; nothing of the version is stored before
+    its last stage, which writes it in one transaction.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting for the worker"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Imported"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    class Stage(models.TextChoices):
+        QUEUED = "queued", "Waiting"
+        EXTRACTING = "extracting", "Extracting the text"
+        SEGMENTING = "segmenting", "Segmenting into sentences"
+        ALIGNING = "aligning", "Aligning with each other version"
+        PROPOSING = "proposing", "Proposing counterparts"
+        DONE = "done", "Done"
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
+
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="import_jobs")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    label = models.CharField(max_length=120)
+    outlet = models.CharField(max_length=120, blank=True)
+    byline = models.CharField(max_length=200, blank=True)
+    url = models.URLField(max_length=2000, blank=True)
+    published_on = models.DateField(null=True, blank=True)
+    # The uploaded file's name ("" for pasted text) and its bytes (pasted text: UTF-8).
+    file_name = models.CharField(max_length=255, blank=True)
+    source = models.BinaryField(editable=False)
+    source_sha256 = models.CharField(max_length=64, editable=False)
+    source_size = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
+    stage = models.CharField(max_length=12, choices=Stage.choices, default=Stage.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0, help_text="Percent done.")
+    detail = models.CharField(max_length=300, blank=True)
+    error = models.TextField(blank=True, help_text="Why it failed, in words for the editor.")
+    cancel_requested = models.BooleanField(default=False)
+    # Each run of the job takes the next attempt number; a run whose number is no longer
+    # the job's (the job was given to another worker) stores nothing.
+    attempts = models.PositiveSmallIntegerField(default=0)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    version = models.ForeignKey(
+        Version, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    sentence_count = models.PositiveIntegerField(null=True, blank=True)
+    dismissed = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            # The same file twice at once, or two imports under one label: the second
+            # is refused by the database, whatever the timing.
+            models.UniqueConstraint(
+                fields=["story", "source_sha256"],
+                condition=Q(status__in=["queued", "running"]),
+                name="one_active_import_per_file",
+            ),
+            models.UniqueConstraint(
+                fields=["story", "label"],
+                condition=Q(status__in=["queued", "running"]),
+                name="one_active_import_per_label",
+            ),
+            models.CheckConstraint(condition=Q(progress__lte=100), name="import_progress_max"),
+        ]
+        indexes = [models.Index(fields=["status", "heartbeat_at"])]
+
+    def __str__(self):
+        return f"{self.story}: import of {self.label} ({self.status})"
+
+    @property
+    def active(self) -> bool:
+        return self.status in self.ACTIVE
+
+    @property
+    def stages(self) -> list[tuple[str, str, str]]:
+        """(value, label, state) for each stage shown: state is done, current or todo."""
+        shown = [
+            ImportJob.Stage.EXTRACTING,
+            ImportJob.Stage.SEGMENTING,
+            ImportJob.Stage.ALIGNING,
+            ImportJob.Stage.PROPOSING,
+        ]
+        order = [s.value for s in ImportJob.Stage]
+        here = order.index(self.stage)
+        out = []
+        for stage in shown:
+            at = order.index(stage.value)
+            state = "done" if at < here else "current" if at == here else "todo"
+            out.append((stage.value, stage.label, state))
+        return out
 
 
 class Block(models.Model):

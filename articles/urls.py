@@ -3,6 +3,7 @@ from django.urls import path
 from articles import (
     account_views,
     export_views,
+    import_views,
     note_views,
     publication_views,
     views,
@@ -16,6 +17,9 @@ urlpatterns = [
     path("stories/new/", views.story_create, name="story_create"),
     path("stories/<int:pk>/", views.story_detail, name="story_detail"),
     path("stories/<int:pk>/versions/new/", views.version_create, name="version_create"),
+    path("stories/<int:pk>/imports/", import_views.story_imports, name="story_imports"),
+    path("imports/<int:pk>/cancel/", import_views.import_cancel, name="import_cancel"),
+    path("imports/<int:pk>/dismiss/", import_views.import_dismiss, name="import_dismiss"),
     path("stories/<int:pk>/dashboard/", views.story_dashboard, name="story_dashboard"),
     path("stories/<int:pk>/compare/", views.story_compare, name="story_compare"),
     path(

@@ -14,7 +14,16 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
-from articles import comparison, dashboard, history, notes, reading, reviewing, validation
+from articles import (
+    comparison,
+    dashboard,
+    history,
+    import_jobs,
+    notes,
+    reading,
+    reviewing,
+    validation,
+)
 from articles.forms import (
     CounterpartForm,
     LinkForm,
@@ -35,7 +44,6 @@ from articles.models import (
 )
 from articles.ratings import SCALE
 from articles.text import alignment, anchoring
-from articles.versions import import_version
 
 # ---------------------------------------------------------------------------- access
 
@@ -111,10 +119,12 @@ def story_create(request):
 def story_detail(request, pk):
     story = _get_story(request.user, pk)
     versions = story.versions.with_counts()
+    from articles.import_views import imports_context  # it builds on this module's helpers
+
     return render(
         request,
         "articles/story_detail.html",
-        {"story": story, "versions": versions, "members": story.members.all()},
+        {"versions": versions, "members": story.members.all()} | imports_context(request, story),
     )
 
 
@@ -129,24 +139,26 @@ def version_create(request, pk):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            version = import_version(
+            job = import_jobs.job_create(
                 story=story,
-                text=data["text"],
+                created_by=request.user,
                 label=data["label"],
                 outlet=data["outlet"],
                 byline=data["byline"],
                 url=data["url"],
                 published_on=data["published_on"],
-                created_by=request.user,
+                file_name=data["file_name"],
+                source=data["source"],
             )
         except VersionImportError as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(
                 request,
-                f"Imported “{version.label}”: {version.sentences.count()} sentences.",
+                f"Importing “{job.label}” in the background: its progress shows below, and "
+                "you can keep working.",
             )
-            return redirect(version)
+            return redirect(f"{story.get_absolute_url()}#imports")
     return render(request, "articles/version_form.html", {"story": story, "form": form})
 
 

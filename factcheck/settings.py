@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     "articles",
 ]
 
@@ -122,6 +124,12 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The web server and the import worker write to one SQLite file: a transaction takes
+    # the write lock when it begins, waiting for it, instead of failing at once ("database
+    # is locked") when a read turns into a write while the other process holds it.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(transaction_mode="IMMEDIATE")
+    DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -153,16 +161,31 @@ STORAGES = {
     },
 }
 
-# Uploads: a version file may be at most this many bytes (documented in README).
-VERSION_UPLOAD_MAX_BYTES = envint("VERSION_UPLOAD_MAX_BYTES", 2 * 1024 * 1024)
-# A new version is aligned with every other version of its story during the request;
-# the characters on both sides of every pair may add up to this many (documented in README).
-IMPORT_ALIGN_MAX_CHARS = envint("IMPORT_ALIGN_MAX_CHARS", 1_200_000)
-# A pasted text travels in the form body: room for a paste a few times the limit, so the
+# Uploads: a version file may be at most this many bytes (documented in README). Imports
+# run in the background worker (``manage.py import_worker``), not in the request.
+VERSION_UPLOAD_MAX_BYTES = envint("VERSION_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
+# The worker aligns the new version with each other version of its story; one pair's
+# characters (both texts) may add up to this many, which bounds the worker's memory:
+# a pair of 1M-word texts is about 12 million characters (documented in README).
+IMPORT_ALIGN_MAX_CHARS = envint("IMPORT_ALIGN_MAX_CHARS", 16_000_000)
+# A running import writes a heartbeat every IMPORT_HEARTBEAT_SECONDS; one silent for
+# IMPORT_LEASE_SECONDS lost its worker (killed, restarted) and is run again, at most
+# IMPORT_MAX_ATTEMPTS times in all.
+IMPORT_HEARTBEAT_SECONDS = envint("IMPORT_HEARTBEAT_SECONDS", 5)
+IMPORT_LEASE_SECONDS = envint("IMPORT_LEASE_SECONDS", 60)
+IMPORT_MAX_ATTEMPTS = envint("IMPORT_MAX_ATTEMPTS", 3)
+# How often the story page asks how an import is going (ms).
+IMPORT_POLL_MS = envint("IMPORT_POLL_MS", 1000)
+# A pasted text travels in the form body: room for a paste a little over the limit, so the
 # form itself can say it is too long (and keep the other fields); beyond that,
-# RequestTooBigMiddleware answers with a page that says what to do.
-DATA_UPLOAD_MAX_MEMORY_SIZE = 4 * VERSION_UPLOAD_MAX_BYTES + 512 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = VERSION_UPLOAD_MAX_BYTES + 512 * 1024
+# RequestTooBigMiddleware answers with a page that says what to do. Files are streamed to
+# a temporary file past FILE_UPLOAD_MAX_MEMORY_SIZE, not held in memory.
+DATA_UPLOAD_MAX_MEMORY_SIZE = VERSION_UPLOAD_MAX_BYTES + 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = envint("FILE_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+
+# Background work: django-tasks (the backport of Django 6.0's tasks framework) with its
+# database backend, so jobs live in the app's own database, SQLite or PostgreSQL.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # Reverse proxies in front of the app (nginx in docker-compose.yml: 1). Only then are
 # X-Forwarded-For and X-Forwarded-Proto believed: without a proxy any client could send them.

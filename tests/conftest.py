@@ -77,3 +77,26 @@ def span_of(version, words):
     """Code point offsets of the first occurrence of words in a version's text."""
     start = version.text.index(words)
     return start, start + len(words)
+
+
+def run_queued_tasks() -> int:
+    """Run every queued background task here, as the worker does (its own run_task)."""
+    from django_tasks_db.management.commands.db_worker import Worker
+    from django_tasks_db.models import DBTaskResult
+
+    worker = Worker(
+        queue_names=["default"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="tests",
+        excluded_queue_names=[],
+    )
+    count = 0
+    while (result := DBTaskResult.objects.ready().first()) is not None:
+        result.claim(worker.worker_id)
+        worker.run_task(result)
+        count += 1
+    return count

@@ -104,3 +104,13 @@ def open_as(browser, browser_context_args, login):
     yield _open
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def worker(live_server):
+    """The background worker (imports), as a process of its own on the test database."""
+    from tests.worker import start_worker, stop
+
+    process = start_worker()
+    yield process
+    stop(process)

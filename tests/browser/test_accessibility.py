@@ -49,6 +49,18 @@ def test_every_page_type_has_no_axe_violations(live_server, browser, demo, tmp_p
     page.goto(f"{base}/login/")
     found += axe_violations(page, "login")
     _login(page, base, "editor")
+    # The story page shows an import in progress (no worker here: it waits) and a failed one.
+    from django.contrib.auth import get_user_model
+
+    from articles import import_jobs
+
+    editor = get_user_model().objects.get(username="editor")
+    for label in ("Running", "Failed"):
+        job = import_jobs.job_create(
+            story=demo, created_by=editor, label=label, file_name="", source=label.encode()
+        )
+    import_jobs._claim(job.pk)
+    import_jobs._finish(job.pk, 1, "failed", "One paragraph is too long.")
     pages = {
         "stories": "/",
         "story": demo.get_absolute_url(),

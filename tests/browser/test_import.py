@@ -5,7 +5,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from articles.models import Story, Version
+from articles.models import ImportJob, Story, Version
+from articles.versions import import_version
+from tests.generated import long_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -21,7 +23,7 @@ Residents were divided. “We have waited far too long,” said one shopkeeper.
 """
 
 
-def test_it_imports_pasted_text_and_shows_its_sentences(page, live_server, login, editor):
+def test_it_imports_pasted_text_and_shows_its_sentences(page, live_server, login, editor, worker):
     login(page, editor)
 
     page.goto(f"{live_server.url}/stories/new/")
@@ -35,12 +37,14 @@ def test_it_imports_pasted_text_and_shows_its_sentences(page, live_server, login
     page.fill("#id_text", PASTED)
     page.get_by_role("button", name="Import version").click()
 
+    expect(page).to_have_url(f"{live_server.url}/stories/{story.pk}/#imports")
+    expect(page.locator("#messages")).to_contain_text("Importing “Original report”")
+    # The worker imports it; the imports region, polling, says so and links to it.
+    page.get_by_role("link", name="Read “Original report”").click(timeout=60_000)
     version = Version.objects.get(story=story, label="Original report")
     expect(page).to_have_url(f"{live_server.url}/versions/{version.pk}/")
     count = version.sentences.count()
-    expect(page.locator("#messages")).to_contain_text(
-        f"Imported “Original report”: {count} sentences."
-    )
+    assert ImportJob.objects.get(story=story).sentence_count == count
 
     sentences = page.locator("#version-text .s")
     expect(sentences).to_have_count(count)
@@ -79,3 +83,39 @@ def test_a_failed_import_shows_its_errors_at_the_top_with_focus_on_them(
     expect(page.locator("#id_text")).to_be_focused()
     expect(page.locator("#id_label")).to_have_value("Original")
     context.close()
+
+
+def test_a_long_import_shows_its_progress_and_the_page_stays_usable(
+    page, live_server, login, editor, worker
+):
+    story = Story.objects.create(title="Long report", created_by=editor)
+    first = import_version(
+        story=story, text=long_text(600, seed=1), label="First draft", created_by=editor
+    )
+    login(page, editor)
+    page.goto(f"{live_server.url}/stories/{story.pk}/versions/new/")
+    page.fill("#id_label", "Final report")
+    page.fill("#id_text", long_text(600, seed=2))
+    page.get_by_role("button", name="Import version").click()
+
+    bar = page.locator("#imports progress")
+    expect(bar).to_be_visible()
+    # The bar advances through the stages while the worker aligns the two versions.
+    page.wait_for_function(
+        "() => document.querySelector('#imports [aria-current=step]')?.textContent"
+        ".startsWith('Aligning')",
+        timeout=60_000,
+    )
+    assert int(bar.get_attribute("value")) >= 25
+    job = ImportJob.objects.get(story=story)
+    assert job.stage == "aligning" and job.status == "running"
+    expect(page.locator("#imports [role=status]")).to_contain_text("with “First draft” (1 of 1)")
+
+    # Meanwhile the story page works: read the other version, then come back.
+    page.get_by_role("link", name="Read and review").first.click()
+    expect(page).to_have_url(f"{live_server.url}{first.get_absolute_url()}")
+    expect(page.locator("#version-text .s").first).to_be_visible()
+    page.go_back()
+    page.get_by_role("link", name="Read “Final report”").wait_for(timeout=90_000)
+    expect(page.locator("#imports")).to_contain_text("Imported: 600 sentences")
+    assert page.locator("#imports progress").count() == 0  # polling stopped with the job

@@ -21,7 +21,7 @@ Work starts in May and takes eighteen months.
 
 
 def test_a_third_version_is_compared_and_linked_end_to_end(
-    browser, live_server, login, editor, reviewer, original, rewritten
+    browser, live_server, login, editor, reviewer, original, rewritten, worker
 ):
     story = original.story
     desk = login(browser.new_page(), editor)
@@ -29,6 +29,7 @@ def test_a_third_version_is_compared_and_linked_end_to_end(
     desk.fill("#id_label", "Wire copy")
     desk.fill("#id_text", WIRE)
     desk.get_by_role("button", name="Import version").click()
+    desk.get_by_role("link", name="Read “Wire copy”").click(timeout=60_000)  # by the worker
     expect(desk.locator("h1")).to_contain_text("Wire copy", timeout=UI_TIMEOUT)
     wire = story.versions.get(label="Wire copy")
 

@@ -91,6 +91,18 @@ def test_every_app_page_is_valid_html(tmp_path, settings):
     client.post(f"/stories/{story.pk}/publication/", {"action": "unpublish"})
     pages["publication, withdrawn"] = client.get(f"/stories/{story.pk}/publication/")
     pages["published fact-check, withdrawn"] = anonymous.get(public)
+    # The story page while one import runs and another has failed.
+    from articles import import_jobs
+
+    editor = get_user_model().objects.get(username="editor")
+    for label, source in (("Running", b"One text."), ("Failed", b"Another text.")):
+        job = import_jobs.job_create(
+            story=story, created_by=editor, label=label, file_name="", source=source
+        )
+        import_jobs._claim(job.pk)
+    import_jobs._finish(job.pk, 1, "failed", "One paragraph is too long.")
+    pages["story with imports"] = client.get(story.get_absolute_url())
+    assert "<progress" in pages["story with imports"].text
     pages["import form with errors"] = client.post(
         f"/stories/{story.pk}/versions/new/", {"label": "Third", "text": ""}
     )

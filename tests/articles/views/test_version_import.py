@@ -5,9 +5,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.urls import reverse
 
-from articles.models import Block, Sentence, Version
+from articles.models import Block, ImportJob, Sentence, Version
 from articles.versions import import_version
-from tests.conftest import ORIGINAL
+from tests.conftest import ORIGINAL, run_queued_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -33,13 +33,19 @@ def post(client, story, **data):
 def test_an_editor_imports_pasted_text(client, editor, story):
     client.force_login(editor)
     response = post(client, story, text=ORIGINAL, outlet="Gazette")
+    assert response.status_code == 302 and response.url == f"{story.get_absolute_url()}#imports"
+    job = ImportJob.objects.get(story=story)
+    assert job.status == "queued" and not Version.objects.exists()  # the worker imports it
+    assert run_queued_tasks() == 1
     version = Version.objects.get(story=story)
-    assert response.status_code == 302 and response.url == version.get_absolute_url()
-    assert version.text == ORIGINAL
+    assert version.text == ORIGINAL and version.outlet == "Gazette"
     assert version.sentences.count() > 4
     for s in version.sentences.all():
         piece = version.text[s.start : s.end]
         assert piece and piece == piece.strip()
+    job.refresh_from_db()
+    assert (job.status, job.version, job.progress) == ("succeeded", version, 100)
+    assert job.sentence_count == version.sentences.count() and bytes(job.source) == b""
 
 
 def test_it_imports_a_txt_upload(client, editor, story):
@@ -47,6 +53,7 @@ def test_it_imports_a_txt_upload(client, editor, story):
     upload = SimpleUploadedFile("v.txt", ORIGINAL.encode("utf-8"), content_type="text/plain")
     response = client.post(url(story), {"label": "Upload", "file": upload})
     assert response.status_code == 302
+    run_queued_tasks()
     assert Version.objects.get(story=story).text == ORIGINAL
 
 
@@ -55,6 +62,7 @@ def test_it_extracts_the_article_from_a_saved_web_page(client, editor, story):
     upload = SimpleUploadedFile("page.html", HTML_PAGE.encode(), content_type="text/html")
     response = client.post(url(story), {"label": "Web page", "file": upload})
     assert response.status_code == 302
+    run_queued_tasks()
     version = Version.objects.get(story=story)
     assert "Mr. Allen said the vote" in version.text
     assert "Home | News" not in version.text and "Copyright" not in version.text
@@ -84,8 +92,8 @@ def test_it_rejects_bad_pasted_input_with_a_message(client, editor, story, data,
     [
         ("v.txt", b"\x00\x01\x02binary\x00", "binary file"),
         ("v.txt", "caf\u00e9 ol\u00e9".encode("latin-1"), "not UTF-8"),
+        ("v.txt", "Ends in the middle of a character: \u00e9".encode()[:-1], "cut off"),
         ("v.txt", b"   \n ", "The file is empty"),
-        ("page.html", b"<html><body><nav>Menu</nav></body></html>", "No article text"),
         ("photo.jpg", b"plain words", "Upload a .txt file or a saved web page"),
     ],
 )
@@ -95,7 +103,41 @@ def test_it_rejects_bad_uploads_with_a_message(client, editor, story, name, cont
     response = client.post(url(story), {"label": "Bad", "file": upload})
     assert response.status_code == 200
     assert message in response.text
+    assert not Version.objects.exists() and not ImportJob.objects.exists()
+
+
+def test_a_web_page_without_an_article_fails_its_job_with_a_message(client, editor, story):
+    client.force_login(editor)
+    upload = SimpleUploadedFile("page.html", b"<html><body><nav>Menu</nav></body></html>")
+    client.post(url(story), {"label": "Menu", "file": upload})
+    run_queued_tasks()
+    job = ImportJob.objects.get()
+    assert job.status == "failed" and job.error == "No article text was found in this web page."
     assert not Version.objects.exists()
+    page = client.get(story.get_absolute_url()).text
+    assert "Not imported. No article text was found in this web page." in page
+
+
+def test_an_upload_cut_off_mid_way_gets_a_page_that_says_so(client, editor, story):
+    import io
+
+    from django.test.client import BOUNDARY, MULTIPART_CONTENT, ClientHandler, encode_multipart
+
+    client.force_login(editor)
+    upload = SimpleUploadedFile("v.txt", ORIGINAL.encode() * 50)
+    body = encode_multipart(BOUNDARY, {"label": "Cut", "file": upload})
+    # The request announced the whole body and the connection ended half way.
+    environ = client._base_environ(
+        REQUEST_METHOD="POST",
+        PATH_INFO=url(story),
+        CONTENT_TYPE=MULTIPART_CONTENT,
+        CONTENT_LENGTH=str(len(body)),
+        **{"wsgi.input": io.BytesIO(body[: len(body) // 2])},
+    )
+    response = ClientHandler()(environ)
+    assert response.status_code == 400
+    assert "The upload was cut off" in response.content.decode()
+    assert not ImportJob.objects.exists() and not Version.objects.exists()
 
 
 @override_settings(VERSION_UPLOAD_MAX_BYTES=100)
@@ -109,8 +151,11 @@ def test_it_rejects_a_file_over_the_size_limit(client, editor, story):
 
 def test_it_rejects_a_duplicate_of_a_version_in_the_story(client, editor, original):
     client.force_login(editor)
-    response = post(client, original.story, label="Copy", text=ORIGINAL)
-    assert "already in the story as “Original report”" in response.text
+    post(client, original.story, label="Copy", text=ORIGINAL)
+    run_queued_tasks()
+    job = ImportJob.objects.get()
+    assert job.status == "failed"
+    assert job.error == "This text is already in the story as “Original report”."
     assert Version.objects.count() == 1
 
 
@@ -195,9 +240,8 @@ def test_a_post_too_large_to_read_gets_a_page_that_says_what_to_do(client, edito
     assert not Version.objects.exists()
 
 
-def test_a_three_megabyte_paste_is_answered_by_the_form(client, editor, story):
-    """The demo's real limits: 2 MB per version, a 3 MB paste still reaches the form."""
-    client.force_login(editor)
-    response = post(client, story, text="word " * 600_000)
-    assert response.status_code == 200
-    assert "The text is longer than 2.0" in response.content.decode()
+def test_a_paste_a_little_over_the_limit_is_answered_by_the_form(settings):
+    """A paste up to 1 MiB over VERSION_UPLOAD_MAX_BYTES still reaches the form's message."""
+    limit = settings.VERSION_UPLOAD_MAX_BYTES
+    assert limit == 20 * 1024 * 1024
+    assert settings.DATA_UPLOAD_MAX_MEMORY_SIZE - limit == 1024 * 1024

@@ -1,0 +1,340 @@
+"""Background imports: the form stores an ImportJob, the worker runs it, the page polls it.
+
+A run goes through the stages of ``ImportJob.Stage`` (extracting, segmenting, aligning
+with each other version, proposing counterparts), writing its progress to the job row.
+Nothing of the version is stored before the last stage, which writes it in one
+transaction (``versions.store_version``) while it holds the job's row lock: a cancel or a
+second run of the same job cannot slip in between, and a failure leaves nothing.
+
+A run holds a lease: a thread writes ``heartbeat_at`` every IMPORT_HEARTBEAT_SECONDS. A
+job whose heartbeat is older than IMPORT_LEASE_SECONDS lost its worker (killed,
+restarted, out of memory); ``recover_stalled`` queues it again, or after
+IMPORT_MAX_ATTEMPTS runs fails it with a message. Each run takes the next attempt
+number, and a run whose number is no longer the job's stores nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.utils import timezone
+
+from articles import importing, versions
+from articles.models import ImportJob, Story, VersionImportError
+
+logger = logging.getLogger(__name__)
+
+Status, Stage = ImportJob.Status, ImportJob.Stage
+
+UNEXPECTED = (
+    "The import failed because of an error in factcheck (it was logged for the "
+    "administrators). Nothing was stored: try again, and tell them if it fails again."
+)
+OUT_OF_MEMORY = (
+    "The worker ran out of memory while importing this text. Nothing was stored: import a "
+    "shorter text, or split the document."
+)
+
+
+class Cancelled(Exception):
+    """An editor cancelled the job."""
+
+
+class Superseded(Exception):
+    """This run no longer owns the job (its lease ran out and another run took it)."""
+
+
+# ---------------------------------------------------------------------------- the request side
+
+
+def job_create(
+    *,
+    story: Story,
+    created_by,
+    label: str,
+    file_name: str,
+    source: bytes,
+    outlet: str = "",
+    byline: str = "",
+    url: str = "",
+    published_on=None,
+) -> ImportJob:
+    """Store the upload (or pasted text, as UTF-8) as a job and queue it for the worker.
+
+    Raises VersionImportError if the story already has this label, or is already
+    importing the same file or another text under the same label.
+    """
+    from articles import tasks
+
+    digest = hashlib.sha256(source).hexdigest()
+    if story.versions.filter(label=label).exists():
+        raise VersionImportError(f"The story already has a version labelled “{label}”.")
+    busy = story.import_jobs.filter(status__in=ImportJob.ACTIVE)
+    if busy.filter(source_sha256=digest).exists():
+        raise VersionImportError(
+            "This file is already being imported into the story: follow its progress on the "
+            "story page."
+        )
+    if busy.filter(label=label).exists():
+        raise VersionImportError(f"A version labelled “{label}” is already being imported.")
+    try:
+        with transaction.atomic():
+            job = ImportJob.objects.create(
+                story=story,
+                created_by=created_by,
+                label=label,
+                outlet=outlet,
+                byline=byline,
+                url=url,
+                published_on=published_on,
+                file_name=file_name,
+                source=source,
+                source_sha256=digest,
+                source_size=len(source),
+            )
+            # The task row is written in this transaction: both exist, or neither.
+            result = tasks.run_import.enqueue(job.pk)
+            job.task_id = str(result.id)
+            job.save(update_fields=["task_id"])
+    except IntegrityError:
+        # Two submissions at once: the partial unique constraints let one through.
+        raise VersionImportError(
+            "This file, or a version with this label, is already being imported into the story."
+        ) from None
+    return job
+
+
+def job_cancel(*, job: ImportJob) -> str:
+    """Cancel a job, or say why it cannot be; return the message for the user.
+
+    A queued job ends at once; a running one stops at its next step (nothing is stored
+    either way). A finished job is left as it is.
+    """
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().defer("source").get(pk=job.pk)
+        if job.status == Status.QUEUED:
+            _end(job, Status.CANCELLED)
+            return f"The import of “{job.label}” was cancelled. Nothing was stored."
+        if job.status == Status.RUNNING:
+            job.cancel_requested = True
+            job.save(update_fields=["cancel_requested"])
+            return f"Cancelling the import of “{job.label}”: it stops at its next step."
+    if job.status == Status.SUCCEEDED:
+        return (
+            f"The import of “{job.label}” had already finished, so it was not cancelled: the "
+            "version is in the story."
+        )
+    return f"The import of “{job.label}” had already stopped."
+
+
+def job_dismiss(*, job: ImportJob) -> None:
+    """Hide a finished job from the story page."""
+    ImportJob.objects.filter(pk=job.pk).exclude(status__in=ImportJob.ACTIVE).update(dismissed=True)
+
+
+def _end(job: ImportJob, status: str, error: str = "") -> None:
+    job.status, job.error, job.finished_at = status, error, timezone.now()
+    job.heartbeat_at, job.source, job.detail = None, b"", ""
+    job.save(update_fields=["status", "error", "finished_at", "heartbeat_at", "source", "detail"])
+
+
+# ---------------------------------------------------------------------------- the worker side
+
+
+def run(job_id: int) -> None:
+    """Run one queued job to its end (the worker's task). Safe to call twice."""
+    attempt = _claim(job_id)
+    if attempt is None:
+        return
+    heartbeat = _Heartbeat(job_id, attempt)
+    heartbeat.start()
+    try:
+        _import(job_id, attempt)
+    except Superseded:
+        logger.warning("Import job %s attempt %s was taken over; stored nothing", job_id, attempt)
+    except Cancelled:
+        _finish(job_id, attempt, Status.CANCELLED)
+    except (VersionImportError, importing.UnreadableFile) as exc:
+        _finish(job_id, attempt, Status.FAILED, str(exc))
+    except MemoryError:
+        logger.exception("Import job %s ran out of memory", job_id)
+        _finish(job_id, attempt, Status.FAILED, OUT_OF_MEMORY)
+    except DatabaseError:
+        # The database went away (or the write failed): the job keeps its status, and
+        # its lease runs out, so recover_stalled queues it again.
+        logger.exception("Import job %s lost the database; it will be run again", job_id)
+    except Exception:
+        logger.exception("Import job %s failed", job_id)
+        _finish(job_id, attempt, Status.FAILED, UNEXPECTED)
+    finally:
+        heartbeat.stop()
+
+
+def _claim(job_id: int) -> int | None:
+    """Take a queued job for this run; return its attempt number, None if not queued."""
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().defer("source").filter(pk=job_id).first()
+        if job is None or job.status != Status.QUEUED:
+            return None
+        job.status, job.stage, job.progress, job.detail = Status.RUNNING, Stage.EXTRACTING, 0, ""
+        job.attempts += 1
+        job.heartbeat_at = timezone.now()
+        job.save(
+            update_fields=["status", "stage", "progress", "detail", "attempts", "heartbeat_at"]
+        )
+        return job.attempts
+
+
+def _mine(job_id: int, attempt: int):
+    return ImportJob.objects.filter(pk=job_id, attempts=attempt, status=Status.RUNNING)
+
+
+def _progress(job_id: int, attempt: int):
+    """A progress callback for versions.prepare_version that also stops a cancelled run."""
+
+    def progress(stage: str, fraction: float, detail: str) -> None:
+        updated = (
+            _mine(job_id, attempt)
+            .filter(cancel_requested=False)
+            .update(
+                stage=stage,
+                progress=max(0, min(99, int(fraction * 100))),
+                detail=detail[:300],
+                heartbeat_at=timezone.now(),
+            )
+        )
+        if not updated:
+            raise Cancelled if _mine(job_id, attempt).exists() else Superseded
+
+    return progress
+
+
+def _import(job_id: int, attempt: int) -> None:
+    job = ImportJob.objects.select_related("story", "created_by").get(pk=job_id)
+    progress = _progress(job_id, attempt)
+    progress(Stage.EXTRACTING, 0.02, job.file_name or "pasted text")
+    source = bytes(job.source)
+    if job.file_name:
+        extracted = importing.read_upload(job.file_name, source)
+    else:
+        extracted = importing.Extracted(text=source.decode("utf-8"))
+    del source
+    meta = {
+        "outlet": job.outlet,
+        "byline": job.byline,
+        "url": job.url,
+        "published_on": job.published_on,
+    }
+    # Metadata found in a saved web page fills fields the editor left empty.
+    for name in meta:
+        if not meta[name] and getattr(extracted, name):
+            meta[name] = getattr(extracted, name)
+    prepared = versions.prepare_version(
+        story=job.story,
+        text=extracted.text,
+        label=job.label,
+        created_by=job.created_by,
+        progress=progress,
+        **meta,
+    )
+    with transaction.atomic():
+        locked = ImportJob.objects.select_for_update().defer("source").get(pk=job_id)
+        if locked.attempts != attempt or locked.status != Status.RUNNING:
+            raise Superseded
+        if locked.cancel_requested:
+            raise Cancelled
+        version = versions.store_version(prepared)
+        locked.version, locked.sentence_count = version, prepared.sentence_count
+        locked.stage, locked.progress = Stage.DONE, 100
+        locked.save(update_fields=["version", "sentence_count", "stage", "progress"])
+        _end(locked, Status.SUCCEEDED)
+
+
+def _finish(job_id: int, attempt: int, status: str, error: str = "") -> None:
+    with transaction.atomic():
+        job = _mine(job_id, attempt).select_for_update().defer("source").first()
+        if job is not None:
+            _end(job, status, error)
+
+
+class _Heartbeat(threading.Thread):
+    """Writes the run's heartbeat every IMPORT_HEARTBEAT_SECONDS until stopped."""
+
+    def __init__(self, job_id: int, attempt: int):
+        super().__init__(name=f"import-{job_id}-heartbeat", daemon=True)
+        self.job_id, self.attempt = job_id, attempt
+        self._stopped = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while not self._stopped.wait(settings.IMPORT_HEARTBEAT_SECONDS):
+                try:
+                    _mine(self.job_id, self.attempt).update(heartbeat_at=timezone.now())
+                except DatabaseError as exc:  # SQLite busy with the final write, say
+                    logger.warning("Import job %s heartbeat not written: %s", self.job_id, exc)
+        finally:
+            connection.close()  # this thread's own connection
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self.join()
+
+
+def recover_stalled() -> int:
+    """Queue again (or fail, after IMPORT_MAX_ATTEMPTS runs) jobs whose worker stopped.
+
+    Returns the number of jobs recovered. Safe to run from several processes at once.
+    """
+    from articles import tasks
+
+    cutoff = timezone.now() - timedelta(seconds=settings.IMPORT_LEASE_SECONDS)
+    stalled = ImportJob.objects.filter(status=Status.RUNNING, heartbeat_at__lt=cutoff)
+    count = 0
+    for job_id in stalled.values_list("pk", flat=True):
+        with transaction.atomic():
+            job = stalled.select_for_update().defer("source").filter(pk=job_id).first()
+            if job is None:
+                continue  # recovered or finished meanwhile
+            count += 1
+            _forget_task(job.task_id)
+            if job.cancel_requested:
+                _end(job, Status.CANCELLED)
+            elif job.attempts >= settings.IMPORT_MAX_ATTEMPTS:
+                _end(
+                    job,
+                    Status.FAILED,
+                    f"The import stopped {job.attempts} times before it finished: the worker "
+                    "was stopped or ran out of memory each time. Nothing was stored. Import a "
+                    "shorter text, or ask an administrator to look at the worker's log.",
+                )
+            else:
+                result = tasks.run_import.enqueue(job.pk)
+                job.status, job.stage, job.progress = Status.QUEUED, Stage.QUEUED, 0
+                job.heartbeat_at, job.task_id = None, str(result.id)
+                job.detail = "The worker stopped during the import; it starts again."
+                job.save(
+                    update_fields=[
+                        "status", "stage", "progress", "heartbeat_at", "task_id", "detail"
+                    ]
+                )  # fmt: skip
+            logger.warning("Import job %s lost its worker: now %s", job.pk, job.status)
+    return count
+
+
+def _forget_task(task_id: str) -> None:
+    """Mark the lost run's task failed, so the task table does not show it running forever."""
+    from django_tasks_db.models import DBTaskResult
+
+    if not task_id:
+        return
+    DBTaskResult.objects.filter(pk=task_id, status="RUNNING").update(
+        status="FAILED",
+        finished_at=timezone.now(),
+        exception_class_path="articles.import_jobs.WorkerLost",
+        traceback="The worker stopped before the task finished; the import job was recovered.",
+    )

@@ -1,0 +1,11 @@
+"""Background tasks (django-tasks; the worker is ``manage.py import_worker``)."""
+
+from django_tasks import task
+
+
+@task()
+def run_import(job_id: int) -> None:
+    """Import the version of an ImportJob (articles/import_jobs.py)."""
+    from articles import import_jobs
+
+    import_jobs.run(job_id)
