@@ -156,13 +156,49 @@ class _Counterpart:
     fact_diffs: list
 
 
-def _models(apps):
+def _models(apps, *names: str) -> list:
+    """The models by name: the app's, or a migration's historical ones."""
     if apps is None:
         from django.apps import apps
-    return (
-        apps.get_model("articles", "Claim"),
-        apps.get_model("articles", "Verdict"),
-        apps.get_model("articles", "Counterpart"),
+    return [apps.get_model("articles", name) for name in names]
+
+
+def _copy_search_keys(apps, claims: dict[int, _Claim], values: dict[int, tuple[str, str]]):
+    """Copy the claims' story and status onto their verdicts and sources (search keys)."""
+    from django.db.models import F, OuterRef, Subquery
+
+    Verdict, Source, Version = _models(apps, "Verdict", "Source", "Version")
+    by_status: dict[str, list[int]] = {}
+    for pk, (status, _) in values.items():
+        by_status.setdefault(status, []).append(pk)
+    for status, pks in by_status.items():
+        Verdict.objects.filter(claim_id__in=pks).exclude(claim_status=status).update(
+            claim_status=status
+        )
+        Source.objects.filter(verdict__claim_id__in=pks).exclude(claim_status=status).update(
+            claim_status=status
+        )
+    # The story never changes: set it once, on rows written since the last refresh.
+    story_of = dict(
+        Version.objects.filter(pk__in={c.version_id for c in claims.values()}).values_list(
+            "pk", "story_id"
+        )
+    )
+    by_story: dict[int, list[int]] = {}
+    for claim in claims.values():
+        by_story.setdefault(story_of[claim.version_id], []).append(claim.pk)
+    for story_id, pks in by_story.items():
+        Verdict.objects.filter(claim_id__in=pks, story__isnull=True).update(story_id=story_id)
+        Source.objects.filter(verdict__claim_id__in=pks, story__isnull=True).update(
+            story_id=story_id
+        )
+    # A source's rating and reviewer are its verdict's (the rating changes with a new verdict).
+    verdict = Verdict.objects.filter(pk=OuterRef("verdict_id"))
+    Source.objects.filter(verdict__claim_id__in=list(claims)).exclude(
+        rating=F("verdict__rating"), reviewer_id=F("verdict__reviewer_id")
+    ).update(
+        rating=Subquery(verdict.values("rating")[:1]),
+        reviewer_id=Subquery(verdict.values("reviewer_id")[:1]),
     )
 
 
@@ -202,7 +238,7 @@ def recompute(claim_ids: Iterable[int], *, apps=None) -> dict[int, tuple[str, st
     """
     from django.db.models import Q
 
-    Claim, Verdict, Counterpart = _models(apps)
+    Claim, Verdict, Counterpart = _models(apps, "Claim", "Verdict", "Counterpart")
     ids = sorted(set(claim_ids))
     result: dict[int, tuple[str, str]] = {}
     for i in range(0, len(ids), CHUNK):
@@ -252,6 +288,8 @@ def recompute(claim_ids: Iterable[int], *, apps=None) -> dict[int, tuple[str, st
                 changed.setdefault(value, []).append(claim.pk)
         for (status, codes), pks in changed.items():
             Claim.objects.filter(pk__in=pks).update(status=status, contest_codes=codes)
+        if claims:
+            _copy_search_keys(apps, claims, {pk: result[pk] for pk in claims})
     return result
 
 
@@ -259,7 +297,7 @@ def covering(spans: Iterable[tuple[int, int, int]], *, apps=None) -> set[int]:
     """Claims with a counterpart overlapping one of the spans (version id, start, end)."""
     from django.db.models import Q
 
-    _, _, Counterpart = _models(apps)
+    (Counterpart,) = _models(apps, "Counterpart")
     spans = list(spans)
     found: set[int] = set()
     for i in range(0, len(spans), _OVERLAP_QUERY):
@@ -281,7 +319,7 @@ def refresh(
     changed; ``spans`` are (version id, start, end) of claims deleted or moved away.
     Returns {id: (status, codes)} of every claim recomputed.
     """
-    Claim, _, _ = _models(apps)
+    (Claim,) = _models(apps, "Claim")
     ids = set(claim_ids)
     spans = list(spans)
     if ids:

@@ -426,8 +426,14 @@ class Verdict(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     revision = models.PositiveIntegerField(default=1)
+    # Search keys copied from the claim, so search filters rationales by story and status
+    # without a join; articles.claim_status keeps them in step with the claim.
+    story = models.ForeignKey(
+        Story, on_delete=models.CASCADE, null=True, blank=True, related_name="+", editable=False
+    )
+    claim_status = models.CharField(max_length=10, blank=True, default="", editable=False)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["story", "claim_status"])
 
     class Meta:
         ordering = ["claim", "created_at"]
@@ -457,8 +463,24 @@ class Source(models.Model):
     quote = models.TextField(blank=True, help_text="The passage that supports or refutes.")
     stance = models.CharField(max_length=10, choices=Stance.choices, default=Stance.SUPPORTS)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Search keys copied from the verdict and its claim (see Verdict.story): search filters
+    # sources by story, status, rating and reviewer without a join.
+    story = models.ForeignKey(
+        Story, on_delete=models.CASCADE, null=True, blank=True, related_name="+", editable=False
+    )
+    claim_status = models.CharField(max_length=10, blank=True, default="", editable=False)
+    rating = models.CharField(max_length=30, blank=True, default="", editable=False)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        db_index=False,
+    )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["story", "claim_status", "rating", "reviewer"])
 
     class Meta:
         ordering = ["verdict", "created_at", "pk"]

@@ -9,10 +9,11 @@ forgot to refresh shows up here.
 import random
 
 import pytest
+from django.db.models import F
 
 from articles import claim_status, comparison, export, reviewing
 from articles.dashboard import entries_for, story_claims
-from articles.models import Claim, Counterpart, Story
+from articles.models import Claim, Counterpart, Source, Story, Verdict
 from articles.ratings import Rating
 from articles.versions import import_version
 from articles.webannotation import annotations_import
@@ -43,8 +44,23 @@ def stored(story) -> dict[int, tuple[str, str]]:
     }
 
 
+def search_keys_out_of_step(story) -> list:
+    """Verdicts and sources whose copied search keys differ from their claim's and verdict's."""
+    verdicts = Verdict.objects.filter(claim__version__story=story).exclude(
+        story=story, claim_status=F("claim__status")
+    )
+    sources = Source.objects.filter(verdict__claim__version__story=story).exclude(
+        story=story,
+        claim_status=F("verdict__claim__status"),
+        rating=F("verdict__rating"),
+        reviewer=F("verdict__reviewer"),
+    )
+    return [*verdicts, *sources]
+
+
 def assert_in_step(story, what=""):
     assert stored(story) == live(story), what
+    assert search_keys_out_of_step(story) == [], what
 
 
 def mark(version, user, words):
@@ -52,14 +68,14 @@ def mark(version, user, words):
     return reviewing.claim_create(version=version, user=user, start=start, end=end, exact=words)[0]
 
 
-def judge(claim, user, rating):
+def judge(claim, user, rating, sources=()):
     verdict = claim.verdicts.filter(reviewer=user).first()
     return reviewing.verdict_save(
         claim=claim,
         user=user,
         rating=rating,
         rationale="",
-        sources=[],
+        sources=[{"url": url, "title": "", "publisher": "", "quote": ""} for url in sources],
         revision=verdict.revision if verdict else None,
     )
 
@@ -202,7 +218,7 @@ def test_random_writes_keep_the_stored_status_equal_to_the_live_one(
     people = [reviewer, reviewer2, editor]
     ratings = [r.value for r in Rating]
     phrases = {original.pk: PHRASES_ORIGINAL, rewritten.pk: PHRASES_REWRITTEN}
-    done = []
+    done, seen = [], set()
     for step in range(60):
         claims = list(Claim.objects.filter(version__story=story).select_related("version"))
         action = rng.choice(
@@ -212,7 +228,8 @@ def test_random_writes_keep_the_stored_status_equal_to_the_live_one(
             version = rng.choice([original, rewritten])
             mark(version, rng.choice(people), rng.choice(phrases[version.pk]))
         elif action == "judge":
-            judge(rng.choice(claims), rng.choice(people), rng.choice(ratings))
+            urls = rng.sample(["https://a.example/1", "https://b.example/2"], rng.randrange(3))
+            judge(rng.choice(claims), rng.choice(people), rng.choice(ratings), urls)
         elif action == "move":
             claim = rng.choice(claims)
             words = rng.choice(phrases[claim.version_id])
@@ -260,6 +277,6 @@ def test_random_writes_keep_the_stored_status_equal_to_the_live_one(
                 comparison.counterpart_confirm(counterpart=cp, user=reviewer)
         done.append(action)
         assert_in_step(story, f"step {step}: {action}")
-    statuses = set(Claim.objects.filter(version__story=story).values_list("status", flat=True))
-    assert {"contested", "reviewed"} <= statuses  # the run reached the interesting states
+        seen.update(status for status, _ in stored(story).values())
+    assert seen == set(claim_status.STATUSES)  # the run went through every status
     assert {"mark", "judge", "move", "delete", "settle", "counterpart"} <= set(done)
