@@ -195,19 +195,14 @@ def verdict_chart(entries, versions) -> list[dict]:
 
 
 def contested_counts(stories) -> dict[int, int]:
-    """How many open claims of each story are contested, in a fixed number of queries."""
-    claims = (
-        Claim.objects.filter(version__story__in=stories, settled_at__isnull=True)
-        .select_related("version")
-        .prefetch_related(
-            Prefetch("verdicts", queryset=Verdict.objects.only("id", "claim_id", "rating")),
-            "counterparts",
-        )
+    """How many open claims of each story are contested (stored status), in one query."""
+    from django.db.models import Count
+
+    rows = (
+        Claim.objects.contested()
+        .filter(version__story__in=stories)
+        .values("version__story")
+        .annotate(n=Count("pk"))
+        .values_list("version__story", "n")
     )
-    by_story: dict[int, list[Claim]] = {}
-    for claim in claims:
-        by_story.setdefault(claim.version.story_id, []).append(claim)
-    return {
-        story_id: sum(1 for e in entries_for(group) if e.status == "contested")
-        for story_id, group in by_story.items()
-    }
+    return dict(rows)

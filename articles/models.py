@@ -48,16 +48,23 @@ class StoryQuerySet(models.QuerySet):
             return self
         return self.filter(members=user)
 
-    def with_counts(self):
+    def with_claim_counts(self):
+        """Annotate claim_count, contested_count, settled_count and open_count (not settled),
+        from the stored Claim.status, in the same query."""
+        claims = "versions__claims"
+        status = "versions__claims__status"
         return self.annotate(
-            version_count=Count("versions", distinct=True),
-            claim_count=Count("versions__claims", distinct=True),
-            settled_count=Count(
-                "versions__claims",
-                filter=Q(versions__claims__settled_at__isnull=False),
-                distinct=True,
+            claim_count=Count(claims, distinct=True),
+            contested_count=Count(
+                claims, filter=Q(**{status: claim_status.CONTESTED}), distinct=True
             ),
+            settled_count=Count(claims, filter=Q(**{status: claim_status.SETTLED}), distinct=True),
+            open_count=Count(claims, filter=~Q(**{status: claim_status.SETTLED}), distinct=True),
         )
+
+    def with_counts(self):
+        """with_claim_counts() and version_count."""
+        return self.with_claim_counts().annotate(version_count=Count("versions", distinct=True))
 
 
 class Story(models.Model):

@@ -280,3 +280,25 @@ def test_random_writes_keep_the_stored_status_equal_to_the_live_one(
         seen.update(status for status, _ in stored(story).values())
     assert seen == set(claim_status.STATUSES)  # the run went through every status
     assert {"mark", "judge", "move", "delete", "settle", "counterpart"} <= set(done)
+
+
+def test_stories_count_their_claims_by_stored_status_in_one_query(
+    django_assert_num_queries, editor, reviewer, reviewer2, original, rewritten
+):
+    months = mark(original, reviewer, "takes eighteen months")  # contested: facts differ
+    homes = mark(original, reviewer, "3,400 homes")
+    judge(homes, reviewer, Rating.ACCURATE)
+    judge(homes, reviewer2, Rating.INACCURATE)
+    homes.refresh_from_db()
+    reviewing.claim_settle(
+        claim=homes, user=editor, rating=Rating.ACCURATE, note="", revision=homes.revision
+    )
+    mark(rewritten, reviewer, "Coastal town")
+    empty = Story.objects.create(title="Empty", created_by=editor)
+    with django_assert_num_queries(1):
+        counts = {
+            s.pk: (s.claim_count, s.contested_count, s.settled_count, s.open_count)
+            for s in Story.objects.with_claim_counts()
+        }
+    assert counts == {original.story_id: (3, 1, 1, 2), empty.pk: (0, 0, 0, 0)}
+    assert months.status == "contested"
