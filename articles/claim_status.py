@@ -141,7 +141,9 @@ class _Claim:
     settled_rating: str
     status: str = ""
     codes: str = ""
+    keys: str = ""
     ratings: list[str] = field(default_factory=list)
+    reviewers: list[int] = field(default_factory=list)
 
     @property
     def display_rating(self) -> str | None:
@@ -204,10 +206,8 @@ def _copy_search_keys(apps, claims: dict[int, _Claim], values: dict[int, tuple[s
 
 def _load(Claim, Verdict, query) -> dict[int, _Claim]:
     rows = {
-        pk: _Claim(pk, version_id, start, end, settled_at is not None, rating, status, codes)
-        for pk, version_id, start, end, settled_at, rating, status, codes in Claim.objects.filter(
-            query
-        )
+        row[0]: _Claim(row[0], row[1], row[2], row[3], row[4] is not None, *row[5:])
+        for row in Claim.objects.filter(query)
         .order_by()
         .values_list(
             "pk",
@@ -218,23 +218,41 @@ def _load(Claim, Verdict, query) -> dict[int, _Claim]:
             "settled_rating",
             "status",
             "contest_codes",
+            "verdict_keys",
         )
     }
     if rows:
-        for claim_id, rating in (
+        for claim_id, rating, reviewer_id in (
             Verdict.objects.filter(claim_id__in=list(rows))
             .order_by()
-            .values_list("claim_id", "rating")
+            .values_list("claim_id", "rating", "reviewer_id")
         ):
             rows[claim_id].ratings.append(rating)
+            rows[claim_id].reviewers.append(reviewer_id)
     return rows
+
+
+def verdict_keys(ratings: list[str], reviewers: list[int]) -> str:
+    """The claim's verdicts as search keys: " rating:<value> ... reviewer:<id> ... "."""
+    tokens = [f"rating:{r}" for r in sorted(set(ratings))]
+    tokens += [f"reviewer:{pk}" for pk in sorted(set(reviewers))]
+    return f" {' '.join(tokens)} " if tokens else ""
+
+
+def rating_key(rating: str) -> str:
+    return f" rating:{rating} "
+
+
+def reviewer_key(reviewer_id: int) -> str:
+    return f" reviewer:{reviewer_id} "
 
 
 def recompute(claim_ids: Iterable[int], *, apps=None) -> dict[int, tuple[str, str]]:
     """Recompute and store the status of these claims; return {id: (status, codes)}.
 
     A few queries per CHUNK claims; only rows whose values changed are written (no history
-    row, no ``updated_at`` change: these are derived values).
+    row, no ``updated_at`` change: these are derived values). Also stores the claims'
+    ``verdict_keys`` and copies the search keys onto their verdicts and sources.
     """
     from django.db.models import Q
 
@@ -266,7 +284,7 @@ def recompute(claim_ids: Iterable[int], *, apps=None) -> dict[int, tuple[str, st
         for other in others.values():
             grouped.setdefault(other.version_id, []).append(other)
         by_version = {pk: Sorted(group) for pk, group in grouped.items()}
-        changed: dict[tuple[str, str], list[int]] = {}
+        changed = []
         for claim in claims.values():
             mine = counterparts.get(claim.pk, [])
             codes = reasons(
@@ -284,10 +302,14 @@ def recompute(claim_ids: Iterable[int], *, apps=None) -> dict[int, tuple[str, st
                 ",".join(codes),
             )
             result[claim.pk] = value
-            if value != (claim.status, claim.codes):
-                changed.setdefault(value, []).append(claim.pk)
-        for (status, codes), pks in changed.items():
-            Claim.objects.filter(pk__in=pks).update(status=status, contest_codes=codes)
+            keys = verdict_keys(claim.ratings, claim.reviewers)
+            if (*value, keys) != (claim.status, claim.codes, claim.keys):
+                changed.append(
+                    Claim(pk=claim.pk, status=value[0], contest_codes=value[1], verdict_keys=keys)
+                )
+        Claim.objects.bulk_update(
+            changed, ["status", "contest_codes", "verdict_keys"], batch_size=500
+        )
         if claims:
             _copy_search_keys(apps, claims, {pk: result[pk] for pk in claims})
     return result

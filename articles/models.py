@@ -348,8 +348,11 @@ class Claim(models.Model):
     )
     # Why it is (or was, if settled) contested: codes of REASONS, comma-separated.
     contest_codes = models.CharField(max_length=40, blank=True, default="", editable=False)
+    # Search keys: its verdicts' ratings and reviewers (" rating:mixed reviewer:7 "), so a
+    # search by rating or reviewer filters claims without reading every verdict.
+    verdict_keys = models.TextField(blank=True, default="", editable=False)
 
-    history = HistoricalRecords(excluded_fields=["status", "contest_codes"])
+    history = HistoricalRecords(excluded_fields=["status", "contest_codes", "verdict_keys"])
     objects = ClaimQuerySet.as_manager()
 
     class Meta:

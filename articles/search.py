@@ -13,11 +13,13 @@ import html
 import re
 from dataclasses import dataclass, field
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import BooleanField, Exists, FloatField, OuterRef, Q
+from django.db.models import BooleanField, FloatField, Q
 from django.db.models.expressions import RawSQL
 from django.utils.safestring import SafeString, mark_safe
 
+from articles import claim_status
 from articles.models import Claim, Source, Story, Verdict, Version, is_editor
 
 MAX_QUERY_CHARS = 200
@@ -114,11 +116,18 @@ def _match(qs, table: str, fields: list[str], query: Query, limit: int, related=
         # the best ``limit`` rows are then loaded whole.
         match = RawSQL(_MATCH.format(table=table), [query.text], BooleanField())  # noqa: S611
         rank = RawSQL(_RANK.format(table=table), [query.text], FloatField())  # noqa: S611
-        candidates = list(
-            qs.filter(match).order_by().annotate(rank=rank).values_list("pk", "rank")[:CANDIDATES]
-        )
-        best = sorted(candidates, key=lambda c: (-c[1], -c[0]))[:limit]
-        ranks = dict(best)
+        candidates = qs.filter(match).order_by().annotate(rank=rank).values_list("pk", "rank")
+        try:
+            sql, params = candidates[:CANDIDATES].query.sql_with_params()
+        except EmptyResultSet:  # a filter by an empty list (a story without versions)
+            return []
+        # The best of the candidates chosen in the database: only ``limit`` rows come back.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT c.pk, c.rank FROM ({sql}) c ORDER BY c.rank DESC, c.pk DESC LIMIT %s",  # noqa: S608
+                [*params, limit],
+            )
+            ranks = dict(cursor.fetchall())
         rows = (
             qs.model.objects.filter(_any(table, ranks))
             .select_related(*related)
@@ -181,15 +190,12 @@ def search(
         sources = sources.filter(claim_status=status)
     if rating:
         claims = claims.filter(
-            Q(settled_rating=rating)
-            | Exists(Verdict.objects.filter(claim=OuterRef("pk"), rating=rating))
+            Q(settled_rating=rating) | Q(verdict_keys__contains=claim_status.rating_key(rating))
         )
         verdicts = verdicts.filter(rating=rating)
         sources = sources.filter(rating=rating)
     if reviewer:
-        claims = claims.filter(
-            Exists(Verdict.objects.filter(claim=OuterRef("pk"), reviewer=reviewer))
-        )
+        claims = claims.filter(verdict_keys__contains=claim_status.reviewer_key(int(reviewer)))
         verdicts = verdicts.filter(reviewer=reviewer)
         sources = sources.filter(reviewer_id=reviewer)
     stories = Story.objects.all() if story_ids is None else Story.objects.filter(pk__in=story_ids)

@@ -154,6 +154,15 @@ def fill(n_claims: int, rng: random.Random) -> None:
         conn.execute("VACUUM ANALYZE")
 
 
+def on_cpu_ns(pid: int) -> int | None:
+    """Nanoseconds a local process has spent on a CPU (Linux schedstat), None if unreadable."""
+    try:
+        with open(f"/proc/{pid}/schedstat") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def percentile(values, p):
     values = sorted(values)
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
@@ -213,18 +222,31 @@ def main() -> int:
         ("status settled", "China", {"status": "settled"}),
         ("status contested", "wall", {"status": "contested"}),
     ]
+    from django.db import connection
+
     client = Client(HTTP_HOST="localhost")
-    all_service, all_page = [], []
-    print(f"{'query':<18}{'user':<10}{'hits':>5}  search() p50/p95/max ms   page p50/p95/max ms")
+    all_service, all_page, all_cpu = [], [], []
+    print(
+        f"{'query':<18}{'user':<10}{'hits':>5}  search() p50/p95/max ms   page p50/p95/max ms"
+        "   CPU p50/p95 ms"
+    )
     for who, user in (("editor", editor), ("reviewer", reviewer)):
         client.force_login(user)
         for label, q, filters in queries:
-            service, page = [], []
+            service, page, cpu = [], [], []
             hits = 0
             for _ in range(args.runs):
+                connection.ensure_connection()
+                backend = on_cpu_ns(connection.connection.info.backend_pid)
+                c = time.thread_time_ns()
                 t = time.perf_counter()
                 _, found = search.search(user, q, **filters)
                 service.append((time.perf_counter() - t) * 1000)
+                # CPU time of this process and of its PostgreSQL backend for the search:
+                # what it costs on an idle machine, whatever else the machine is doing.
+                after = on_cpu_ns(connection.connection.info.backend_pid)
+                if backend is not None and after is not None:
+                    cpu.append((time.thread_time_ns() - c + after - backend) / 1e6)
                 hits = len(found)
                 t = time.perf_counter()
                 response = client.get("/search/", {"q": q, **filters})
@@ -232,16 +254,24 @@ def main() -> int:
                 assert response.status_code == 200
             all_service += service
             all_page += page
+            all_cpu += cpu
+            cpu_text = f"   {percentile(cpu, 50):6.1f} {percentile(cpu, 95):6.1f}" if cpu else ""
             print(
                 f"{label:<18}{who:<10}{hits:>5}  "
                 f"{percentile(service, 50):6.1f} {percentile(service, 95):6.1f} {max(service):6.1f}"
                 f"          {percentile(page, 50):6.1f} {percentile(page, 95):6.1f} {max(page):6.1f}"
+                + cpu_text
             )
     print(
         f"ALL: search() p50 {percentile(all_service, 50):.1f} ms, p95 {percentile(all_service, 95):.1f} ms; "
         f"page p50 {percentile(all_page, 50):.1f} ms, p95 {percentile(all_page, 95):.1f} ms "
         f"({len(all_service)} requests each)"
     )
+    if all_cpu:
+        print(
+            f"CPU (this process + its PostgreSQL backend) per search(): "
+            f"p50 {percentile(all_cpu, 50):.1f} ms, p95 {percentile(all_cpu, 95):.1f} ms"
+        )
     if not args.keep_db:
         from django.db import connections
 

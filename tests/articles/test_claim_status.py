@@ -45,7 +45,7 @@ def stored(story) -> dict[int, tuple[str, str]]:
 
 
 def search_keys_out_of_step(story) -> list:
-    """Verdicts and sources whose copied search keys differ from their claim's and verdict's."""
+    """Claims, verdicts and sources whose search keys differ from their verdicts' and claim's."""
     verdicts = Verdict.objects.filter(claim__version__story=story).exclude(
         story=story, claim_status=F("claim__status")
     )
@@ -55,7 +55,15 @@ def search_keys_out_of_step(story) -> list:
         rating=F("verdict__rating"),
         reviewer=F("verdict__reviewer"),
     )
-    return [*verdicts, *sources]
+    claims = [
+        c
+        for c in Claim.objects.filter(version__story=story).prefetch_related("verdicts")
+        if c.verdict_keys
+        != claim_status.verdict_keys(
+            [v.rating for v in c.verdicts.all()], [v.reviewer_id for v in c.verdicts.all()]
+        )
+    ]
+    return [*claims, *verdicts, *sources]
 
 
 def assert_in_step(story, what=""):
