@@ -12,7 +12,12 @@ note on every tenth claim. Then it times queries of every kind (a rare word, a c
 word, two words, a phrase, an exclusion, filters by story, rating, reviewer and status)
 as an editor (all stories) and as a reviewer (member of a tenth of them): each query
 --runs times through articles.search.search() and through the search page (Django test
-client, template rendered). Prints p50/p95/max in ms per query and overall.
+client, template rendered). Prints p50/p95/max in ms per query and overall, and the CPU
+time of each search() (this process plus its PostgreSQL backend, from /proc/<pid>/schedstat
+when PostgreSQL runs on this machine): on a machine busy with other work the wall times
+grow with the queue for a core, the CPU time hardly does, and on an idle machine the wall
+time is about the CPU time. The stored claim status and search keys are computed once
+after filling, by the same code as every write (articles/claim_status.py).
 """
 
 from __future__ import annotations
