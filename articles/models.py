@@ -441,7 +441,9 @@ class Verdict(models.Model):
     story = models.ForeignKey(
         Story, on_delete=models.CASCADE, null=True, blank=True, related_name="+", editable=False
     )
-    claim_status = models.CharField(max_length=10, blank=True, default="", editable=False)
+    claim_status = models.CharField(
+        max_length=10, blank=True, default="", editable=False, db_index=True
+    )
 
     history = HistoricalRecords(excluded_fields=["story", "claim_status"])
 
@@ -478,7 +480,9 @@ class Source(models.Model):
     story = models.ForeignKey(
         Story, on_delete=models.CASCADE, null=True, blank=True, related_name="+", editable=False
     )
-    claim_status = models.CharField(max_length=10, blank=True, default="", editable=False)
+    claim_status = models.CharField(
+        max_length=10, blank=True, default="", editable=False, db_index=True
+    )
     rating = models.CharField(max_length=30, blank=True, default="", editable=False)
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
