@@ -8,21 +8,23 @@ occur. Highlighting is done here, in Python, on escaped text: no markup from the
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from dataclasses import dataclass, field
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import BooleanField, Exists, FloatField, OuterRef, Q
+from django.db.models import BooleanField, FloatField, Q
 from django.db.models.expressions import RawSQL
 from django.utils.safestring import SafeString, mark_safe
 
+from articles import claim_status
 from articles.models import Claim, Source, Story, Verdict, Version, is_editor
 
 MAX_QUERY_CHARS = 200
 PER_KIND = 20
 CANDIDATES = 1000
-PREFILTER = 1000
 SNIPPET_CHARS = 240
 STATUSES = ("settled", "contested", "reviewed", "unreviewed")
 _TERM = re.compile(r"\w+", re.UNICODE)
@@ -78,25 +80,12 @@ def _pg() -> bool:
 # The table names are ours; the user's text is always a query parameter.
 _TSQUERY = "websearch_to_tsquery('english'::regconfig, %s)"
 _MATCH = '"{table}"."search_vector" @@ ' + _TSQUERY
-# The first matches read from the index, before any filter (the alias keeps it uncorrelated).
-_FIRST = (
-    '"{table}"."id" IN (SELECT m."id" FROM "{table}" m WHERE m."search_vector" @@ '  # noqa: S608
-    + _TSQUERY
-    + " LIMIT %s)"
-)
 _RANK = 'ts_rank("{table}"."search_vector", ' + _TSQUERY + ")"
 
 
 def _any(table: str, ids) -> RawSQL:
     """``table.id = ANY(ids)``: one array parameter however many ids (PostgreSQL)."""
     return RawSQL(f'"{table}"."id" = ANY(%s)', [list(ids)], output_field=BooleanField())  # noqa: S611
-
-
-def _fts_filter(qs, table: str, query: Query):
-    """Rows whose stored search vector matches the query (PostgreSQL)."""
-    return qs.filter(
-        RawSQL(_MATCH.format(table=table), [query.text], output_field=BooleanField())  # noqa: S611
-    )
 
 
 def _like(qs, fields: list[str], query: Query):
@@ -109,64 +98,52 @@ def _like(qs, fields: list[str], query: Query):
     return qs.order_by("-pk")
 
 
-def _match(
-    qs, table: str, fields: list[str], query: Query, limit: int, related=(), prefilter=False
-) -> list:
+def _texts(related) -> list[str]:
+    """The versions' texts on the way to each hit: long, and not shown in results."""
+    return [
+        f"{path.removesuffix('story')}text" for path in related if path.endswith("version__story")
+    ]
+
+
+def _match(qs, table: str, fields: list[str], query: Query, limit: int, related=()) -> list:
     if _pg():
         # Rank at most CANDIDATES matches of each kind: a word found in a fifth of 100,000
         # rows would otherwise cost a heap read and a rank for each (hundreds of ms). Past
         # that many matches the ranking is among the first ones read; more words narrow it.
-        # The rank comes with the ids (the row is read anyway to recheck the match); only
+        # Every filter is a column of the searched row itself (verdicts and sources carry
+        # their claim's story and status), so this is one scan of the index's matches,
+        # filtered as they are read, with the rank computed on the row already read; only
         # the best ``limit`` rows are then loaded whole.
+        match = RawSQL(_MATCH.format(table=table), [query.text], BooleanField())  # noqa: S611
         rank = RawSQL(_RANK.format(table=table), [query.text], FloatField())  # noqa: S611
-        candidates = None
-        if prefilter and qs.query.where:
-            # Filters join other tables for every match. First try them on the first
-            # PREFILTER matches only, in one query: an indexed read of this table for the
-            # ids, then the filters follow those ids by primary key; if that leaves too few,
-            # filter every match, so a selective filter never misses a row.
-            first = RawSQL(_FIRST.format(table=table), [query.text, PREFILTER], BooleanField())  # noqa: S611
-            candidates = list(
-                qs.filter(first).order_by().annotate(rank=rank).values_list("pk", "rank")
+        candidates = qs.filter(match).order_by().annotate(rank=rank).values_list("pk", "rank")
+        try:
+            sql, params = candidates[:CANDIDATES].query.sql_with_params()
+        except EmptyResultSet:  # a filter by an empty list (a story without versions)
+            return []
+        # The best of the candidates chosen in the database: only ``limit`` rows come back.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT c.pk, c.rank FROM ({sql}) c ORDER BY c.rank DESC, c.pk DESC LIMIT %s",  # noqa: S608
+                [*params, limit],
             )
-            if len(candidates) < limit:
-                candidates = None
-        if candidates is None:
-            candidates = list(
-                _fts_filter(qs, table, query)
-                .order_by()
-                .annotate(rank=rank)
-                .values_list("pk", "rank")[:CANDIDATES]
-            )
-        best = sorted(candidates, key=lambda c: (-c[1], -c[0]))[:limit]
-        ranks = dict(best)
-        rows = qs.model.objects.filter(_any(table, ranks)).select_related(*related).order_by()
+            ranks = dict(cursor.fetchall())
+        rows = (
+            qs.model.objects.filter(_any(table, ranks))
+            .select_related(*related)
+            .defer(*_texts(related))
+            .order_by()
+        )
         for row in rows:
             row.rank = ranks[row.pk]
         return sorted(rows, key=lambda r: (-r.rank, -r.pk))
-    rows = list(_like(qs, fields, query).select_related(*related)[: limit * 5])
+    rows = list(
+        _like(qs, fields, query).select_related(*related).defer(*_texts(related))[: limit * 5]
+    )
     for row in rows:
         text = " ".join(str(getattr(row, f) or "") for f in fields).lower()
         row.rank = sum(text.count(t) for t in query.terms) / (1 + len(text) / 500)
     return sorted(rows, key=lambda r: -r.rank)[:limit]
-
-
-def _claim_conditions(prefix: str, version_ids, status) -> Q:
-    """Conditions on the claim reached through ``prefix`` ("", "claim__", "verdict__claim__")."""
-    q = Q()
-    if version_ids is not None:
-        q &= Q(**{f"{prefix}version_id__in": version_ids})
-    if status == "settled":
-        q &= Q(**{f"{prefix}settled_at__isnull": False})
-    elif status in {"contested", "reviewed"}:
-        q &= Q(**{f"{prefix}settled_at__isnull": True})
-        if not prefix:  # a verdict or a source hit has a verdict by construction
-            q &= Exists(Verdict.objects.filter(claim=OuterRef("pk")))
-    elif status == "unreviewed":
-        q &= Q(**{f"{prefix}settled_at__isnull": True}) & ~Exists(
-            Verdict.objects.filter(claim=OuterRef("pk"))
-        )
-    return q
 
 
 def search(
@@ -193,39 +170,35 @@ def search(
         story_ids = [story] if story_ids is None or story in story_ids else []
     if story_ids is not None and not story_ids:
         return query, []  # nothing the user may see
-    # Ids, not joins: the lists are short (a reviewer's stories) and keep each query on
-    # its own table's index.
-    version_ids = None
+    claims = Claim.objects.all()
+    verdicts = Verdict.objects.all()
+    sources = Source.objects.all()
     if story_ids is not None:
+        # Ids, not joins: the lists are short (a reviewer's stories) and keep each query
+        # on its own table's indexes (verdicts and sources carry their story; sources
+        # their verdict's rating and reviewer too).
         version_ids = list(
             Version.objects.filter(story_id__in=story_ids).values_list("pk", flat=True)
         )
-    claims = Claim.objects.filter(_claim_conditions("", version_ids, status))
-    verdicts = Verdict.objects.filter(_claim_conditions("claim__", version_ids, status))
-    sources = Source.objects.filter(_claim_conditions("verdict__claim__", version_ids, status))
+        claims = claims.filter(version_id__in=version_ids)
+        verdicts = verdicts.filter(story_id__in=story_ids)
+        sources = sources.filter(story_id__in=story_ids)
+    if status in STATUSES:
+        # Stored, kept up to date by articles.claim_status (copied onto verdicts, sources).
+        claims = claims.filter(status=status)
+        verdicts = verdicts.filter(claim_status=status)
+        sources = sources.filter(claim_status=status)
     if rating:
         claims = claims.filter(
-            Q(settled_rating=rating)
-            | Exists(Verdict.objects.filter(claim=OuterRef("pk"), rating=rating))
+            Q(settled_rating=rating) | Q(verdict_keys__contains=claim_status.rating_key(rating))
         )
         verdicts = verdicts.filter(rating=rating)
-        sources = sources.filter(verdict__rating=rating)
+        sources = sources.filter(rating=rating)
     if reviewer:
-        claims = claims.filter(
-            Exists(Verdict.objects.filter(claim=OuterRef("pk"), reviewer=reviewer))
-        )
+        claims = claims.filter(verdict_keys__contains=claim_status.reviewer_key(int(reviewer)))
         verdicts = verdicts.filter(reviewer=reviewer)
-        sources = sources.filter(verdict__reviewer=reviewer)
-    if status == "unreviewed":
-        verdicts, sources = verdicts.none(), sources.none()
+        sources = sources.filter(reviewer_id=reviewer)
     stories = Story.objects.all() if story_ids is None else Story.objects.filter(pk__in=story_ids)
-    # Trying filters on the first matches pays when they keep a good share of them: not
-    # for one story, nor for a reviewer's stories narrowed by rating, reviewer or a status
-    # SQL decides (a few in a thousand), where filtering every match in SQL costs less
-    # than a miss and then that. (Contested and reviewed are told apart in Python, from
-    # the candidates: those keep the first matches.)
-    narrow = story_ids is not None and (rating or reviewer or status in {"settled", "unreviewed"})
-    prefilter = not (story or narrow)
     hits: list[Hit] = []
     if not (status or rating or reviewer):
         for s in _match(stories, "articles_story", ["title", "description"], query, limit):
@@ -238,13 +211,7 @@ def search(
                 )
             )
     claim_rows = _match(
-        claims,
-        "articles_claim",
-        ["exact", "settled_note"],
-        query,
-        limit,
-        ["version__story"],
-        prefilter,
+        claims, "articles_claim", ["exact", "settled_note"], query, limit, ["version__story"]
     )
     for c in claim_rows:
         hits.append(
@@ -263,7 +230,6 @@ def search(
         query,
         limit,
         ["claim__version__story", "reviewer"],
-        prefilter,
     ):
         hits.append(
             Hit(
@@ -282,7 +248,6 @@ def search(
         query,
         limit,
         ["verdict__claim__version__story", "verdict__reviewer"],
-        prefilter,
     ):
         claim = src.verdict.claim
         hits.append(
@@ -303,20 +268,8 @@ def search(
                 ),
             )
         )
-    if status == "contested" or status == "reviewed":
-        _keep_status(hits, status)
-        hits = [h for h in hits if h.claim is None or h.claim.status == status]
     hits.sort(key=lambda h: -h.rank)
     return query, hits
-
-
-def _keep_status(hits: list[Hit], status: str) -> None:
-    """Load what Claim.status needs (verdicts, counterparts) for the hits' claims."""
-    claims = {h.claim.pk for h in hits if h.claim is not None}
-    full = {c.pk: c for c in Claim.objects.with_verdicts().filter(pk__in=claims)}
-    for h in hits:
-        if h.claim is not None:
-            h.claim = full.get(h.claim.pk, h.claim)
 
 
 # ---------------------------------------------------------------------------- highlighting
@@ -324,6 +277,7 @@ def _keep_status(hits: list[Hit], status: str) -> None:
 _SUFFIXES = ("ations", "ation", "ings", "ing", "ies", "ied", "ed", "es", "ly", "s")
 
 
+@functools.lru_cache(maxsize=50_000)
 def _stem(word: str) -> str:
     word = word.lower()
     for suffix in _SUFFIXES:
@@ -332,16 +286,26 @@ def _stem(word: str) -> str:
     return word
 
 
-def _matches(word: str, stems: set[str]) -> bool:
-    s = _stem(word)
-    return s in stems or any(len(t) >= 4 and s.startswith(t) for t in stems)
+@functools.lru_cache(maxsize=64)
+def _matcher(terms: tuple[str, ...]):
+    """Whether a word matches one of the terms (by stem, or a term of 4+ letters starts it);
+    cached per word: a page of hits repeats most words."""
+    stems = frozenset(_stem(t) for t in terms)
+    prefixes = tuple(t for t in stems if len(t) >= 4)
+
+    @functools.lru_cache(maxsize=4096)
+    def matches(word: str) -> bool:
+        s = _stem(word)
+        return s in stems or s.startswith(prefixes)
+
+    return matches
 
 
 def highlight(text: str, query: Query, *, snippet: int | None = SNIPPET_CHARS) -> SafeString:
     """The text escaped, each word matching the query inside <mark>; trimmed to a snippet
     of about ``snippet`` characters around the first match (None: the whole text)."""
-    stems = {_stem(t) for t in query.terms}
-    spans = [(m.start(), m.end()) for m in _TERM.finditer(text) if _matches(m.group(), stems)]
+    matches = _matcher(query.terms)
+    spans = [(m.start(), m.end()) for m in _TERM.finditer(text) if matches(m.group())]
     begin, end = 0, len(text)
     if snippet is not None and len(text) > snippet:
         first = spans[0][0] if spans else 0

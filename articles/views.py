@@ -94,10 +94,7 @@ def _claim_was_deleted(user, pk) -> bool:
 
 @require_GET
 def story_list(request):
-    stories = list(Story.objects.visible_to(request.user).with_counts())
-    contested = dashboard.contested_counts(stories)
-    for story in stories:
-        story.contested_count = contested.get(story.pk, 0)
+    stories = Story.objects.visible_to(request.user).with_counts()
     return render(request, "articles/story_list.html", {"stories": stories})
 
 

@@ -52,7 +52,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from simple_history.utils import bulk_create_with_history
 
-from articles import validation
+from articles import claim_status, validation
 from articles.models import (
     EDITORS_GROUP,
     AnnotationImport,
@@ -1059,6 +1059,7 @@ def annotations_import(
                 "claim_id", "reviewer_id"
             )
         )
+        judged_claims: set[int] = set()
         for note in others:
             claim = _claim_for(by_id, note.target, story, site)
             if isinstance(note, CommentNote):
@@ -1075,6 +1076,11 @@ def annotations_import(
                 rows[note.n] = _comment_row(note, claim, unplaced, people, report, noted, new_notes)
                 continue
             rows[note.n] = _verdict_row(note, claim, unplaced, people, report, judged, replayed)
+            if claim is not None:
+                judged_claims.add(claim.pk)
+        # New claims, verdicts and settlements: their stored status, and that of the claims
+        # in other versions that take them as counterparts.
+        claim_status.refresh({c.pk for c in by_id.values() if c.pk} | judged_claims)
         for new in new_notes:
             new.claim_id = new.claim.pk  # claims created above got their pk after the note
         bulk_create_with_history(new_notes, Note, batch_size=500)

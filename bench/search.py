@@ -12,7 +12,12 @@ note on every tenth claim. Then it times queries of every kind (a rare word, a c
 word, two words, a phrase, an exclusion, filters by story, rating, reviewer and status)
 as an editor (all stories) and as a reviewer (member of a tenth of them): each query
 --runs times through articles.search.search() and through the search page (Django test
-client, template rendered). Prints p50/p95/max in ms per query and overall.
+client, template rendered). Prints p50/p95/max in ms per query and overall, and the CPU
+time of each search() (this process plus its PostgreSQL backend, from /proc/<pid>/schedstat
+when PostgreSQL runs on this machine): on a machine busy with other work the wall times
+grow with the queue for a core, the CPU time hardly does, and on an idle machine the wall
+time is about the CPU time. The stored claim status and search keys are computed once
+after filling, by the same code as every write (articles/claim_status.py).
 """
 
 from __future__ import annotations
@@ -144,8 +149,23 @@ def fill(n_claims: int, rng: random.Random) -> None:
         )
         if made >= n_claims:
             break
+    # The stored status, as every write path keeps it (one pass, as migration 0007 does).
+    from articles import claim_status
+
+    t = time.perf_counter()
+    claim_status.recompute(Claim.objects.values_list("pk", flat=True))
+    print(f"stored status of {Claim.objects.count():,} claims in {time.perf_counter() - t:.0f} s")
     with psycopg.connect(f"{PG}/{DB}", autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
+
+
+def on_cpu_ns(pid: int) -> int | None:
+    """Nanoseconds a local process has spent on a CPU (Linux schedstat), None if unreadable."""
+    try:
+        with open(f"/proc/{pid}/schedstat") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def percentile(values, p):
@@ -207,18 +227,31 @@ def main() -> int:
         ("status settled", "China", {"status": "settled"}),
         ("status contested", "wall", {"status": "contested"}),
     ]
+    from django.db import connection
+
     client = Client(HTTP_HOST="localhost")
-    all_service, all_page = [], []
-    print(f"{'query':<18}{'user':<10}{'hits':>5}  search() p50/p95/max ms   page p50/p95/max ms")
+    all_service, all_page, all_cpu = [], [], []
+    print(
+        f"{'query':<18}{'user':<10}{'hits':>5}  search() p50/p95/max ms   page p50/p95/max ms"
+        "   CPU p50/p95 ms"
+    )
     for who, user in (("editor", editor), ("reviewer", reviewer)):
         client.force_login(user)
         for label, q, filters in queries:
-            service, page = [], []
+            service, page, cpu = [], [], []
             hits = 0
             for _ in range(args.runs):
+                connection.ensure_connection()
+                backend = on_cpu_ns(connection.connection.info.backend_pid)
+                c = time.thread_time_ns()
                 t = time.perf_counter()
                 _, found = search.search(user, q, **filters)
                 service.append((time.perf_counter() - t) * 1000)
+                # CPU time of this process and of its PostgreSQL backend for the search:
+                # what it costs on an idle machine, whatever else the machine is doing.
+                after = on_cpu_ns(connection.connection.info.backend_pid)
+                if backend is not None and after is not None:
+                    cpu.append((time.thread_time_ns() - c + after - backend) / 1e6)
                 hits = len(found)
                 t = time.perf_counter()
                 response = client.get("/search/", {"q": q, **filters})
@@ -226,16 +259,24 @@ def main() -> int:
                 assert response.status_code == 200
             all_service += service
             all_page += page
+            all_cpu += cpu
+            cpu_text = f"   {percentile(cpu, 50):6.1f} {percentile(cpu, 95):6.1f}" if cpu else ""
             print(
                 f"{label:<18}{who:<10}{hits:>5}  "
                 f"{percentile(service, 50):6.1f} {percentile(service, 95):6.1f} {max(service):6.1f}"
                 f"          {percentile(page, 50):6.1f} {percentile(page, 95):6.1f} {max(page):6.1f}"
+                + cpu_text
             )
     print(
         f"ALL: search() p50 {percentile(all_service, 50):.1f} ms, p95 {percentile(all_service, 95):.1f} ms; "
         f"page p50 {percentile(all_page, 50):.1f} ms, p95 {percentile(all_page, 95):.1f} ms "
         f"({len(all_service)} requests each)"
     )
+    if all_cpu:
+        print(
+            f"CPU (this process + its PostgreSQL backend) per search(): "
+            f"p50 {percentile(all_cpu, 50):.1f} ms, p95 {percentile(all_cpu, 95):.1f} ms"
+        )
     if not args.keep_db:
         from django.db import connections
 

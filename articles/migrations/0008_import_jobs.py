@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0006_merge_counterparts_workflow'),
+        ('articles', '0007_claim_status'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

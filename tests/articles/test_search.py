@@ -179,12 +179,12 @@ def test_control_characters_are_ignored(editor, judged):
 
 
 @pytest.mark.django_db
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the prefilter is PostgreSQL's")
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the candidate limit is PostgreSQL's")
 def test_a_selective_filter_never_misses_a_match(editor, reviewer, reviewer2, judged, monkeypatch):
     claim, other = judged
-    # Only one match is looked at first; the reviewer filter drops it, so the search must
-    # fall back to filtering every match in SQL.
-    monkeypatch.setattr(search, "PREFILTER", 1)
+    # One candidate per kind: the filters apply before that limit, so each reviewer's
+    # rationale is still found.
+    monkeypatch.setattr(search, "CANDIDATES", 1)
     for who, expected in ((reviewer, claim), (reviewer2, other)):
         hits = search.search(editor, "embankment", reviewer=who.pk)[1]
         assert {h.claim for h in hits} == {expected}
