@@ -28,13 +28,14 @@ from ninja.errors import HttpError
 from ninja.parser import Parser
 from ninja.security import HttpBearer
 
-from articles import dashboard, publishing, reviewing, validation
+from articles import dashboard, import_jobs, publishing, reviewing, validation
 from articles.forms import StoryForm, VersionImportForm
 from articles.models import (
     REASONS,
     ApiToken,
     Block,
     Claim,
+    ImportJob,
     Story,
     Verdict,
     Version,
@@ -43,7 +44,6 @@ from articles.models import (
 )
 from articles.ratings import SCALE, Rating
 from articles.text import anchoring
-from articles.versions import import_version
 
 MAX_PAGE = 200
 
@@ -533,19 +533,50 @@ def version_list(request, story_id: int = Path(..., ge=1, le=validation.MAX_ID))
     ]
 
 
-def version_import(*, story: Story, data: dict, user) -> Version:
-    """The API's one way to import a version (swap here for a background job)."""
-    return import_version(story=story, created_by=user, **data)
+class ImportOut(Schema):
+    id: int
+    story_id: int
+    label: str
+    status: str = Field(description="queued, running, succeeded, failed or cancelled")
+    stage: str
+    progress: int = Field(description="Percent done")
+    detail: str
+    error: str = Field(description="Why it failed, in words for the editor")
+    version_id: int | None = Field(description="The version stored, once it succeeded")
+    url: str = Field(description="This job in the API: poll it until it ends")
 
 
-@api.post("/stories/{story_id}/versions", response={201: VersionOut, **WRITE}, tags=["versions"])
+def _import_out(request, job: ImportJob) -> dict:
+    return {
+        "id": job.pk,
+        "story_id": job.story_id,
+        "label": job.label,
+        "status": job.status,
+        "stage": job.stage,
+        "progress": job.progress,
+        "detail": job.detail,
+        "error": job.error,
+        "version_id": job.version_id,
+        "url": request.build_absolute_uri(f"/api/v1/imports/{job.pk}"),
+    }
+
+
+def version_import(*, story: Story, data: dict, user) -> ImportJob:
+    """The API's one way to import a version: queued for the background worker, as on the
+    story page (segmenting and aligning a long text takes far longer than a request)."""
+    return import_jobs.job_create(story=story, created_by=user, **data)
+
+
+@api.post("/stories/{story_id}/versions", response={202: ImportOut, **WRITE}, tags=["versions"])
 def version_create(
     request, payload: VersionIn, story_id: int = Path(..., ge=1, le=validation.MAX_ID)
 ):
-    """Import a version (editors): store, segment and align it with the story's others.
+    """Import a version (editors): queued for the background worker, which stores, segments
+    and aligns it with the story's others. Poll the returned job's ``url`` until its status
+    is ``succeeded`` (its ``version_id`` is then set) or ``failed`` (``error`` says why).
 
-    Refused (422) with the same messages as the import page: an empty or too long text,
-    a giant paragraph, a duplicate text or label, an alignment too long for a request.
+    Refused at once (422) with the same messages as the import page: an empty or too long
+    text, a label the story already has, the same text or label already being imported.
     """
     _editor(request)
     story = _story(request, story_id)
@@ -555,17 +586,21 @@ def version_create(
     if not form.is_valid():
         _refuse(422, _form_errors(form))
     cleaned = form.cleaned_data
+    fields = ("label", "outlet", "byline", "url", "published_on", "file_name", "source")
     try:
-        version = version_import(
-            story=story,
-            data={
-                f: cleaned[f] for f in ("text", "label", "outlet", "byline", "url", "published_on")
-            },
-            user=request.user,
-        )
+        job = version_import(story=story, data={f: cleaned[f] for f in fields}, user=request.user)
     except VersionImportError as exc:
         _refuse(422, str(exc))
-    return Status(201, _version_out(request, Version.objects.with_counts().get(pk=version.pk)))
+    return Status(202, _import_out(request, job))
+
+
+@api.get("/imports/{import_id}", response={200: ImportOut, **READ}, tags=["versions"])
+def import_detail(request, import_id: int = Path(..., ge=1, le=validation.MAX_ID)):
+    """A version import: its status, stage and progress; the version once it succeeded."""
+    job = get_object_or_404(
+        ImportJob.objects.defer("source").filter(story__in=_stories(request)), pk=import_id
+    )
+    return _import_out(request, job)
 
 
 @api.get("/versions/{version_id}", response={200: VersionDetailOut, **READ}, tags=["versions"])

@@ -8,7 +8,7 @@ from django.core.management import call_command
 
 from articles import api as api_module
 from articles.models import ApiToken, Claim, Publication, Story, Verdict, Version
-from tests.conftest import ORIGINAL
+from tests.conftest import ORIGINAL, run_queued_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -177,16 +177,18 @@ def test_the_story_list_pages(client, editor, judged):
 # ---------------------------------------------------------------------------- writes
 
 
-def test_an_editor_creates_a_story_and_imports_a_version(client, editor, reviewer, monkeypatch):
+def test_an_editor_creates_a_story_and_imports_a_version(
+    client, editor, reviewer, monkeypatch, django_user_model
+):
     auth = bearer(editor)
     response, story = send(
         client, "post", "/stories", auth, {"title": "Sea wall", "members": [reviewer.pk]}
     )
     assert response.status_code == 201 and story["members"][0]["username"] == "rosa"
     calls = []
-    real = api_module.import_version
-    monkeypatch.setattr(api_module, "import_version", lambda **kw: calls.append(kw) or real(**kw))
-    response, version = send(
+    real = api_module.version_import
+    monkeypatch.setattr(api_module, "version_import", lambda **kw: calls.append(kw) or real(**kw))
+    response, job = send(
         client,
         "post",
         f"/stories/{story['id']}/versions",
@@ -198,17 +200,37 @@ def test_an_editor_creates_a_story_and_imports_a_version(client, editor, reviewe
             "published_on": "2025-03-04",
         },
     )
-    assert response.status_code == 201 and len(calls) == 1
+    # Queued for the background worker: the request does no segmenting or aligning.
+    assert response.status_code == 202 and len(calls) == 1
+    assert job["status"] == "queued" and job["version_id"] is None
+    assert job["url"].endswith(f"/api/v1/imports/{job['id']}")
+    assert not Version.objects.exists()
+    # The same text again while it is queued is refused at once.
+    again = send(
+        client, "post", f"/stories/{story['id']}/versions", auth, {"label": "B", "text": ORIGINAL}
+    )
+    assert again[0].status_code == 422 and "already being imported" in again[1]["detail"]
+    run_queued_tasks()
+    response, job = send(client, "get", f"/imports/{job['id']}", auth)
+    assert response.status_code == 200 and job["status"] == "succeeded"
+    version = send(client, "get", f"/versions/{job['version_id']}", auth)[1]
     assert version["sentence_count"] > 3 and version["published_on"] == "2025-03-04"
     assert Version.objects.get(pk=version["id"]).created_by == editor
+    # Another user's token does not see the job (not a member of the story).
+    outsider = django_user_model.objects.create_user("otto", password="x")
+    assert send(client, "get", f"/imports/{job['id']}", bearer(outsider))[0].status_code == 404
 
 
 def test_a_refused_import_says_why_and_stores_nothing(client, editor, original):
     auth = bearer(editor)
     path = f"/stories/{original.story_id}/versions"
-    response, body = send(client, "post", path, auth, {"label": "Again", "text": ORIGINAL})
-    assert response.status_code == 422
-    assert body["detail"] == "This text is already in the story as “Original report”."
+    # A text already in the story is found by the worker: the job fails, saying why.
+    response, job = send(client, "post", path, auth, {"label": "Again", "text": ORIGINAL})
+    assert response.status_code == 202
+    run_queued_tasks()
+    job = send(client, "get", f"/imports/{job['id']}", auth)[1]
+    assert job["status"] == "failed" and job["version_id"] is None
+    assert "already in the story as “Original report”" in job["error"]
     response, body = send(client, "post", path, auth, {"label": "Empty", "text": "  "})
     assert response.status_code == 422 and "The text is empty" in body["detail"]
     response, body = send(
