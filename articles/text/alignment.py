@@ -274,7 +274,8 @@ class _Vectors:
 
     def block(self, rows: slice, cols: slice) -> np.ndarray:
         """Cosines of left rows against right cols, dense."""
-        product = self.x[rows] @ self.y_t[:, cols]
+        # Rows of y, not columns of y_t: slicing columns of a CSR matrix reads all of it.
+        product = self.x[rows] @ self.y[cols].T
         return np.clip(product.toarray(), 0.0, 1.0)
 
     def pair(self, i: int, j: int) -> float:
@@ -492,59 +493,140 @@ _ONE_ONE, _SKIP_LEFT, _SKIP_RIGHT, _ONE_TWO, _TWO_ONE = range(5)
 
 
 def _banded_dp(vecs: _Vectors, lo: np.ndarray, hi: np.ndarray, min_score: float) -> list[Link]:
-    """Best monotone alignment inside the band; a link gains its score minus min_score."""
+    """Best monotone alignment inside the band; a link gains its score minus min_score.
+
+    Cells are stored row after row in flat arrays (row r holds columns lo[r]..hi[r]). The
+    gains of every move are computed for many rows at once; only the recurrence itself,
+    which needs the row before, runs row by row, as a few array operations per row.
+    """
     n = len(lo) - 1
     sims = _band_similarities(vecs, lo, hi)
-    moves: list[np.ndarray] = []
+    widths = hi - lo + 1
+    offsets = np.r_[0, np.cumsum(widths)]
+    moves = np.empty(int(offsets[-1]), dtype=np.int8)
+    moves[: widths[0]] = _SKIP_RIGHT
     prev2: tuple[int, np.ndarray] | None = None
-    width0 = hi[0] - lo[0] + 1
-    moves.append(np.full(width0, _SKIP_RIGHT, dtype=np.int8))
-    prev = (int(lo[0]), np.zeros(width0))
-    for r in range(1, n + 1):
-        a, b = int(lo[r]), int(hi[r])
-        cols = np.arange(a, b + 1)
-        s_start, s_row = sims[r - 1]
-        one = _take(s_row, s_start, cols - 1)
-        y_len1 = _take(vecs.y_len, 0, cols - 1)
-        one_scaled = one * vecs.factor(r - 1, np.clip(cols - 1, 0, vecs.y.shape[0] - 1))
-        best = _shift(prev, cols - 1) + one_scaled - min_score
-        move = np.full(cols.size, _ONE_ONE, dtype=np.int8)
-        _improve(best, move, _shift(prev, cols), _SKIP_LEFT)
+    prev = (int(lo[0]), np.zeros(int(widths[0])))
+    for first in range(1, n + 1, DP_ROW_CHUNK):
+        last = min(first + DP_ROW_CHUNK, n + 1)
+        gains = _move_gains(vecs, sims, lo, hi, first, last, min_score)
+        base = int(offsets[first])
+        for r in range(first, last):
+            a, w = int(lo[r]), int(widths[r])
+            cells = slice(int(offsets[r]) - base, int(offsets[r]) - base + w)
+            cand = np.full((4, w), -np.inf)
+            _fill(cand[0], prev, a - 1)
+            cand[0] += gains[0][cells]
+            _fill(cand[1], prev, a)
+            _fill(cand[2], prev, a - 2)
+            cand[2] += gains[1][cells]
+            if prev2 is not None:
+                _fill(cand[3], prev2, a - 1)
+                cand[3] += gains[2][cells]
+            pick = cand.argmax(axis=0)
+            best = cand[pick, np.arange(w)]
+            move = _MOVE_CODES[pick]
+            # 0-1 moves along the row cost nothing, so a running maximum does them.
+            running = np.maximum.accumulate(best)
+            move[running > best] = _SKIP_RIGHT
+            moves[int(offsets[r]) : int(offsets[r]) + w] = move
+            prev2, prev = prev, (a, running)
+    return _trace(vecs, moves, offsets, lo, hi, sims)
 
-        # 1-2: left r-1 against right j-2 and j-1.
-        two = _take(s_row, s_start, cols - 2)
-        y_n2 = _take(vecs.y_norm2, 0, cols - 2) + _take(vecs.y_norm2, 0, cols - 1)
-        y_dot = _take(vecs.y_next, 0, cols - 2)
-        joined = (two + one) / np.sqrt(np.maximum(vecs.x_norm2[r - 1] * (y_n2 + 2 * y_dot), 1e-12))
-        joined *= _length_factor(vecs.x_len[r - 1], _take(vecs.y_len, 0, cols - 2) + y_len1)
-        # A blank sentence adds nothing to a link, so it never joins one.
-        joined[
-            (_take(vecs.y_norm2, 0, cols - 2) == 0) | (_take(vecs.y_norm2, 0, cols - 1) == 0)
-        ] = 0
-        gain = _merge_gain(joined, min_score)
-        _improve(best, move, _shift(prev, cols - 2) + gain, _ONE_TWO)
 
-        # 2-1: left r-2 and r-1 against right j-1.
-        if prev2 is not None:
-            p_start, p_row = sims[r - 2]
-            above = _take(p_row, p_start, cols - 1)
-            x_n2 = vecs.x_norm2[r - 2] + vecs.x_norm2[r - 1] + 2 * vecs.x_next[r - 2]
-            y_n2 = _take(vecs.y_norm2, 0, cols - 1)
-            joined = (above + one) / np.sqrt(np.maximum(x_n2 * y_n2, 1e-12))
-            joined *= _length_factor(vecs.x_len[r - 2] + vecs.x_len[r - 1], y_len1)
-            if vecs.x_norm2[r - 2] == 0 or vecs.x_norm2[r - 1] == 0:
-                joined[:] = 0
-            gain = _merge_gain(joined, min_score)
-            _improve(best, move, _shift(prev2, cols - 1) + gain, _TWO_ONE)
+# How many DP rows have their move gains computed at once (memory: about 40 bytes a cell).
+DP_ROW_CHUNK = 2048
+# The candidates of a DP cell, in order of preference on ties, and their move codes.
+_MOVE_CODES = np.array([0, 1, 3, 4], dtype=np.int8)
 
-        # 0-1 moves along the row cost nothing, so a running maximum does them.
-        running = np.maximum.accumulate(best)
-        move[running > best] = _SKIP_RIGHT
-        best = running
-        moves.append(move)
-        prev2, prev = prev, (a, best)
 
-    return _trace(vecs, moves, lo, hi, sims)
+def _fill(out: np.ndarray, row: tuple[int, np.ndarray], first: int) -> None:
+    """Copy an earlier DP row's scores at columns first.. into out; -inf outside its band stays."""
+    start, values = row
+    shift = first - start
+    a, b = max(0, -shift), min(out.size, values.size - shift)
+    if b > a:
+        out[a:b] = values[shift + a : shift + b]
+
+
+class _BandSims:
+    """Cosines of each left sentence with the right sentences its DP rows can reach, flat."""
+
+    def __init__(self, starts: np.ndarray, ends: np.ndarray, values: np.ndarray, offsets):
+        self.starts, self.ends, self.values, self.offsets = starts, ends, values, offsets
+
+    def get(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """Cosine of left i and right j (arrays); 0 outside the computed range."""
+        i = np.asarray(i)
+        j = np.asarray(j)
+        ok = (i >= 0) & (j >= self.starts[np.maximum(i, 0)]) & (j < self.ends[np.maximum(i, 0)])
+        pos = np.where(ok, self.offsets[np.maximum(i, 0)] + j - self.starts[np.maximum(i, 0)], 0)
+        return np.where(ok, self.values[pos].astype(np.float64), 0.0)
+
+
+def _band_similarities(vecs: _Vectors, lo: np.ndarray, hi: np.ndarray) -> _BandSims:
+    """Cosines of each left sentence with the right sentences its DP rows can reach."""
+    n, m = vecs.x.shape[0], vecs.y.shape[0]
+    # Sentence i is used by row i + 1 (1-1, 1-2) and row i + 2 (2-1).
+    starts = np.maximum(lo[1:] - 2, 0)
+    ends = np.maximum(np.minimum(np.maximum(hi[1:], np.r_[hi[2:], hi[-1:]]), m), starts)
+    offsets = np.r_[0, np.cumsum(ends - starts)]
+    values = np.empty(int(offsets[-1]), dtype=np.float32)
+    for start in range(0, n, ROW_CHUNK):
+        stop = min(start + ROW_CHUNK, n)
+        c0, c1 = int(starts[start:stop].min()), int(ends[start:stop].max())
+        block = vecs.block(slice(start, stop), slice(c0, c1))
+        rows, cols = _ranges(starts[start:stop] - c0, ends[start:stop] - c0)
+        values[offsets[start] : offsets[stop]] = block[rows, cols]
+    return _BandSims(starts, ends, values, offsets)
+
+
+def _ranges(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(row, column) of every cell of rows whose columns run from starts[k] to ends[k] - 1."""
+    lengths = ends - starts
+    rows = np.repeat(np.arange(lengths.size), lengths)
+    cols = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    return rows, cols + np.repeat(starts, lengths)
+
+
+def _move_gains(vecs, sims: _BandSims, lo, hi, first: int, last: int, min_score: float):
+    """Gains of the 1-1, 1-2 and 2-1 moves into every cell of DP rows first..last - 1, flat."""
+    m = vecs.y.shape[0]
+    rows, cols = _ranges(lo[first:last], hi[first:last] + 1)
+    r = rows + first
+    i = r - 1  # the left sentence that row r adds
+    one = sims.get(i, cols - 1)
+    j1 = np.clip(cols - 1, 0, m - 1)
+    one_scaled = one * vecs.factor(i, j1)
+    gain11 = np.where(cols >= 1, one_scaled - min_score, -np.inf)
+
+    def at(values: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        ok = (idx >= 0) & (idx < values.size)
+        return (
+            np.where(ok, values[np.clip(idx, 0, max(values.size - 1, 0))], 0.0)
+            if values.size
+            else np.zeros(idx.size)
+        )
+
+    y_len1 = at(vecs.y_len, cols - 1)
+    # 1-2: left i against right j-2 and j-1.
+    two = sims.get(i, cols - 2)
+    y_n2a, y_n2b = at(vecs.y_norm2, cols - 2), at(vecs.y_norm2, cols - 1)
+    y_dot = at(vecs.y_next, cols - 2)
+    joined = (two + one) / np.sqrt(np.maximum(vecs.x_norm2[i] * (y_n2a + y_n2b + 2 * y_dot), 1e-12))
+    joined *= _length_factor(vecs.x_len[i], at(vecs.y_len, cols - 2) + y_len1)
+    # A blank sentence adds nothing to a link, so it never joins one.
+    joined[(y_n2a == 0) | (y_n2b == 0)] = 0
+    gain12 = _merge_gain(joined, min_score)
+    # 2-1: left i-1 and i against right j-1.
+    above = sims.get(i - 1, cols - 1)
+    ip = np.maximum(i - 1, 0)
+    x_n2 = vecs.x_norm2[ip] + vecs.x_norm2[i] + 2 * at(vecs.x_next, ip)
+    joined = (above + one) / np.sqrt(np.maximum(x_n2 * y_n2b, 1e-12))
+    joined *= _length_factor(vecs.x_len[ip] + vecs.x_len[i], y_len1)
+    joined[(vecs.x_norm2[ip] == 0) | (vecs.x_norm2[i] == 0)] = 0
+    gain21 = np.where(i >= 1, _merge_gain(joined, min_score), -np.inf)
+    return gain11, gain12, gain21
 
 
 def _merge_gain(joined: np.ndarray, min_score: float) -> np.ndarray:
@@ -552,59 +634,15 @@ def _merge_gain(joined: np.ndarray, min_score: float) -> np.ndarray:
     return np.where(joined >= min_score, joined - min_score + MERGE_BONUS, -np.inf)
 
 
-def _band_similarities(
-    vecs: _Vectors, lo: np.ndarray, hi: np.ndarray
-) -> list[tuple[int, np.ndarray]]:
-    """For each left sentence, (first column, cosines) over the right sentences its DP rows can reach."""
-    n, m = vecs.x.shape[0], vecs.y.shape[0]
-    # Sentence i is used by row i + 1 (1-1, 1-2) and row i + 2 (2-1).
-    starts = np.maximum(lo[1:] - 2, 0)
-    ends = np.minimum(np.maximum(hi[1:], np.r_[hi[2:], hi[-1:]]), m)
-    out: list[tuple[int, np.ndarray]] = []
-    for start in range(0, n, ROW_CHUNK):
-        stop = min(start + ROW_CHUNK, n)
-        c0, c1 = int(starts[start:stop].min()), int(ends[start:stop].max())
-        block = vecs.block(slice(start, stop), slice(c0, c1))
-        for i in range(start, stop):
-            s, e = int(starts[i]), int(ends[i])
-            out.append((s, block[i - start, s - c0 : e - c0].astype(np.float64)))
-    return out
-
-
-def _take(values: np.ndarray, start: int, idx: np.ndarray) -> np.ndarray:
-    """values[idx - start] where in range, else 0."""
-    pos = idx - start
-    ok = (pos >= 0) & (pos < len(values))
-    out = np.zeros(idx.size)
-    out[ok] = values[pos[ok]]
-    return out
-
-
-def _shift(row: tuple[int, np.ndarray], idx: np.ndarray) -> np.ndarray:
-    """DP scores of an earlier row at columns idx; -inf outside its band."""
-    start, values = row
-    pos = idx - start
-    ok = (pos >= 0) & (pos < len(values))
-    out = np.full(idx.size, -np.inf)
-    out[ok] = values[pos[ok]]
-    return out
-
-
-def _improve(best: np.ndarray, move: np.ndarray, candidate: np.ndarray, code: int) -> None:
-    better = candidate > best
-    best[better] = candidate[better]
-    move[better] = code
-
-
-def _trace(vecs, moves, lo, hi, sims) -> list[Link]:
+def _trace(vecs, moves, offsets, lo, hi, sims: _BandSims) -> list[Link]:
     links: list[Link] = []
-    r, j = len(moves) - 1, int(hi[-1])
+    r, j = len(lo) - 1, int(hi[-1])
     while r > 0 or j > 0:
-        mv = moves[r][j - lo[r]] if r > 0 else _SKIP_RIGHT
+        mv = moves[offsets[r] + j - lo[r]] if r > 0 else _SKIP_RIGHT
         if mv == _ONE_ONE:
-            start, row = sims[r - 1]
             factor = float(vecs.factor(r - 1, j - 1))
-            links.append(Link((r - 1,), (j - 1,), _clip(float(row[j - 1 - start]) * factor)))
+            score = float(sims.get(np.array([r - 1]), np.array([j - 1]))[0])
+            links.append(Link((r - 1,), (j - 1,), _clip(score * factor)))
             r, j = r - 1, j - 1
         elif mv == _SKIP_LEFT:
             r -= 1
