@@ -27,7 +27,6 @@ from articles.text.lemmas import content_words, lemmatize, normalize_numbers
 FULL_DP_CELLS = 4_000_000
 BAND_HALF_WIDTH = 100
 ROW_CHUNK = 512
-DENSE_BLOCK = 4_000_000
 # A 1-2 or 2-1 link competes with a 1-1 link plus a skipped sentence, and the
 # joined cosine is diluted by the extra text: a small bonus evens that out
 # (tuned on bench/align.py and the labelled set; 0.06 starts joining added
@@ -129,16 +128,7 @@ def _confident(vecs: _Vectors, links: list[Link], min_score: float) -> list[Link
 
 def _best_left(vecs: _Vectors, rights: np.ndarray) -> dict[int, int]:
     """For each of these right sentences, the left sentence that scores highest with it."""
-    flipped = object.__new__(_Vectors)
-    flipped.__dict__.update(vecs.__dict__)
-    flipped.x, flipped.y = vecs.y, vecs.x
-    flipped.y_t = vecs.x.T.tocsr()
-    flipped.words_x = vecs.words_y_t.T.tocsr()
-    flipped.words_y_t = vecs.words_x.T.tocsr()
-    flipped.own_x, flipped.own_y = vecs.own_y, vecs.own_x
-    flipped.x_len, flipped.y_len = vecs.y_len, vecs.x_len
-    flipped.x_title, flipped.y_title = vecs.y_title, vecs.x_title
-    ranked = _top_k(flipped, 1, rights)
+    ranked = _top_k(_flipped(vecs), 1, rights)
     return {j: row[0].right for j, row in zip(rights.tolist(), ranked, strict=True) if row}
 
 
@@ -153,31 +143,80 @@ def _split_weak_merges(vecs: _Vectors, links: list[Link], min_score: float) -> l
     used_right = {j for link in links for j in link.right}
     free_left = np.array(sorted(set(range(vecs.x.shape[0])) - used_left), dtype=np.int64)
     free_right = np.array(sorted(set(range(vecs.y.shape[0])) - used_right), dtype=np.int64)
-    # Column slices of a CSR matrix are slow: take the free sentences once.
-    y_free_t = vecs.y_t[:, free_right] if free_right.size else None
-    x_free = vecs.x[free_left] if free_left.size else None
+    # The weaker sentence of each merge, then the best free partner of all of them at once.
+    weak: dict[int, tuple[float, int, float, int]] = {}
+    for k, link in enumerate(links):
+        if len(link.left) + len(link.right) != 3:
+            continue
+        if len(link.left) == 2:
+            pairs = [(vecs.joined_score((i,), link.right), i) for i in link.left]
+        else:
+            pairs = [(vecs.joined_score(link.left, (j,)), j) for j in link.right]
+        (weak_score, weak_at), (strong_score, strong) = sorted(pairs)
+        weak[k] = (weak_score, weak_at, strong_score, strong)
+    two_one = [k for k in weak if len(links[k].left) == 2]
+    one_two = [k for k in weak if len(links[k].right) == 2]
+    best_free = dict(
+        zip(two_one, _best_free(vecs, [weak[k][1] for k in two_one], free_right), strict=True)
+    )
+    flipped = _flipped(vecs)
+    best_free.update(
+        zip(one_two, _best_free(flipped, [weak[k][1] for k in one_two], free_left), strict=True)
+    )
     result = []
-    for link in links:
-        if len(link.left) == 2 and len(link.right) == 1 and free_right.size:
-            j = link.right[0]
-            singles = sorted((vecs.joined_score((i,), (j,)), i) for i in link.left)
-            (weak_score, weak), (strong_score, strong) = singles
-            best_free = float((vecs.x[weak] @ y_free_t).max())
-            if best_free >= MOVED_MIN_SCORE and best_free > weak_score + 0.1:
-                if strong_score >= min_score:
-                    result.append(Link((strong,), (j,), strong_score))
-                continue
-        if len(link.right) == 2 and len(link.left) == 1 and free_left.size:
-            i = link.left[0]
-            singles = sorted((vecs.joined_score((i,), (j,)), j) for j in link.right)
-            (weak_score, weak), (strong_score, strong) = singles
-            best_free = float((x_free @ vecs.y[weak].T).max())
-            if best_free >= MOVED_MIN_SCORE and best_free > weak_score + 0.1:
-                if strong_score >= min_score:
-                    result.append(Link((i,), (strong,), strong_score))
+    for k, link in enumerate(links):
+        if k in weak:
+            weak_score, _, strong_score, strong = weak[k]
+            if best_free[k] >= MOVED_MIN_SCORE and best_free[k] > weak_score + 0.1:
+                if strong_score >= min_score and len(link.left) == 2:
+                    result.append(Link((strong,), link.right, strong_score))
+                elif strong_score >= min_score:
+                    result.append(Link(link.left, (strong,), strong_score))
                 continue
         result.append(link)
     return result
+
+
+def _best_free(vecs: _Vectors, rows: list[int], free: np.ndarray) -> list[float]:
+    """For each left sentence in rows, its highest cosine with the right sentences in free.
+
+    Exact while rows x free is small; past that, among the lemma index's candidates.
+    """
+    if not rows or not free.size:
+        return [0.0] * len(rows)
+    rows_arr = np.array(rows, dtype=np.int64)
+    out = np.zeros(len(rows))
+    if len(rows) * free.size <= FULL_SCORE_CELLS:
+        y_free_t = vecs.y[free].T.tocsr()
+        for start in range(0, len(rows), ROW_CHUNK):
+            product = (vecs.x[rows_arr[start : start + ROW_CHUNK]] @ y_free_t).toarray()
+            out[start : start + ROW_CHUNK] = np.maximum(product.max(axis=1), 0.0)
+        return out.tolist()
+    cand = _retrieve(vecs.words_x[rows_arr], vecs.words_y[free].T.tocsr(), RETRIEVE)
+    for start in range(0, len(rows), ROW_CHUNK):
+        chunk = np.arange(start, min(start + ROW_CHUNK, len(rows)))
+        cols = np.where(cand[chunk] >= 0, free[np.maximum(cand[chunk], 0)], -1)
+        dots = _pair_dots(vecs.x, vecs.y, rows_arr[chunk], cols)
+        out[chunk] = np.maximum(dots.max(axis=1), 0.0)
+    return out.tolist()
+
+
+def _flipped(vecs: _Vectors) -> _Vectors:
+    """The same vectors with the two sides swapped (right sentences as rows); made once."""
+    if "_flipped" in vecs.__dict__:
+        return vecs.__dict__["_flipped"]
+    flipped = object.__new__(_Vectors)
+    flipped.__dict__.update(vecs.__dict__)
+    flipped.x, flipped.y = vecs.y, vecs.x
+    flipped.y_t = vecs.x.T.tocsr()
+    flipped.words_x, flipped.words_y = vecs.words_y, vecs.words_x
+    flipped.words_y_t = vecs.words_x.T.tocsr()
+    flipped.own_x, flipped.own_y = vecs.own_y, vecs.own_x
+    flipped.x_len, flipped.y_len = vecs.y_len, vecs.x_len
+    flipped.x_title, flipped.y_title = vecs.y_title, vecs.x_title
+    flipped.__dict__["_flipped"] = vecs
+    vecs.__dict__["_flipped"] = flipped
+    return flipped
 
 
 class _Vectors:
@@ -228,7 +267,8 @@ class _Vectors:
         self.own_y = own[len(left) :]
         words = sparse.hstack([words, extra], format="csr", dtype=np.float32)
         self.words_x = words[: len(left)]
-        self.words_y_t = words[len(left) :].T.tocsr()
+        self.words_y = words[len(left) :]
+        self.words_y_t = self.words_y.T.tocsr()
         self.x = matrix[: len(left)]
         self.y = matrix[len(left) :]
         self.y_t = self.y.T.tocsr()
@@ -428,26 +468,10 @@ def _clip(value: float) -> float:
 
 def _band(vecs: _Vectors, n: int, m: int) -> tuple[np.ndarray, np.ndarray]:
     """Column range [lo[r], hi[r]] of DP row r, around a path through confident anchors."""
-    best_j = np.zeros(n, dtype=np.int64)
-    best_j_score = np.zeros(n)
-    best_i = np.zeros(m, dtype=np.int64)
-    best_i_score = np.zeros(m)
-    # Dense blocks of about DENSE_BLOCK cells keep memory flat whatever m is.
-    rows_per_block = max(1, DENSE_BLOCK // m)
-    for start in range(0, n, rows_per_block):
-        stop = min(start + rows_per_block, n)
-        # Lemmas only: sparse enough for every pair; character n-grams would make it dense.
-        block = (vecs.words_x[start:stop] @ vecs.words_y_t).toarray()
-        best_j[start:stop] = block.argmax(axis=1)
-        best_j_score[start:stop] = block.max(axis=1)
-        col_best = block.argmax(axis=0)
-        col_score = block[col_best, np.arange(m)]
-        better = col_score > best_i_score
-        best_i_score[better] = col_score[better]
-        best_i[better] = col_best[better] + start
-
+    # Lemmas only, and only the pairs the lemma index proposes: every pair would be n * m.
+    best_j, best_j_score, best_i = _lemma_best_matches(vecs)
     anchors_i = [
-        i for i in range(n) if best_i[best_j[i]] == i and best_j_score[i] >= ANCHOR_MIN_SCORE
+        i for i in range(n) if best_j_score[i] >= ANCHOR_MIN_SCORE and best_i[best_j[i]] == i
     ]
     chain = _longest_increasing([int(best_j[i]) for i in anchors_i])
     # Prefix coordinates: linking sentence i to j ends in DP cell (i + 1, j + 1).
@@ -464,6 +488,82 @@ def _band(vecs: _Vectors, n: int, m: int) -> tuple[np.ndarray, np.ndarray]:
     hi = np.maximum.accumulate(hi)
     lo[0], hi[-1] = 0, m
     return lo, hi
+
+
+def _lemma_best_matches(vecs: _Vectors) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Best right sentence of each left one by lemma cosine, its score, and best left of each right.
+
+    Only the pairs the lemma index proposes are scored (RETRIEVE per left sentence). Ties
+    go to the lowest index. A sentence without candidates gets 0 (score 0).
+    """
+    n, m = vecs.words_x.shape[0], vecs.words_y_t.shape[1]
+    cand = _retrieve(vecs.words_x, vecs.words_y_t, RETRIEVE)
+    scores = np.full(cand.shape, -1.0)
+    for start in range(0, n, ROW_CHUNK):
+        chunk = np.arange(start, min(start + ROW_CHUNK, n))
+        scores[chunk] = _pair_dots(vecs.words_x, vecs.words_y, chunk, cand[chunk])
+    scores[cand < 0] = -1.0
+    rows = np.repeat(np.arange(n), cand.shape[1])
+    cols, vals = cand.ravel(), scores.ravel()
+    valid = cols >= 0
+    rows, cols, vals = rows[valid], cols[valid], vals[valid]
+    best_j = np.zeros(n, dtype=np.int64)
+    best_j_score = np.zeros(n)
+    order = np.lexsort((cols, -vals, rows))  # per row: best score first, then lowest column
+    first = np.r_[True, rows[order][1:] != rows[order][:-1]] if order.size else order.astype(bool)
+    best_j[rows[order][first]] = cols[order][first]
+    best_j_score[rows[order][first]] = np.maximum(vals[order][first], 0.0)
+    best_i = np.zeros(m, dtype=np.int64)
+    order = np.lexsort((rows, -vals, cols))  # per column: best score first, then lowest row
+    first = np.r_[True, cols[order][1:] != cols[order][:-1]] if order.size else order.astype(bool)
+    best_i[cols[order][first]] = rows[order][first]
+    return best_j, best_j_score, best_i
+
+
+# Work allowed to the lemma index, in multiply-adds per sentence of the two sides: words
+# found in so many sentences that the product would need more are left out of the index.
+RETRIEVAL_WORK = 500
+
+
+def _retrieve(x: sparse.csr_matrix, y_t: sparse.csr_matrix, top: int) -> np.ndarray:
+    """For each row of x, the (at most top) columns of y_t sharing the most weight; -1 pads.
+
+    An inverted index, as a sparse product, best first (ties: lowest column). The words of
+    y_t's longest posting lists are left out when needed to keep the work within
+    RETRIEVAL_WORK per row and column: common words ("said", "year") would make the
+    product grow with the square of the length, and rarely decide a best match.
+    """
+    rows, cols = x.shape[0], y_t.shape[1]
+    out = np.full((rows, top), -1, dtype=np.int64)
+    if rows == 0 or cols == 0:
+        return out
+    y_t = _prune_index(x, y_t, RETRIEVAL_WORK * (rows + cols))
+    for start in range(0, rows, ROW_CHUNK):
+        product = (x[start : start + ROW_CHUNK] @ y_t).tocsr()
+        r = np.repeat(np.arange(product.shape[0]), np.diff(product.indptr))
+        order = np.lexsort((product.indices, -product.data, r))
+        r_sorted = r[order]
+        rank = np.arange(order.size) - product.indptr[r_sorted]
+        keep = rank < top
+        out[start + r_sorted[keep], rank[keep]] = product.indices[order][keep]
+    return out
+
+
+def _prune_index(x: sparse.csr_matrix, y_t: sparse.csr_matrix, budget: int) -> sparse.csr_matrix:
+    """y_t without the rows (words) of the longest posting lists, if x @ y_t would cost over budget."""
+    postings = np.diff(y_t.indptr)
+    uses = np.bincount(x.indices, minlength=y_t.shape[0])
+    work = uses.astype(np.int64) * postings
+    if work.sum() <= budget:
+        return y_t
+    # Keep every word whose posting list is at most `limit` long, the longest limit in budget.
+    lengths, inverse = np.unique(postings, return_inverse=True)
+    within = np.cumsum(np.bincount(inverse, weights=work)) <= budget
+    limit = lengths[within][-1] if within.any() else -1
+    pruned = y_t.copy()
+    pruned.data[np.repeat(postings > limit, postings)] = 0
+    pruned.eliminate_zeros()
+    return pruned
 
 
 def _longest_increasing(values: list[int]) -> list[int]:
@@ -694,26 +794,21 @@ def _candidate_pairs(vecs: _Vectors, rows: np.ndarray, cols: np.ndarray, thresho
     """
     pairs: list[tuple[float, int, int]] = []
     full = rows.size * cols.size <= FULL_SCORE_CELLS
-    y_free = vecs.y_t[:, cols] if full else None
-    words_free = None if full else vecs.words_y_t[:, cols]
+    if full:
+        y_free = vecs.y[cols].T.tocsr()
+    else:
+        cand = _retrieve(vecs.words_x[rows], vecs.words_y[cols].T.tocsr(), RETRIEVE)
     for start in range(0, rows.size, ROW_CHUNK):
         chunk = rows[start : start + ROW_CHUNK]
         if full:
             product = (vecs.x[chunk] @ y_free).tocoo()
             r, c, data = chunk[product.row], cols[product.col], product.data
         else:
-            retrieval = (vecs.words_x[chunk] @ words_free).tocsr()
-            r_list, c_list = [], []
-            for row in range(chunk.size):
-                lo, hi = retrieval.indptr[row], retrieval.indptr[row + 1]
-                found, vals = retrieval.indices[lo:hi], retrieval.data[lo:hi]
-                if found.size > RETRIEVE:
-                    found = found[np.argpartition(-vals, RETRIEVE)[:RETRIEVE]]
-                r_list.append(np.full(found.size, chunk[row]))
-                c_list.append(cols[found])
-            if not r_list:
+            found = cand[start : start + ROW_CHUNK]
+            at_row, at = np.nonzero(found >= 0)
+            r, c = chunk[at_row], cols[found[at_row, at]]
+            if not r.size:
                 continue
-            r, c = np.concatenate(r_list), np.concatenate(c_list)
             data = np.asarray(vecs.x[r].multiply(vecs.y[c]).sum(axis=1)).ravel()
         data = data * vecs.factor(r, c)
         keep = data >= threshold
@@ -838,6 +933,8 @@ def _top_k(vecs: _Vectors, k: int, rows: np.ndarray | None = None) -> list[list[
         rows = np.arange(n)
     out: list[list[Suggestion]] = []
     full = n * m <= FULL_SCORE_CELLS
+    # The lemma index is searched for all the rows at once: its budget is for all of them.
+    wide = None if full else _retrieve(vecs.words_x[rows], vecs.words_y_t, RETRIEVE)
     for first in range(0, rows.size, ROW_CHUNK):
         chunk = rows[first : first + ROW_CHUNK]
         if full:
@@ -845,8 +942,7 @@ def _top_k(vecs: _Vectors, k: int, rows: np.ndarray | None = None) -> list[list[
             cand = np.argsort(-scores, axis=1, kind="stable")[:, :k]
             cand_scores = np.take_along_axis(scores, cand, axis=1)
         else:
-            retrieval = (vecs.words_x[chunk] @ vecs.words_y_t).tocsr()
-            cand, cand_scores = _rescore(vecs, chunk, retrieval, k)
+            cand, cand_scores = _rescore(vecs, chunk, wide[first : first + ROW_CHUNK], k)
         factors = vecs.factor(chunk[:, None], np.clip(cand, 0, m - 1))
         cand_scores = cand_scores * factors
         own = _pair_dots(vecs.own_x, vecs.own_y, chunk, cand)
@@ -873,16 +969,8 @@ def _pair_dots(x: sparse.csr_matrix, y: sparse.csr_matrix, rows: np.ndarray, can
     return out
 
 
-def _rescore(vecs: _Vectors, chunk: np.ndarray, retrieval: sparse.csr_matrix, k: int):
-    """Score each row's RETRIEVE best lemma matches with the full vectors; keep k; -1 pads."""
-    rows = retrieval.shape[0]
-    wide = np.full((rows, RETRIEVE), -1, dtype=np.int64)
-    for row in range(rows):
-        lo, hi = retrieval.indptr[row], retrieval.indptr[row + 1]
-        cols, vals = retrieval.indices[lo:hi], retrieval.data[lo:hi]
-        if cols.size > RETRIEVE:
-            cols = cols[np.argpartition(-vals, RETRIEVE)[:RETRIEVE]]
-        wide[row, : cols.size] = cols
+def _rescore(vecs: _Vectors, chunk: np.ndarray, wide: np.ndarray, k: int):
+    """Score each row's candidates (wide, -1 pads) with the full vectors; keep k; -1 pads."""
     scores = _pair_dots(vecs.x, vecs.y, chunk, wide)
     scores[wide < 0] = -1.0
     best = np.argsort(-scores, axis=1, kind="stable")[:, :k]
