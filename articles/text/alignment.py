@@ -18,7 +18,7 @@ from functools import lru_cache
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer, TfidfVectorizer
 
 from articles.text.lemmas import content_words, lemmatize, normalize_numbers
 
@@ -387,20 +387,58 @@ def _char_input(texts: list[str], lemmas: list[list[str]]) -> list[str]:
     return [normalize_numbers(t) for t in texts]
 
 
-def _char_matrix(texts: list[str]) -> sparse.csr_matrix:
-    """TF-IDF of character n-grams inside the content words (stop words are already gone)."""
-    vectorizer = TfidfVectorizer(
-        analyzer="char_wb",
-        ngram_range=(3, 5),
-        sublinear_tf=True,
-        lowercase=True,
-        strip_accents="unicode",
-        dtype=np.float32,
+def _char_matrix(texts: list[str]):
+    """TF-IDF of character 3-5-grams inside words (sklearn's ``char_wb``), and its vectorizer.
+
+    Equal to ``TfidfVectorizer(analyzer="char_wb", ...).fit_transform(texts)``, but each
+    distinct word is cut into n-grams once: a word's n-grams do not depend on its
+    neighbours, so a text's counts are the sum of its words' counts (a sparse product).
+    A long text repeats its words, and cutting every occurrence was most of the work.
+    """
+    vectorizer = TfidfVectorizer(**_CHAR_SETTINGS)
+    preprocess = vectorizer.build_preprocessor()
+    vocabulary: dict[str, int] = {}
+    indices: list[int] = []
+    indptr = [0]
+    cut: dict[str, list[int]] = {}
+    for text in texts:
+        for chunk in text.split():
+            ids = cut.get(chunk)
+            if ids is None:
+                # Lower-casing and accent stripping may split a chunk (sklearn splits after).
+                ids = cut[chunk] = [
+                    vocabulary.setdefault(word, len(vocabulary))
+                    for word in preprocess(chunk).split()
+                ]
+            indices += ids
+        indptr.append(len(indices))
+    words = sparse.csr_matrix(
+        (np.ones(len(indices), dtype=np.float32), indices, indptr),
+        shape=(len(texts), len(vocabulary)),
     )
-    try:
-        return vectorizer.fit_transform(texts), vectorizer
-    except ValueError:
+    if not vocabulary:
         return sparse.csr_matrix((len(texts), 0), dtype=np.float32), None
+    counter = CountVectorizer(**{k: v for k, v in _CHAR_SETTINGS.items() if k != "sublinear_tf"})
+    grams = counter.fit_transform(list(vocabulary)).astype(np.float32)
+    counts = sparse.csr_matrix(words @ grams, dtype=np.float32)
+    counts.sort_indices()
+    transformer = TfidfTransformer(sublinear_tf=True)
+    matrix = transformer.fit_transform(counts).astype(np.float32)
+    # A vectorizer fitted to the same vocabulary and weights, for transform() on queries.
+    vectorizer.vocabulary_ = counter.vocabulary_
+    vectorizer._tfidf = transformer
+    vectorizer.fixed_vocabulary_ = False
+    return matrix, vectorizer
+
+
+_CHAR_SETTINGS = {
+    "analyzer": "char_wb",
+    "ngram_range": (3, 5),
+    "sublinear_tf": True,
+    "lowercase": True,
+    "strip_accents": "unicode",
+    "dtype": np.float32,
+}
 
 
 def _char_transform(vectorizer, texts: list[str]) -> sparse.csr_matrix:
