@@ -14,7 +14,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 from scipy import sparse
@@ -208,7 +208,7 @@ def _flipped(vecs: _Vectors) -> _Vectors:
     flipped = object.__new__(_Vectors)
     flipped.__dict__.update(vecs.__dict__)
     flipped.x, flipped.y = vecs.y, vecs.x
-    flipped.y_t = vecs.x.T.tocsr()
+    flipped.__dict__.pop("y_t", None)  # made from flipped.y when needed
     flipped.words_x, flipped.words_y = vecs.words_y, vecs.words_x
     flipped.words_y_t = vecs.words_x.T.tocsr()
     flipped.own_x, flipped.own_y = vecs.own_y, vecs.own_x
@@ -271,7 +271,6 @@ class _Vectors:
         self.words_y_t = self.words_y.T.tocsr()
         self.x = matrix[: len(left)]
         self.y = matrix[len(left) :]
-        self.y_t = self.y.T.tocsr()
         self.x_norm2 = _row_norms2(self.x)
         self.y_norm2 = _row_norms2(self.y)
         # Dot product of each sentence with the next one on its side: with it,
@@ -282,6 +281,11 @@ class _Vectors:
         self.y_len = np.array([len(_WORD.findall(text)) for text in right], dtype=np.float64)
         self.x_title = np.array([_title_like(text) for text in left], dtype=bool)
         self.y_title = np.array([_title_like(text) for text in right], dtype=bool)
+
+    @cached_property
+    def y_t(self) -> sparse.csr_matrix:
+        """The right sentences' vectors as columns; made on first use (suggest, queries)."""
+        return self.y.T.tocsr()
 
     def factor(self, i, j) -> np.ndarray:
         """Scale for left i against right j (arrays): length mismatch, and a title against prose."""
