@@ -653,8 +653,11 @@ def _banded_dp(vecs: _Vectors, lo: np.ndarray, hi: np.ndarray, min_score: float)
     moves[: widths[0]] = _SKIP_RIGHT
     prev2: tuple[int, np.ndarray] | None = None
     prev = (int(lo[0]), np.zeros(int(widths[0])))
-    for first in range(1, n + 1, DP_ROW_CHUNK):
-        last = min(first + DP_ROW_CHUNK, n + 1)
+    first = 1
+    while first <= n:
+        # About DP_CHUNK_CELLS cells at a time, whatever the width of the band.
+        last = int(np.searchsorted(offsets, offsets[first] + DP_CHUNK_CELLS, side="right"))
+        last = min(max(last - 1, first + 1), n + 1)
         gains = _move_gains(vecs, sims, lo, hi, first, last, min_score)
         base = int(offsets[first])
         for r in range(first, last):
@@ -677,11 +680,12 @@ def _banded_dp(vecs: _Vectors, lo: np.ndarray, hi: np.ndarray, min_score: float)
             move[running > best] = _SKIP_RIGHT
             moves[int(offsets[r]) : int(offsets[r]) + w] = move
             prev2, prev = prev, (a, running)
+        first = last
     return _trace(vecs, moves, offsets, lo, hi, sims)
 
 
-# How many DP rows have their move gains computed at once (memory: about 40 bytes a cell).
-DP_ROW_CHUNK = 2048
+# How many DP cells have their move gains computed at once (about 150 bytes a cell).
+DP_CHUNK_CELLS = 250_000
 # The candidates of a DP cell, in order of preference on ties, and their move codes.
 _MOVE_CODES = np.array([0, 1, 3, 4], dtype=np.int8)
 
