@@ -14,11 +14,11 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer, TfidfVectorizer
 
 from articles.text.lemmas import content_words, lemmatize, normalize_numbers
 
@@ -27,7 +27,6 @@ from articles.text.lemmas import content_words, lemmatize, normalize_numbers
 FULL_DP_CELLS = 4_000_000
 BAND_HALF_WIDTH = 100
 ROW_CHUNK = 512
-DENSE_BLOCK = 4_000_000
 # A 1-2 or 2-1 link competes with a 1-1 link plus a skipped sentence, and the
 # joined cosine is diluted by the extra text: a small bonus evens that out
 # (tuned on bench/align.py and the labelled set; 0.06 starts joining added
@@ -129,16 +128,7 @@ def _confident(vecs: _Vectors, links: list[Link], min_score: float) -> list[Link
 
 def _best_left(vecs: _Vectors, rights: np.ndarray) -> dict[int, int]:
     """For each of these right sentences, the left sentence that scores highest with it."""
-    flipped = object.__new__(_Vectors)
-    flipped.__dict__.update(vecs.__dict__)
-    flipped.x, flipped.y = vecs.y, vecs.x
-    flipped.y_t = vecs.x.T.tocsr()
-    flipped.words_x = vecs.words_y_t.T.tocsr()
-    flipped.words_y_t = vecs.words_x.T.tocsr()
-    flipped.own_x, flipped.own_y = vecs.own_y, vecs.own_x
-    flipped.x_len, flipped.y_len = vecs.y_len, vecs.x_len
-    flipped.x_title, flipped.y_title = vecs.y_title, vecs.x_title
-    ranked = _top_k(flipped, 1, rights)
+    ranked = _top_k(_flipped(vecs), 1, rights)
     return {j: row[0].right for j, row in zip(rights.tolist(), ranked, strict=True) if row}
 
 
@@ -153,31 +143,80 @@ def _split_weak_merges(vecs: _Vectors, links: list[Link], min_score: float) -> l
     used_right = {j for link in links for j in link.right}
     free_left = np.array(sorted(set(range(vecs.x.shape[0])) - used_left), dtype=np.int64)
     free_right = np.array(sorted(set(range(vecs.y.shape[0])) - used_right), dtype=np.int64)
-    # Column slices of a CSR matrix are slow: take the free sentences once.
-    y_free_t = vecs.y_t[:, free_right] if free_right.size else None
-    x_free = vecs.x[free_left] if free_left.size else None
+    # The weaker sentence of each merge, then the best free partner of all of them at once.
+    weak: dict[int, tuple[float, int, float, int]] = {}
+    for k, link in enumerate(links):
+        if len(link.left) + len(link.right) != 3:
+            continue
+        if len(link.left) == 2:
+            pairs = [(vecs.joined_score((i,), link.right), i) for i in link.left]
+        else:
+            pairs = [(vecs.joined_score(link.left, (j,)), j) for j in link.right]
+        (weak_score, weak_at), (strong_score, strong) = sorted(pairs)
+        weak[k] = (weak_score, weak_at, strong_score, strong)
+    two_one = [k for k in weak if len(links[k].left) == 2]
+    one_two = [k for k in weak if len(links[k].right) == 2]
+    best_free = dict(
+        zip(two_one, _best_free(vecs, [weak[k][1] for k in two_one], free_right), strict=True)
+    )
+    flipped = _flipped(vecs)
+    best_free.update(
+        zip(one_two, _best_free(flipped, [weak[k][1] for k in one_two], free_left), strict=True)
+    )
     result = []
-    for link in links:
-        if len(link.left) == 2 and len(link.right) == 1 and free_right.size:
-            j = link.right[0]
-            singles = sorted((vecs.joined_score((i,), (j,)), i) for i in link.left)
-            (weak_score, weak), (strong_score, strong) = singles
-            best_free = float((vecs.x[weak] @ y_free_t).max())
-            if best_free >= MOVED_MIN_SCORE and best_free > weak_score + 0.1:
-                if strong_score >= min_score:
-                    result.append(Link((strong,), (j,), strong_score))
-                continue
-        if len(link.right) == 2 and len(link.left) == 1 and free_left.size:
-            i = link.left[0]
-            singles = sorted((vecs.joined_score((i,), (j,)), j) for j in link.right)
-            (weak_score, weak), (strong_score, strong) = singles
-            best_free = float((x_free @ vecs.y[weak].T).max())
-            if best_free >= MOVED_MIN_SCORE and best_free > weak_score + 0.1:
-                if strong_score >= min_score:
-                    result.append(Link((i,), (strong,), strong_score))
+    for k, link in enumerate(links):
+        if k in weak:
+            weak_score, _, strong_score, strong = weak[k]
+            if best_free[k] >= MOVED_MIN_SCORE and best_free[k] > weak_score + 0.1:
+                if strong_score >= min_score and len(link.left) == 2:
+                    result.append(Link((strong,), link.right, strong_score))
+                elif strong_score >= min_score:
+                    result.append(Link(link.left, (strong,), strong_score))
                 continue
         result.append(link)
     return result
+
+
+def _best_free(vecs: _Vectors, rows: list[int], free: np.ndarray) -> list[float]:
+    """For each left sentence in rows, its highest cosine with the right sentences in free.
+
+    Exact while rows x free is small; past that, among the lemma index's candidates.
+    """
+    if not rows or not free.size:
+        return [0.0] * len(rows)
+    rows_arr = np.array(rows, dtype=np.int64)
+    out = np.zeros(len(rows))
+    if len(rows) * free.size <= FULL_SCORE_CELLS:
+        y_free_t = vecs.y[free].T.tocsr()
+        for start in range(0, len(rows), ROW_CHUNK):
+            product = (vecs.x[rows_arr[start : start + ROW_CHUNK]] @ y_free_t).toarray()
+            out[start : start + ROW_CHUNK] = np.maximum(product.max(axis=1), 0.0)
+        return out.tolist()
+    cand = _retrieve(vecs.words_x[rows_arr], vecs.words_y[free].T.tocsr(), RETRIEVE)
+    for start in range(0, len(rows), ROW_CHUNK):
+        chunk = np.arange(start, min(start + ROW_CHUNK, len(rows)))
+        cols = np.where(cand[chunk] >= 0, free[np.maximum(cand[chunk], 0)], -1)
+        dots = _pair_dots(vecs.x, vecs.y, rows_arr[chunk], cols)
+        out[chunk] = np.maximum(dots.max(axis=1), 0.0)
+    return out.tolist()
+
+
+def _flipped(vecs: _Vectors) -> _Vectors:
+    """The same vectors with the two sides swapped (right sentences as rows); made once."""
+    if "_flipped" in vecs.__dict__:
+        return vecs.__dict__["_flipped"]
+    flipped = object.__new__(_Vectors)
+    flipped.__dict__.update(vecs.__dict__)
+    flipped.x, flipped.y = vecs.y, vecs.x
+    flipped.__dict__.pop("y_t", None)  # made from flipped.y when needed
+    flipped.words_x, flipped.words_y = vecs.words_y, vecs.words_x
+    flipped.words_y_t = vecs.words_x.T.tocsr()
+    flipped.own_x, flipped.own_y = vecs.own_y, vecs.own_x
+    flipped.x_len, flipped.y_len = vecs.y_len, vecs.x_len
+    flipped.x_title, flipped.y_title = vecs.y_title, vecs.x_title
+    flipped.__dict__["_flipped"] = vecs
+    vecs.__dict__["_flipped"] = flipped
+    return flipped
 
 
 class _Vectors:
@@ -228,10 +267,10 @@ class _Vectors:
         self.own_y = own[len(left) :]
         words = sparse.hstack([words, extra], format="csr", dtype=np.float32)
         self.words_x = words[: len(left)]
-        self.words_y_t = words[len(left) :].T.tocsr()
+        self.words_y = words[len(left) :]
+        self.words_y_t = self.words_y.T.tocsr()
         self.x = matrix[: len(left)]
         self.y = matrix[len(left) :]
-        self.y_t = self.y.T.tocsr()
         self.x_norm2 = _row_norms2(self.x)
         self.y_norm2 = _row_norms2(self.y)
         # Dot product of each sentence with the next one on its side: with it,
@@ -242,6 +281,11 @@ class _Vectors:
         self.y_len = np.array([len(_WORD.findall(text)) for text in right], dtype=np.float64)
         self.x_title = np.array([_title_like(text) for text in left], dtype=bool)
         self.y_title = np.array([_title_like(text) for text in right], dtype=bool)
+
+    @cached_property
+    def y_t(self) -> sparse.csr_matrix:
+        """The right sentences' vectors as columns; made on first use (suggest, queries)."""
+        return self.y.T.tocsr()
 
     def factor(self, i, j) -> np.ndarray:
         """Scale for left i against right j (arrays): length mismatch, and a title against prose."""
@@ -274,7 +318,8 @@ class _Vectors:
 
     def block(self, rows: slice, cols: slice) -> np.ndarray:
         """Cosines of left rows against right cols, dense."""
-        product = self.x[rows] @ self.y_t[:, cols]
+        # Rows of y, not columns of y_t: slicing columns of a CSR matrix reads all of it.
+        product = self.x[rows] @ self.y[cols].T
         return np.clip(product.toarray(), 0.0, 1.0)
 
     def pair(self, i: int, j: int) -> float:
@@ -346,20 +391,58 @@ def _char_input(texts: list[str], lemmas: list[list[str]]) -> list[str]:
     return [normalize_numbers(t) for t in texts]
 
 
-def _char_matrix(texts: list[str]) -> sparse.csr_matrix:
-    """TF-IDF of character n-grams inside the content words (stop words are already gone)."""
-    vectorizer = TfidfVectorizer(
-        analyzer="char_wb",
-        ngram_range=(3, 5),
-        sublinear_tf=True,
-        lowercase=True,
-        strip_accents="unicode",
-        dtype=np.float32,
+def _char_matrix(texts: list[str]):
+    """TF-IDF of character 3-5-grams inside words (sklearn's ``char_wb``), and its vectorizer.
+
+    Equal to ``TfidfVectorizer(analyzer="char_wb", ...).fit_transform(texts)``, but each
+    distinct word is cut into n-grams once: a word's n-grams do not depend on its
+    neighbours, so a text's counts are the sum of its words' counts (a sparse product).
+    A long text repeats its words, and cutting every occurrence was most of the work.
+    """
+    vectorizer = TfidfVectorizer(**_CHAR_SETTINGS)
+    preprocess = vectorizer.build_preprocessor()
+    vocabulary: dict[str, int] = {}
+    indices: list[int] = []
+    indptr = [0]
+    cut: dict[str, list[int]] = {}
+    for text in texts:
+        for chunk in text.split():
+            ids = cut.get(chunk)
+            if ids is None:
+                # Lower-casing and accent stripping may split a chunk (sklearn splits after).
+                ids = cut[chunk] = [
+                    vocabulary.setdefault(word, len(vocabulary))
+                    for word in preprocess(chunk).split()
+                ]
+            indices += ids
+        indptr.append(len(indices))
+    words = sparse.csr_matrix(
+        (np.ones(len(indices), dtype=np.float32), indices, indptr),
+        shape=(len(texts), len(vocabulary)),
     )
-    try:
-        return vectorizer.fit_transform(texts), vectorizer
-    except ValueError:
+    if not vocabulary:
         return sparse.csr_matrix((len(texts), 0), dtype=np.float32), None
+    counter = CountVectorizer(**{k: v for k, v in _CHAR_SETTINGS.items() if k != "sublinear_tf"})
+    grams = counter.fit_transform(list(vocabulary)).astype(np.float32)
+    counts = sparse.csr_matrix(words @ grams, dtype=np.float32)
+    counts.sort_indices()
+    transformer = TfidfTransformer(sublinear_tf=True)
+    matrix = transformer.fit_transform(counts).astype(np.float32)
+    # A vectorizer fitted to the same vocabulary and weights, for transform() on queries.
+    vectorizer.vocabulary_ = counter.vocabulary_
+    vectorizer._tfidf = transformer
+    vectorizer.fixed_vocabulary_ = False
+    return matrix, vectorizer
+
+
+_CHAR_SETTINGS = {
+    "analyzer": "char_wb",
+    "ngram_range": (3, 5),
+    "sublinear_tf": True,
+    "lowercase": True,
+    "strip_accents": "unicode",
+    "dtype": np.float32,
+}
 
 
 def _char_transform(vectorizer, texts: list[str]) -> sparse.csr_matrix:
@@ -427,26 +510,10 @@ def _clip(value: float) -> float:
 
 def _band(vecs: _Vectors, n: int, m: int) -> tuple[np.ndarray, np.ndarray]:
     """Column range [lo[r], hi[r]] of DP row r, around a path through confident anchors."""
-    best_j = np.zeros(n, dtype=np.int64)
-    best_j_score = np.zeros(n)
-    best_i = np.zeros(m, dtype=np.int64)
-    best_i_score = np.zeros(m)
-    # Dense blocks of about DENSE_BLOCK cells keep memory flat whatever m is.
-    rows_per_block = max(1, DENSE_BLOCK // m)
-    for start in range(0, n, rows_per_block):
-        stop = min(start + rows_per_block, n)
-        # Lemmas only: sparse enough for every pair; character n-grams would make it dense.
-        block = (vecs.words_x[start:stop] @ vecs.words_y_t).toarray()
-        best_j[start:stop] = block.argmax(axis=1)
-        best_j_score[start:stop] = block.max(axis=1)
-        col_best = block.argmax(axis=0)
-        col_score = block[col_best, np.arange(m)]
-        better = col_score > best_i_score
-        best_i_score[better] = col_score[better]
-        best_i[better] = col_best[better] + start
-
+    # Lemmas only, and only the pairs the lemma index proposes: every pair would be n * m.
+    best_j, best_j_score, best_i = _lemma_best_matches(vecs)
     anchors_i = [
-        i for i in range(n) if best_i[best_j[i]] == i and best_j_score[i] >= ANCHOR_MIN_SCORE
+        i for i in range(n) if best_j_score[i] >= ANCHOR_MIN_SCORE and best_i[best_j[i]] == i
     ]
     chain = _longest_increasing([int(best_j[i]) for i in anchors_i])
     # Prefix coordinates: linking sentence i to j ends in DP cell (i + 1, j + 1).
@@ -463,6 +530,86 @@ def _band(vecs: _Vectors, n: int, m: int) -> tuple[np.ndarray, np.ndarray]:
     hi = np.maximum.accumulate(hi)
     lo[0], hi[-1] = 0, m
     return lo, hi
+
+
+def _lemma_best_matches(vecs: _Vectors) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Best right sentence of each left one by lemma cosine, its score, and best left of each right.
+
+    Only the pairs the lemma index proposes are scored (ANCHOR_CANDIDATES per left sentence). Ties
+    go to the lowest index. A sentence without candidates gets 0 (score 0).
+    """
+    n, m = vecs.words_x.shape[0], vecs.words_y_t.shape[1]
+    cand = _retrieve(vecs.words_x, vecs.words_y_t, ANCHOR_CANDIDATES)
+    scores = np.full(cand.shape, -1.0)
+    for start in range(0, n, ROW_CHUNK):
+        chunk = np.arange(start, min(start + ROW_CHUNK, n))
+        scores[chunk] = _pair_dots(vecs.words_x, vecs.words_y, chunk, cand[chunk])
+    scores[cand < 0] = -1.0
+    rows = np.repeat(np.arange(n), cand.shape[1])
+    cols, vals = cand.ravel(), scores.ravel()
+    valid = cols >= 0
+    rows, cols, vals = rows[valid], cols[valid], vals[valid]
+    best_j = np.zeros(n, dtype=np.int64)
+    best_j_score = np.zeros(n)
+    order = np.lexsort((cols, -vals, rows))  # per row: best score first, then lowest column
+    first = np.r_[True, rows[order][1:] != rows[order][:-1]] if order.size else order.astype(bool)
+    best_j[rows[order][first]] = cols[order][first]
+    best_j_score[rows[order][first]] = np.maximum(vals[order][first], 0.0)
+    best_i = np.zeros(m, dtype=np.int64)
+    order = np.lexsort((rows, -vals, cols))  # per column: best score first, then lowest row
+    first = np.r_[True, cols[order][1:] != cols[order][:-1]] if order.size else order.astype(bool)
+    best_i[cols[order][first]] = rows[order][first]
+    return best_j, best_j_score, best_i
+
+
+# Candidates of each left sentence scored for its best match when the band is drawn.
+ANCHOR_CANDIDATES = 10
+# Work allowed to the lemma index, in multiply-adds per sentence of the two sides: words
+# found in so many sentences that the product would need more are left out of the index.
+RETRIEVAL_WORK = 500
+
+
+def _retrieve(x: sparse.csr_matrix, y_t: sparse.csr_matrix, top: int) -> np.ndarray:
+    """For each row of x, the (at most top) columns of y_t sharing the most weight; -1 pads.
+
+    An inverted index, as a sparse product; the columns are in no particular order. The words of
+    y_t's longest posting lists are left out when needed to keep the work within
+    RETRIEVAL_WORK per row and column: common words ("said", "year") would make the
+    product grow with the square of the length, and rarely decide a best match.
+    """
+    rows, cols = x.shape[0], y_t.shape[1]
+    out = np.full((rows, top), -1, dtype=np.int64)
+    if rows == 0 or cols == 0:
+        return out
+    y_t = _prune_index(x, y_t, RETRIEVAL_WORK * (rows + cols))
+    for start in range(0, rows, ROW_CHUNK):
+        product = (x[start : start + ROW_CHUNK] @ y_t).tocsr()
+        indptr, indices, data = product.indptr, product.indices, product.data
+        for row in range(product.shape[0]):
+            lo, hi = indptr[row], indptr[row + 1]
+            if hi - lo > top:
+                # A partial sort per row: sorting all of a chunk's candidates costs 20 times more.
+                out[start + row] = indices[lo + np.argpartition(-data[lo:hi], top)[:top]]
+            else:
+                out[start + row, : hi - lo] = indices[lo:hi]
+    return out
+
+
+def _prune_index(x: sparse.csr_matrix, y_t: sparse.csr_matrix, budget: int) -> sparse.csr_matrix:
+    """y_t without the rows (words) of the longest posting lists, if x @ y_t would cost over budget."""
+    postings = np.diff(y_t.indptr)
+    uses = np.bincount(x.indices, minlength=y_t.shape[0])
+    work = uses.astype(np.int64) * postings
+    if work.sum() <= budget:
+        return y_t
+    # Keep every word whose posting list is at most `limit` long, the longest limit in budget.
+    lengths, inverse = np.unique(postings, return_inverse=True)
+    within = np.cumsum(np.bincount(inverse, weights=work)) <= budget
+    limit = lengths[within][-1] if within.any() else -1
+    pruned = y_t.copy()
+    pruned.data[np.repeat(postings > limit, postings)] = 0
+    pruned.eliminate_zeros()
+    return pruned
 
 
 def _longest_increasing(values: list[int]) -> list[int]:
@@ -492,59 +639,144 @@ _ONE_ONE, _SKIP_LEFT, _SKIP_RIGHT, _ONE_TWO, _TWO_ONE = range(5)
 
 
 def _banded_dp(vecs: _Vectors, lo: np.ndarray, hi: np.ndarray, min_score: float) -> list[Link]:
-    """Best monotone alignment inside the band; a link gains its score minus min_score."""
+    """Best monotone alignment inside the band; a link gains its score minus min_score.
+
+    Cells are stored row after row in flat arrays (row r holds columns lo[r]..hi[r]). The
+    gains of every move are computed for many rows at once; only the recurrence itself,
+    which needs the row before, runs row by row, as a few array operations per row.
+    """
     n = len(lo) - 1
     sims = _band_similarities(vecs, lo, hi)
-    moves: list[np.ndarray] = []
+    widths = hi - lo + 1
+    offsets = np.r_[0, np.cumsum(widths)]
+    moves = np.empty(int(offsets[-1]), dtype=np.int8)
+    moves[: widths[0]] = _SKIP_RIGHT
     prev2: tuple[int, np.ndarray] | None = None
-    width0 = hi[0] - lo[0] + 1
-    moves.append(np.full(width0, _SKIP_RIGHT, dtype=np.int8))
-    prev = (int(lo[0]), np.zeros(width0))
-    for r in range(1, n + 1):
-        a, b = int(lo[r]), int(hi[r])
-        cols = np.arange(a, b + 1)
-        s_start, s_row = sims[r - 1]
-        one = _take(s_row, s_start, cols - 1)
-        y_len1 = _take(vecs.y_len, 0, cols - 1)
-        one_scaled = one * vecs.factor(r - 1, np.clip(cols - 1, 0, vecs.y.shape[0] - 1))
-        best = _shift(prev, cols - 1) + one_scaled - min_score
-        move = np.full(cols.size, _ONE_ONE, dtype=np.int8)
-        _improve(best, move, _shift(prev, cols), _SKIP_LEFT)
+    prev = (int(lo[0]), np.zeros(int(widths[0])))
+    first = 1
+    while first <= n:
+        # About DP_CHUNK_CELLS cells at a time, whatever the width of the band.
+        last = int(np.searchsorted(offsets, offsets[first] + DP_CHUNK_CELLS, side="right"))
+        last = min(max(last - 1, first + 1), n + 1)
+        gains = _move_gains(vecs, sims, lo, hi, first, last, min_score)
+        base = int(offsets[first])
+        for r in range(first, last):
+            a, w = int(lo[r]), int(widths[r])
+            cells = slice(int(offsets[r]) - base, int(offsets[r]) - base + w)
+            cand = np.full((4, w), -np.inf)
+            _fill(cand[0], prev, a - 1)
+            cand[0] += gains[0][cells]
+            _fill(cand[1], prev, a)
+            _fill(cand[2], prev, a - 2)
+            cand[2] += gains[1][cells]
+            if prev2 is not None:
+                _fill(cand[3], prev2, a - 1)
+                cand[3] += gains[2][cells]
+            pick = cand.argmax(axis=0)
+            best = cand[pick, np.arange(w)]
+            move = _MOVE_CODES[pick]
+            # 0-1 moves along the row cost nothing, so a running maximum does them.
+            running = np.maximum.accumulate(best)
+            move[running > best] = _SKIP_RIGHT
+            moves[int(offsets[r]) : int(offsets[r]) + w] = move
+            prev2, prev = prev, (a, running)
+        first = last
+    return _trace(vecs, moves, offsets, lo, hi, sims)
 
-        # 1-2: left r-1 against right j-2 and j-1.
-        two = _take(s_row, s_start, cols - 2)
-        y_n2 = _take(vecs.y_norm2, 0, cols - 2) + _take(vecs.y_norm2, 0, cols - 1)
-        y_dot = _take(vecs.y_next, 0, cols - 2)
-        joined = (two + one) / np.sqrt(np.maximum(vecs.x_norm2[r - 1] * (y_n2 + 2 * y_dot), 1e-12))
-        joined *= _length_factor(vecs.x_len[r - 1], _take(vecs.y_len, 0, cols - 2) + y_len1)
-        # A blank sentence adds nothing to a link, so it never joins one.
-        joined[
-            (_take(vecs.y_norm2, 0, cols - 2) == 0) | (_take(vecs.y_norm2, 0, cols - 1) == 0)
-        ] = 0
-        gain = _merge_gain(joined, min_score)
-        _improve(best, move, _shift(prev, cols - 2) + gain, _ONE_TWO)
 
-        # 2-1: left r-2 and r-1 against right j-1.
-        if prev2 is not None:
-            p_start, p_row = sims[r - 2]
-            above = _take(p_row, p_start, cols - 1)
-            x_n2 = vecs.x_norm2[r - 2] + vecs.x_norm2[r - 1] + 2 * vecs.x_next[r - 2]
-            y_n2 = _take(vecs.y_norm2, 0, cols - 1)
-            joined = (above + one) / np.sqrt(np.maximum(x_n2 * y_n2, 1e-12))
-            joined *= _length_factor(vecs.x_len[r - 2] + vecs.x_len[r - 1], y_len1)
-            if vecs.x_norm2[r - 2] == 0 or vecs.x_norm2[r - 1] == 0:
-                joined[:] = 0
-            gain = _merge_gain(joined, min_score)
-            _improve(best, move, _shift(prev2, cols - 1) + gain, _TWO_ONE)
+# How many DP cells have their move gains computed at once (about 150 bytes a cell).
+DP_CHUNK_CELLS = 250_000
+# The candidates of a DP cell, in order of preference on ties, and their move codes.
+_MOVE_CODES = np.array([0, 1, 3, 4], dtype=np.int8)
 
-        # 0-1 moves along the row cost nothing, so a running maximum does them.
-        running = np.maximum.accumulate(best)
-        move[running > best] = _SKIP_RIGHT
-        best = running
-        moves.append(move)
-        prev2, prev = prev, (a, best)
 
-    return _trace(vecs, moves, lo, hi, sims)
+def _fill(out: np.ndarray, row: tuple[int, np.ndarray], first: int) -> None:
+    """Copy an earlier DP row's scores at columns first.. into out; -inf outside its band stays."""
+    start, values = row
+    shift = first - start
+    a, b = max(0, -shift), min(out.size, values.size - shift)
+    if b > a:
+        out[a:b] = values[shift + a : shift + b]
+
+
+class _BandSims:
+    """Cosines of each left sentence with the right sentences its DP rows can reach, flat."""
+
+    def __init__(self, starts: np.ndarray, ends: np.ndarray, values: np.ndarray, offsets):
+        self.starts, self.ends, self.values, self.offsets = starts, ends, values, offsets
+
+    def get(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """Cosine of left i and right j (arrays); 0 outside the computed range."""
+        i = np.asarray(i)
+        j = np.asarray(j)
+        ok = (i >= 0) & (j >= self.starts[np.maximum(i, 0)]) & (j < self.ends[np.maximum(i, 0)])
+        pos = np.where(ok, self.offsets[np.maximum(i, 0)] + j - self.starts[np.maximum(i, 0)], 0)
+        return np.where(ok, self.values[pos].astype(np.float64), 0.0)
+
+
+def _band_similarities(vecs: _Vectors, lo: np.ndarray, hi: np.ndarray) -> _BandSims:
+    """Cosines of each left sentence with the right sentences its DP rows can reach."""
+    n, m = vecs.x.shape[0], vecs.y.shape[0]
+    # Sentence i is used by row i + 1 (1-1, 1-2) and row i + 2 (2-1).
+    starts = np.maximum(lo[1:] - 2, 0)
+    ends = np.maximum(np.minimum(np.maximum(hi[1:], np.r_[hi[2:], hi[-1:]]), m), starts)
+    offsets = np.r_[0, np.cumsum(ends - starts)]
+    values = np.empty(int(offsets[-1]), dtype=np.float32)
+    for start in range(0, n, ROW_CHUNK):
+        stop = min(start + ROW_CHUNK, n)
+        c0, c1 = int(starts[start:stop].min()), int(ends[start:stop].max())
+        block = vecs.block(slice(start, stop), slice(c0, c1))
+        rows, cols = _ranges(starts[start:stop] - c0, ends[start:stop] - c0)
+        values[offsets[start] : offsets[stop]] = block[rows, cols]
+    return _BandSims(starts, ends, values, offsets)
+
+
+def _ranges(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(row, column) of every cell of rows whose columns run from starts[k] to ends[k] - 1."""
+    lengths = ends - starts
+    rows = np.repeat(np.arange(lengths.size), lengths)
+    cols = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    return rows, cols + np.repeat(starts, lengths)
+
+
+def _move_gains(vecs, sims: _BandSims, lo, hi, first: int, last: int, min_score: float):
+    """Gains of the 1-1, 1-2 and 2-1 moves into every cell of DP rows first..last - 1, flat."""
+    m = vecs.y.shape[0]
+    rows, cols = _ranges(lo[first:last], hi[first:last] + 1)
+    r = rows + first
+    i = r - 1  # the left sentence that row r adds
+    one = sims.get(i, cols - 1)
+    j1 = np.clip(cols - 1, 0, m - 1)
+    one_scaled = one * vecs.factor(i, j1)
+    gain11 = np.where(cols >= 1, one_scaled - min_score, -np.inf)
+
+    def at(values: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        ok = (idx >= 0) & (idx < values.size)
+        return (
+            np.where(ok, values[np.clip(idx, 0, max(values.size - 1, 0))], 0.0)
+            if values.size
+            else np.zeros(idx.size)
+        )
+
+    y_len1 = at(vecs.y_len, cols - 1)
+    # 1-2: left i against right j-2 and j-1.
+    two = sims.get(i, cols - 2)
+    y_n2a, y_n2b = at(vecs.y_norm2, cols - 2), at(vecs.y_norm2, cols - 1)
+    y_dot = at(vecs.y_next, cols - 2)
+    joined = (two + one) / np.sqrt(np.maximum(vecs.x_norm2[i] * (y_n2a + y_n2b + 2 * y_dot), 1e-12))
+    joined *= _length_factor(vecs.x_len[i], at(vecs.y_len, cols - 2) + y_len1)
+    # A blank sentence adds nothing to a link, so it never joins one.
+    joined[(y_n2a == 0) | (y_n2b == 0)] = 0
+    gain12 = _merge_gain(joined, min_score)
+    # 2-1: left i-1 and i against right j-1.
+    above = sims.get(i - 1, cols - 1)
+    ip = np.maximum(i - 1, 0)
+    x_n2 = vecs.x_norm2[ip] + vecs.x_norm2[i] + 2 * at(vecs.x_next, ip)
+    joined = (above + one) / np.sqrt(np.maximum(x_n2 * y_n2b, 1e-12))
+    joined *= _length_factor(vecs.x_len[ip] + vecs.x_len[i], y_len1)
+    joined[(vecs.x_norm2[ip] == 0) | (vecs.x_norm2[i] == 0)] = 0
+    gain21 = np.where(i >= 1, _merge_gain(joined, min_score), -np.inf)
+    return gain11, gain12, gain21
 
 
 def _merge_gain(joined: np.ndarray, min_score: float) -> np.ndarray:
@@ -552,59 +784,15 @@ def _merge_gain(joined: np.ndarray, min_score: float) -> np.ndarray:
     return np.where(joined >= min_score, joined - min_score + MERGE_BONUS, -np.inf)
 
 
-def _band_similarities(
-    vecs: _Vectors, lo: np.ndarray, hi: np.ndarray
-) -> list[tuple[int, np.ndarray]]:
-    """For each left sentence, (first column, cosines) over the right sentences its DP rows can reach."""
-    n, m = vecs.x.shape[0], vecs.y.shape[0]
-    # Sentence i is used by row i + 1 (1-1, 1-2) and row i + 2 (2-1).
-    starts = np.maximum(lo[1:] - 2, 0)
-    ends = np.minimum(np.maximum(hi[1:], np.r_[hi[2:], hi[-1:]]), m)
-    out: list[tuple[int, np.ndarray]] = []
-    for start in range(0, n, ROW_CHUNK):
-        stop = min(start + ROW_CHUNK, n)
-        c0, c1 = int(starts[start:stop].min()), int(ends[start:stop].max())
-        block = vecs.block(slice(start, stop), slice(c0, c1))
-        for i in range(start, stop):
-            s, e = int(starts[i]), int(ends[i])
-            out.append((s, block[i - start, s - c0 : e - c0].astype(np.float64)))
-    return out
-
-
-def _take(values: np.ndarray, start: int, idx: np.ndarray) -> np.ndarray:
-    """values[idx - start] where in range, else 0."""
-    pos = idx - start
-    ok = (pos >= 0) & (pos < len(values))
-    out = np.zeros(idx.size)
-    out[ok] = values[pos[ok]]
-    return out
-
-
-def _shift(row: tuple[int, np.ndarray], idx: np.ndarray) -> np.ndarray:
-    """DP scores of an earlier row at columns idx; -inf outside its band."""
-    start, values = row
-    pos = idx - start
-    ok = (pos >= 0) & (pos < len(values))
-    out = np.full(idx.size, -np.inf)
-    out[ok] = values[pos[ok]]
-    return out
-
-
-def _improve(best: np.ndarray, move: np.ndarray, candidate: np.ndarray, code: int) -> None:
-    better = candidate > best
-    best[better] = candidate[better]
-    move[better] = code
-
-
-def _trace(vecs, moves, lo, hi, sims) -> list[Link]:
+def _trace(vecs, moves, offsets, lo, hi, sims: _BandSims) -> list[Link]:
     links: list[Link] = []
-    r, j = len(moves) - 1, int(hi[-1])
+    r, j = len(lo) - 1, int(hi[-1])
     while r > 0 or j > 0:
-        mv = moves[r][j - lo[r]] if r > 0 else _SKIP_RIGHT
+        mv = moves[offsets[r] + j - lo[r]] if r > 0 else _SKIP_RIGHT
         if mv == _ONE_ONE:
-            start, row = sims[r - 1]
             factor = float(vecs.factor(r - 1, j - 1))
-            links.append(Link((r - 1,), (j - 1,), _clip(float(row[j - 1 - start]) * factor)))
+            score = float(sims.get(np.array([r - 1]), np.array([j - 1]))[0])
+            links.append(Link((r - 1,), (j - 1,), _clip(score * factor)))
             r, j = r - 1, j - 1
         elif mv == _SKIP_LEFT:
             r -= 1
@@ -656,26 +844,21 @@ def _candidate_pairs(vecs: _Vectors, rows: np.ndarray, cols: np.ndarray, thresho
     """
     pairs: list[tuple[float, int, int]] = []
     full = rows.size * cols.size <= FULL_SCORE_CELLS
-    y_free = vecs.y_t[:, cols] if full else None
-    words_free = None if full else vecs.words_y_t[:, cols]
+    if full:
+        y_free = vecs.y[cols].T.tocsr()
+    else:
+        cand = _retrieve(vecs.words_x[rows], vecs.words_y[cols].T.tocsr(), RETRIEVE)
     for start in range(0, rows.size, ROW_CHUNK):
         chunk = rows[start : start + ROW_CHUNK]
         if full:
             product = (vecs.x[chunk] @ y_free).tocoo()
             r, c, data = chunk[product.row], cols[product.col], product.data
         else:
-            retrieval = (vecs.words_x[chunk] @ words_free).tocsr()
-            r_list, c_list = [], []
-            for row in range(chunk.size):
-                lo, hi = retrieval.indptr[row], retrieval.indptr[row + 1]
-                found, vals = retrieval.indices[lo:hi], retrieval.data[lo:hi]
-                if found.size > RETRIEVE:
-                    found = found[np.argpartition(-vals, RETRIEVE)[:RETRIEVE]]
-                r_list.append(np.full(found.size, chunk[row]))
-                c_list.append(cols[found])
-            if not r_list:
+            found = cand[start : start + ROW_CHUNK]
+            at_row, at = np.nonzero(found >= 0)
+            r, c = chunk[at_row], cols[found[at_row, at]]
+            if not r.size:
                 continue
-            r, c = np.concatenate(r_list), np.concatenate(c_list)
             data = np.asarray(vecs.x[r].multiply(vecs.y[c]).sum(axis=1)).ravel()
         data = data * vecs.factor(r, c)
         keep = data >= threshold
@@ -800,6 +983,8 @@ def _top_k(vecs: _Vectors, k: int, rows: np.ndarray | None = None) -> list[list[
         rows = np.arange(n)
     out: list[list[Suggestion]] = []
     full = n * m <= FULL_SCORE_CELLS
+    # The lemma index is searched for all the rows at once: its budget is for all of them.
+    wide = None if full else _retrieve(vecs.words_x[rows], vecs.words_y_t, RETRIEVE)
     for first in range(0, rows.size, ROW_CHUNK):
         chunk = rows[first : first + ROW_CHUNK]
         if full:
@@ -807,8 +992,7 @@ def _top_k(vecs: _Vectors, k: int, rows: np.ndarray | None = None) -> list[list[
             cand = np.argsort(-scores, axis=1, kind="stable")[:, :k]
             cand_scores = np.take_along_axis(scores, cand, axis=1)
         else:
-            retrieval = (vecs.words_x[chunk] @ vecs.words_y_t).tocsr()
-            cand, cand_scores = _rescore(vecs, chunk, retrieval, k)
+            cand, cand_scores = _rescore(vecs, chunk, wide[first : first + ROW_CHUNK], k)
         factors = vecs.factor(chunk[:, None], np.clip(cand, 0, m - 1))
         cand_scores = cand_scores * factors
         own = _pair_dots(vecs.own_x, vecs.own_y, chunk, cand)
@@ -835,16 +1019,8 @@ def _pair_dots(x: sparse.csr_matrix, y: sparse.csr_matrix, rows: np.ndarray, can
     return out
 
 
-def _rescore(vecs: _Vectors, chunk: np.ndarray, retrieval: sparse.csr_matrix, k: int):
-    """Score each row's RETRIEVE best lemma matches with the full vectors; keep k; -1 pads."""
-    rows = retrieval.shape[0]
-    wide = np.full((rows, RETRIEVE), -1, dtype=np.int64)
-    for row in range(rows):
-        lo, hi = retrieval.indptr[row], retrieval.indptr[row + 1]
-        cols, vals = retrieval.indices[lo:hi], retrieval.data[lo:hi]
-        if cols.size > RETRIEVE:
-            cols = cols[np.argpartition(-vals, RETRIEVE)[:RETRIEVE]]
-        wide[row, : cols.size] = cols
+def _rescore(vecs: _Vectors, chunk: np.ndarray, wide: np.ndarray, k: int):
+    """Score each row's candidates (wide, -1 pads) with the full vectors; keep k; -1 pads."""
     scores = _pair_dots(vecs.x, vecs.y, chunk, wide)
     scores[wide < 0] = -1.0
     best = np.argsort(-scores, axis=1, kind="stable")[:, :k]
