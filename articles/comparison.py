@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
+from articles import live
 from articles.models import Claim, Counterpart, Sentence, SentenceLink, Story, Version
 from articles.text import alignment, factdiff
 from articles.text.anchoring import MAX_CLAIM_CHARS
@@ -186,7 +187,8 @@ def propose_counterparts(claims) -> None:
     A strong candidate becomes the proposed counterpart; weaker ones are only suggested.
     Confirmed counterparts keep the reviewer's choice (their candidates are refreshed).
     The claims' rows are locked (in pk order) so that two proposals for one claim cannot
-    interleave.
+    interleave; they are stamped with the story's next revision (their status may change),
+    so open pages redraw them.
     """
     ids = list(claims.values_list("pk", flat=True))
     claims = list(
@@ -230,6 +232,8 @@ def propose_counterparts(claims) -> None:
         ["start", "end", "exact", "score", "confidence", "fact_diffs", "candidates", "backend",
          "status"],
     )  # fmt: skip
+    for story_id in sorted(story_ids):
+        live.bump(story_id, changed=[c.pk for c in claims if c.version.story_id == story_id])
 
 
 # A claim shorter than this share of its sentence is also ranked by its own words...
@@ -384,9 +388,14 @@ class StaleCounterpart(CompareError):
 
 
 def _decide(counterpart_id: int, revision: int | None, user, apply) -> Counterpart:
-    """Lock, check the revision the reviewer saw, apply a change, record who confirmed it."""
+    """Lock, check the revision the reviewer saw, apply a change, record who confirmed it.
+
+    Locks as a reviewer's write does (articles/live.py): the story shared, the claim,
+    then the counterpart (the order propose_counterparts takes them in), the revision last.
+    """
     cp = Counterpart.objects.select_related("version", "claim__version").get(pk=counterpart_id)
-    _lock_story(cp.version.story_id)
+    live.share_story(cp.version.story_id)
+    Claim.objects.select_for_update(no_key=True).filter(pk=cp.claim_id).first()
     cp = (
         Counterpart.objects.select_for_update(of=("self",))
         .select_related("version", "claim__version", "confirmed_by")
@@ -403,7 +412,7 @@ def _decide(counterpart_id: int, revision: int | None, user, apply) -> Counterpa
     cp.confirmed_by, cp.confirmed_at = user, timezone.now()
     cp.revision += 1
     cp.save()
-    cp.claim.version.story.touch()
+    live.bump(cp.version.story_id, changed=[cp.claim_id])
     return cp
 
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
-from articles import comparison, dashboard, history, reading, reviewing, validation
+from articles import comparison, dashboard, history, live, reading, reviewing, validation
 from articles.forms import (
     CounterpartForm,
     LinkForm,
@@ -182,24 +182,46 @@ def version_detail(request, pk):
 
 @require_GET
 def version_live(request, pk):
-    """Poll target: 204 if nothing changed since ``rev``, else the refreshed regions."""
+    """Poll target: 204 if nothing changed since ``rev``, else only what changed.
+
+    The blocks of text and the list items of the claims changed since (out-of-band swaps),
+    or, past ``live.MAX_CLAIMS`` changes, a notice to refresh. Events: ``live-removed``
+    (list items to take out first), ``claims-changed`` when claims were marked, moved or
+    deleted (or something else changed), ``claim-changed`` when only the claim the page
+    has open (``claim``) changed.
+    """
     version = _get_version(request.user, pk)
     from articles import workflow_views  # it builds on this module's helpers
 
     # Who's here rides on the same poll: None if what the page shows is still right.
     presence = workflow_views.presence_poll(request, version)
-    if request.GET.get("rev") == str(version.story.revision):
+    revision = version.story.revision  # read first: see live.changes_since
+    raw = request.GET.get("rev", "")
+    since = int(raw) if raw.isascii() and raw.isdecimal() and len(raw) < 19 else None
+    if since == revision:
         if presence is None:
             return HttpResponse(status=204)
         return render(request, "articles/_presence.html#presence-live", presence)
+    if since is None or since > revision:
+        delta = live.Delta(revision=revision, too_many=True)
+    else:
+        delta = live.changes_since(version, since, revision)
     response = render(
-        request, "articles/version_detail.html#live-regions", _reading_context(request, version)
+        request,
+        "articles/version_detail.html#live-delta",
+        {"version": version, "story": version.story, "revision": revision, "delta": delta},
     )
     if presence is not None:
         response.content += render_to_string(
             "articles/_presence.html#presence-region", presence, request
         ).encode()
-    return trigger_client_event(response, "claims-changed")
+    if delta.removed:
+        trigger_client_event(response, "live-removed", {"ids": delta.removed})
+    if delta.spans_changed or delta.too_many or not delta.changes:
+        trigger_client_event(response, "claims-changed")
+    elif validation.parse_id(request.GET.get("claim")) in delta.changed_ids:
+        trigger_client_event(response, "claim-changed")
+    return response
 
 
 # ---------------------------------------------------------------------------- claims

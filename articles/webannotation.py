@@ -36,7 +36,7 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from articles import validation
+from articles import live, validation
 from articles.models import EDITORS_GROUP, Claim, Source, Story, Verdict, is_editor
 from articles.ratings import SCALE
 from articles.text import anchoring
@@ -590,7 +590,12 @@ def annotations_import(*, story: Story, user, data: bytes) -> ImportReport:
             judged.add((claim.pk, reviewer.pk))
             report.verdicts_created += 1
         if report.total_stored:
-            story.touch()
+            # Open pages redraw the claims this file created, judged or settled.
+            live.bump(
+                story.pk,
+                changed=[c.pk for c in by_id.values()],
+                created=[c.pk for c in created],
+            )
     return report
 
 
