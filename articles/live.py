@@ -60,9 +60,7 @@ def bump(
     delete); they are stored with the revision. Call it last in the transaction, after
     locking the claims it stamps. Returns the revision.
     """
-    Story.objects.filter(pk=story_id).update(
-        revision=F("revision") + 1, updated_at=timezone.now()
-    )
+    Story.objects.filter(pk=story_id).update(revision=F("revision") + 1, updated_at=timezone.now())
     revision = Story.objects.filter(pk=story_id).values_list("revision", flat=True).get()
     stamped = set(changed) | set(created)
     if stamped:

@@ -149,6 +149,10 @@ def test_a_block_drawn_alone_matches_the_whole_page(client, reviewer, reviewer2,
     client.force_login(reviewer)
     page = client.get(reverse("articles:version_detail", args=[original.pk])).text
     response = poll(client, original, rev)
-    block = re.search(r'(<p class="block block--paragraph" id="(b\d+)")[^>]*>(.*?)</p>', response.text)
-    whole = re.search(rf'<p class="block block--paragraph" id="{block.group(2)}"[^>]*>(.*?)</p>', page)
+    block = re.search(
+        r'(<p class="block block--paragraph" id="(b\d+)")[^>]*>(.*?)</p>', response.text
+    )
+    whole = re.search(
+        rf'<p class="block block--paragraph" id="{block.group(2)}"[^>]*>(.*?)</p>', page
+    )
     assert block.group(3) == whole.group(1)
