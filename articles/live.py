@@ -115,8 +115,6 @@ def changes_since(version: Version, since: int, revision: int) -> Delta:
     ``revision`` is the story's revision read before this call: changes committed
     meanwhile may be included too, and are sent again next time (redrawing is idempotent).
     """
-    from articles import reading  # it imports anchoring only, but keep the import local
-
     changed = list(
         version.claims.filter(changed_revision__gt=since).values_list(
             "pk", "start", "end", "created_revision"
@@ -138,6 +136,20 @@ def changes_since(version: Version, since: int, revision: int) -> Delta:
         return delta
     delta.spans_changed = bool(vacated) or any(created > since for *_, created in changed)
     ranges = [(s, e) for _, s, e, _ in changed] + [(s, e) for _, s, e in vacated]
+    return _redraw(version, delta, current, ranges)
+
+
+def claim_delta(version: Version, claim: Claim, *, left: tuple[int, int] | None = None) -> Delta:
+    """What the marking page redraws after ``claim`` was marked or moved (from ``left``)."""
+    delta = Delta(revision=0, changes=1, spans_changed=True, changed_ids={claim.pk})
+    ranges = [(claim.start, claim.end)] + ([left] if left else [])
+    return _redraw(version, delta, {claim.pk}, ranges)
+
+
+def _redraw(version: Version, delta: Delta, current: set[int], ranges) -> Delta:
+    """Fill ``delta`` with the blocks over ``ranges`` and the list items of claims ``current``."""
+    from articles import reading  # it builds on the models too
+
     blocks = list(
         version.blocks.filter(
             functools.reduce(operator.or_, (Q(start__lt=e, end__gt=s) for s, e in ranges))

@@ -274,16 +274,30 @@ def selection_refused(request, version: Version, error: str, *, status: int = 42
 
 
 def marked_context(
-    request, version: Version, claim: Claim, notice: str, *, refocus_text: bool = True
+    request,
+    version: Version,
+    claim: Claim,
+    notice: str,
+    *,
+    refocus_text: bool = True,
+    left: tuple[int, int] | None = None,
 ) -> dict:
-    """The reading view's regions and the claim's panel after a claim was marked or moved.
+    """The claim's panel, and the paragraphs and list item to redraw, after it was marked or
+    moved (from ``left``); see ``marked_response``.
 
-    The text is re-rendered with the new highlight; with ``refocus_text`` the keyboard goes
-    back to it (a claim marked from the suggestion list keeps focus in that list instead).
+    With ``refocus_text`` the keyboard goes back to the text (a claim marked from the
+    suggestion list keeps focus in that list instead).
     """
     claim = version.claims.with_verdicts().get(pk=claim.pk)
-    context = _reading_context(request, version, claim) | _panel_context(request, claim)
-    return context | {"notice": notice, "text_swapped": refocus_text}
+    context = _panel_context(request, claim) | {"version": version, "story": version.story}
+    delta = live.claim_delta(version, claim, left=left)
+    return context | {"notice": notice, "text_swapped": refocus_text, "delta": delta}
+
+
+def marked_response(request, template: str, context: dict):
+    """Render ``template``; the page takes the claim's old list item out first."""
+    response = render(request, template, context)
+    return trigger_client_event(response, "live-removed", {"ids": context["delta"].removed})
 
 
 @require_POST
@@ -323,7 +337,7 @@ def claim_create(request, pk):
         else f"These words are already claim #{claim.number}."
     )
     context = marked_context(request, version, claim, notice)
-    return render(request, "articles/claim_panel.html#panel-with-regions", context)
+    return marked_response(request, "articles/claim_panel.html#panel-with-regions", context)
 
 
 @require_GET
@@ -348,6 +362,7 @@ def claim_verdicts(request, pk):
 @require_POST
 def claim_update(request, pk):
     claim = _get_claim(request.user, pk)
+    left = (claim.start, claim.end)
     if claim.created_by_id != request.user.pk:
         raise PermissionDenied("Only the reviewer who marked this claim can change its span.")
     form = SelectionForm(request.POST)
@@ -374,8 +389,8 @@ def claim_update(request, pk):
     if not request.htmx:
         return redirect(f"{claim.version.get_absolute_url()}?claim={claim.pk}")
     notice = f"Claim #{claim.number} now covers the new selection."
-    context = marked_context(request, claim.version, claim, notice)
-    return render(request, "articles/claim_panel.html#panel-with-regions", context)
+    context = marked_context(request, claim.version, claim, notice, left=left)
+    return marked_response(request, "articles/claim_panel.html#panel-with-regions", context)
 
 
 @require_http_methods(["GET", "POST"])

@@ -41,10 +41,11 @@ def test_a_reviewer_marks_a_claim_from_a_selection(client, reviewer, original):
     assert claim.prefix.endswith("point.” It ")
     assert "Claim #1" in response.text
     assert f'data-claim="{claim.pk}"' in response.text  # the highlight, swapped out of band
-    assert (
-        'id="claim-list" class="claim-list" aria-labelledby="claim-list-title" data-hx-swap-oob="true"'
-        in response.text
-    )
+    # Only its paragraph and its list item are swapped in, not the whole text and list.
+    assert 'data-hx-swap-oob="beforeend:#claim-items"' in response.text
+    assert f'id="claim-item-{claim.pk}"' in response.text
+    assert "Harbour town votes" not in response.text
+    assert '"live-removed": {"ids": [' in response.headers["HX-Trigger"]
 
 
 def test_without_htmx_it_redirects_to_the_open_claim(client, reviewer, original):
