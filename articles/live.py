@@ -74,6 +74,18 @@ def bump(
     return revision
 
 
+# A VacatedSpan with this claim id: the version's text was split again (re-segmented), so
+# its blocks changed and a page showing it must refresh.
+RESEGMENTED = 0
+
+
+def resegmented(version: Version) -> VacatedSpan:
+    """The marker ``bump`` records when ``version``'s blocks and sentences were rebuilt."""
+    return VacatedSpan(
+        version_id=version.pk, claim_id=RESEGMENTED, start=0, end=len(version.text), revision=0
+    )
+
+
 def vacate(claim: Claim) -> VacatedSpan:
     """The span ``claim`` has now, to be recorded by ``bump`` once it moves or goes."""
     return VacatedSpan(
@@ -131,8 +143,9 @@ def changes_since(version: Version, since: int, revision: int) -> Delta:
     delta.changes = len(delta.changed_ids)
     if not delta.changes:
         return delta
-    if delta.changes > MAX_CLAIMS:
-        delta.too_many = True
+    if delta.changes > MAX_CLAIMS or RESEGMENTED in delta.changed_ids:
+        delta.changed_ids.discard(RESEGMENTED)
+        delta.changes, delta.too_many = len(delta.changed_ids), True
         return delta
     delta.spans_changed = bool(vacated) or any(created > since for *_, created in changed)
     ranges = [(s, e) for _, s, e, _ in changed] + [(s, e) for _, s, e in vacated]

@@ -156,3 +156,11 @@ def test_a_block_drawn_alone_matches_the_whole_page(client, reviewer, reviewer2,
         rf'<p class="block block--paragraph" id="{block.group(2)}"[^>]*>(.*?)</p>', page
     )
     assert block.group(3) == whole.group(1)
+
+
+def test_a_resegmented_version_gets_the_notice(client, reviewer, original):
+    rev = revision(original)
+    live.bump(original.story_id, vacated=[live.resegmented(original)])
+    client.force_login(reviewer)
+    response = poll(client, original, rev)
+    assert "This version changed" in response.text and "Refresh" in response.text
