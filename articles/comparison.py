@@ -192,7 +192,7 @@ def propose_counterparts(claims) -> None:
     """
     ids = list(claims.values_list("pk", flat=True))
     claims = list(
-        Claim.objects.select_for_update(of=("self",))
+        Claim.objects.select_for_update(of=("self",), no_key=True)
         .select_related("version")
         .filter(pk__in=ids)
         .order_by("pk")
@@ -207,7 +207,11 @@ def propose_counterparts(claims) -> None:
     links = list(SentenceLink.objects.filter(left_version_id__in=versions))
     existing = {
         (cp.claim_id, cp.version_id): cp
-        for cp in Counterpart.objects.filter(claim__in=claims).select_for_update()
+        # Only these rows (``of``, by pk): the default ordering by claim would join and
+        # lock the claims' versions and story too.
+        for cp in Counterpart.objects.filter(claim__in=claims)
+        .select_for_update(of=("self",))
+        .order_by("pk")
     }
     ranker = _Ranker(versions, sentences, links, claims)
     new_rows, changed = [], []
@@ -395,7 +399,9 @@ def _decide(counterpart_id: int, revision: int | None, user, apply) -> Counterpa
     """
     cp = Counterpart.objects.select_related("version", "claim__version").get(pk=counterpart_id)
     live.share_story(cp.version.story_id)
-    Claim.objects.select_for_update(no_key=True).filter(pk=cp.claim_id).first()
+    list(
+        Claim.objects.select_for_update(of=("self",), no_key=True).filter(pk=cp.claim_id).order_by()
+    )
     cp = (
         Counterpart.objects.select_for_update(of=("self",))
         .select_related("version", "claim__version", "confirmed_by")

@@ -41,9 +41,19 @@ def _lock_story(story_id: int) -> None:
     Story.objects.select_for_update().filter(pk=story_id).first()
 
 
+def _lock_row(model, pk: int):
+    """The row, locked FOR NO KEY UPDATE (rows referring to it can still be added), or None.
+
+    Only this row: ``of`` and no ordering, since a model's default ordering by a relation
+    would join (and lock) the related rows too, the story's among them.
+    """
+    return (
+        model.objects.select_for_update(of=("self",), no_key=True).filter(pk=pk).order_by().first()
+    )
+
+
 def _lock_claim(pk: int) -> Claim | None:
-    """The claim's row, locked (FOR NO KEY UPDATE: rows referring to it can still be added)."""
-    return Claim.objects.select_for_update(of=("self",), no_key=True).filter(pk=pk).first()
+    return _lock_row(Claim, pk)
 
 
 def claim_create(*, version: Version, user, start, end, exact: str) -> tuple[Claim, bool]:
@@ -59,7 +69,7 @@ def claim_create(*, version: Version, user, start, end, exact: str) -> tuple[Cla
             live.share_story(version.story_id)
             # The version's row serialises numbering (and same-span creates) until commit,
             # a few statements later; other versions and other writes go on meanwhile.
-            Version.objects.select_for_update(no_key=True).filter(pk=version.pk).first()
+            _lock_row(Version, version.pk)
             existing = Claim.objects.filter(version=version, start=span.start, end=span.end)
             if claim := existing.first():
                 return claim, False

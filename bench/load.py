@@ -291,7 +291,7 @@ class Server:
         self.log_path = Path(log_dir) / "gunicorn.log"
         self.proc: subprocess.Popen | None = None
 
-    def start(self, wait: float = 60) -> None:
+    def start(self, wait: float = 180) -> None:
         log = open(self.log_path, "a")  # noqa: SIM115 - closed with the process
         self.proc = subprocess.Popen(
             [
@@ -321,6 +321,7 @@ class Server:
             if self.proc.poll() is not None:
                 break
             time.sleep(0.3)
+        self.stop()  # not left behind when it is only slow to start
         raise RuntimeError(f"gunicorn did not start; see {self.log_path}")
 
     def worker_pids(self) -> list[int]:
