@@ -64,3 +64,6 @@ def test_a_verdict_and_a_claim_arrive_without_redrawing_the_page(
     assert not rosa.evaluate("window.keptWallBlock.isConnected")
     expect(rosa.locator("#claim-panel")).to_contain_text("Claim #1")
     assert errors == []
+    # Stop both pages polling before the database is emptied for the next test.
+    for page in (rosa, rami):
+        page.goto("about:blank")
