@@ -470,16 +470,27 @@ class Reviewer(threading.Thread):
         return self.seq
 
     def login(self) -> None:
-        page = self.request("login", "GET", "/login/")
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
-        response = self.request(
-            "login",
-            "POST",
-            "/login/",
-            data={"username": self.username, "password": PASSWORD, "csrfmiddlewaretoken": token},
-        )
-        if response is None or response.status_code != 302:
-            raise RuntimeError(f"{self.username} could not log in: {response}")
+        # A busy machine hashes passwords slowly: a few tries, with a longer wait, before
+        # giving up (one reviewer who cannot log in must not stop the others of its group).
+        for _ in range(3):
+            page = self.request("login", "GET", "/login/", timeout=120)
+            if page is None or page.status_code != 200:
+                continue
+            token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+            response = self.request(
+                "login",
+                "POST",
+                "/login/",
+                data={
+                    "username": self.username,
+                    "password": PASSWORD,
+                    "csrfmiddlewaretoken": token,
+                },
+                timeout=120,
+            )
+            if response is not None and response.status_code == 302:
+                return
+        raise RuntimeError(f"{self.username} could not log in")
 
     # ---- actions
 
@@ -1001,13 +1012,20 @@ def login_all(
     threads = []
     for chunk in range(0, len(clients), 8):
         group = clients[chunk : chunk + 8]
-        t = threading.Thread(target=lambda g=group: [c.login() for c in g])
+        t = threading.Thread(target=lambda g=group: [_try(c.login) for c in g])
         t.start()
         threads.append(t)
     for t in threads:
         t.join(timeout=120)
     print(f"logged in {len(clients)} reviewers through /login/ in {time.monotonic() - t0:.1f}s")
     return clients
+
+
+def _try(action) -> None:
+    try:
+        action()
+    except RuntimeError as exc:
+        print(f"  {exc}")
 
 
 def run_clients(clients: list[Reviewer], duration: float) -> float:
