@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
-from articles import claim_status
+from articles import claim_status, live
 from articles.models import Claim, Counterpart, Sentence, SentenceLink, Story, Version
 from articles.text import alignment, factdiff
 from articles.text.anchoring import MAX_CLAIM_CHARS
@@ -187,11 +187,12 @@ def propose_counterparts(claims) -> None:
     A strong candidate becomes the proposed counterpart; weaker ones are only suggested.
     Confirmed counterparts keep the reviewer's choice (their candidates are refreshed).
     The claims' rows are locked (in pk order) so that two proposals for one claim cannot
-    interleave.
+    interleave; they are stamped with the story's next revision (their status may change),
+    so open pages redraw them.
     """
     ids = list(claims.values_list("pk", flat=True))
     claims = list(
-        Claim.objects.select_for_update(of=("self",))
+        Claim.objects.select_for_update(of=("self",), no_key=True)
         .select_related("version")
         .filter(pk__in=ids)
         .order_by("pk")
@@ -206,7 +207,11 @@ def propose_counterparts(claims) -> None:
     links = list(SentenceLink.objects.filter(left_version_id__in=versions))
     existing = {
         (cp.claim_id, cp.version_id): cp
-        for cp in Counterpart.objects.filter(claim__in=claims).select_for_update()
+        # Only these rows (``of``, by pk): the default ordering by claim would join and
+        # lock the claims' versions and story too.
+        for cp in Counterpart.objects.filter(claim__in=claims)
+        .select_for_update(of=("self",))
+        .order_by("pk")
     }
     ranker = _Ranker(versions, sentences, links, claims)
     new_rows, changed = [], []
@@ -232,6 +237,8 @@ def propose_counterparts(claims) -> None:
          "status"],
     )  # fmt: skip
     claim_status.recompute(ids)
+    for story_id in sorted(story_ids):
+        live.bump(story_id, changed=[c.pk for c in claims if c.version.story_id == story_id])
 
 
 # A claim shorter than this share of its sentence is also ranked by its own words...
@@ -386,9 +393,16 @@ class StaleCounterpart(CompareError):
 
 
 def _decide(counterpart_id: int, revision: int | None, user, apply) -> Counterpart:
-    """Lock, check the revision the reviewer saw, apply a change, record who confirmed it."""
+    """Lock, check the revision the reviewer saw, apply a change, record who confirmed it.
+
+    Locks as a reviewer's write does (articles/live.py): the story shared, the claim,
+    then the counterpart (the order propose_counterparts takes them in), the revision last.
+    """
     cp = Counterpart.objects.select_related("version", "claim__version").get(pk=counterpart_id)
-    _lock_story(cp.version.story_id)
+    live.share_story(cp.version.story_id)
+    list(
+        Claim.objects.select_for_update(of=("self",), no_key=True).filter(pk=cp.claim_id).order_by()
+    )
     cp = (
         Counterpart.objects.select_for_update(of=("self",))
         .select_related("version", "claim__version", "confirmed_by")
@@ -406,7 +420,7 @@ def _decide(counterpart_id: int, revision: int | None, user, apply) -> Counterpa
     cp.revision += 1
     cp.save()
     claim_status.recompute([cp.claim_id])
-    cp.claim.version.story.touch()
+    live.bump(cp.version.story_id, changed=[cp.claim_id])
     return cp
 
 

@@ -432,6 +432,11 @@ class Claim(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     # Optimistic concurrency: a save must name the revision it was based on.
     revision = models.PositiveIntegerField(default=1)
+    # The story revisions at which the claim was created and last changed (its span, its
+    # verdicts, its counterparts, its settlement): a live poll sends what changed since
+    # the revision the page shows (articles/live.py).
+    created_revision = models.PositiveBigIntegerField(default=0, editable=False)
+    changed_revision = models.PositiveBigIntegerField(default=0, editable=False)
 
     settled_rating = models.CharField(max_length=30, choices=Rating.choices, blank=True)
     settled_note = models.TextField(blank=True)
@@ -475,6 +480,9 @@ class Claim(models.Model):
             models.CheckConstraint(condition=Q(start__lt=F("end")), name="claim_not_empty"),
             models.UniqueConstraint(fields=["version", "start", "end"], name="unique_claim_span"),
             models.UniqueConstraint(fields=["version", "number"], name="unique_claim_number"),
+        ]
+        indexes = [
+            models.Index(fields=["version", "changed_revision"], name="claim_changed_since"),
         ]
 
     def __str__(self):
@@ -538,6 +546,22 @@ class Claim(models.Model):
         if self.created_by_id != user.pk:
             return False
         return not any(v.reviewer_id != user.pk for v in self.verdicts.all())
+
+
+class VacatedSpan(models.Model):
+    """Words a claim left, moved or deleted, at a story revision: open pages redraw them."""
+
+    version = models.ForeignKey(Version, on_delete=models.CASCADE, related_name="+")
+    claim_id = models.PositiveBigIntegerField()
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    revision = models.PositiveBigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["version", "revision"], name="vacated_since")]
+
+    def __str__(self):
+        return f"claim {self.claim_id} left {self.start}-{self.end} at revision {self.revision}"
 
 
 class Verdict(models.Model):

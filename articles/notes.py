@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from articles import validation
-from articles.models import Claim, Note, Story
+from articles import live, validation
+from articles.models import Claim, Note
 
 
 class NotAllowed(Exception):
@@ -27,12 +27,13 @@ def note_add(*, claim: Claim, user, text: str) -> Note:
     if not Claim.objects.visible_to(user).filter(pk=claim.pk).exists():
         raise NotAllowed("Only the story's members and editors can write notes on its claims.")
     with transaction.atomic():
-        # The story row first, as every write does (articles.reviewing._lock_story).
-        Story.objects.select_for_update().filter(pk=claim.version.story_id).first()
+        # As every reviewer's write (articles.reviewing): wait for an import of the story,
+        # not for other reviewers; lock the claim; take the story's revision last.
+        live.share_story(claim.version.story_id)
         if not Claim.objects.select_for_update(of=("self",)).filter(pk=claim.pk).exists():
             raise Claim.DoesNotExist("This claim was deleted; your note was not saved.")
         note = Note.objects.create(claim=claim, author=user, text=text)
-        claim.version.story.touch()
+        live.bump(claim.version.story_id, changed=[claim.pk])
     return note
 
 

@@ -36,6 +36,32 @@ def render_text(text: str, blocks: Sequence, sentences: Sequence, claims: Sequen
     ``blocks`` and ``sentences`` are model rows (ordered), ``claims`` the version's claims.
     Sentence elements carry ``data-start``/``data-end`` (code points into the stored text).
     """
+    out = []
+    position = 0
+    for start, end, html in _render_blocks(text, blocks, sentences, claims):
+        out.append(escape(text[position:start]))  # the gap before: "\n\n" mostly
+        out.append(html)
+        position = end
+    out.append(escape(text[position:]))
+    return mark_safe("".join(out))  # noqa: S308 -- every text piece is escaped
+
+
+def render_blocks(
+    text: str, blocks: Sequence, sentences: Sequence, claims: Sequence, *, oob: bool = False
+) -> list[str]:
+    """Each block's HTML (``id="b<position>"``), as in ``render_text``; any subset of blocks.
+
+    ``sentences`` are those of the given blocks, ``claims`` at least those overlapping them.
+    With ``oob`` each block replaces its namesake in the page (an htmx out-of-band swap):
+    a live update redraws only the blocks whose claims changed.
+    """
+    return [html for _, _, html in _render_blocks(text, blocks, sentences, claims, oob=oob)]
+
+
+def _render_blocks(
+    text: str, blocks: Sequence, sentences: Sequence, claims: Sequence, *, oob: bool = False
+) -> list[tuple[int, int, str]]:
+    """(start, end, HTML) of each block; the text between blocks is left to the caller."""
     by_block: dict[int, list] = {}
     for sentence in sentences:
         by_block.setdefault(sentence.block_id, []).append(sentence)
@@ -62,11 +88,12 @@ def render_text(text: str, blocks: Sequence, sentences: Sequence, claims: Sequen
         position = max(position, block.end)
     spans = [(c.start, c.end, c) for c in claims]
     pieces = pieces_by_sentence([(s, e) for s, e, _ in runs], spans)
-    first_piece_seen: set[int] = set()
 
     html_by_run = []
     for (start, _end, sentence), run_pieces in zip(runs, pieces, strict=True):
-        inner = "".join(_piece_html(text, p, first_piece_seen) for p in run_pieces)
+        # A claim's first piece (its number, its keyboard stop) is the one at its start, so
+        # that a block drawn alone looks as it does in the whole text.
+        inner = "".join(_piece_html(text, p) for p in run_pieces)
         if sentence is None:
             html_by_run.append((start, inner))
         else:
@@ -80,34 +107,31 @@ def render_text(text: str, blocks: Sequence, sentences: Sequence, claims: Sequen
 
     out = []
     run_index = 0
-    position = 0
+    swap = ' data-hx-swap-oob="true"' if oob else ""
     for block, start in zip(blocks, starts, strict=True):
         tag = BLOCK_TAGS.get(block.kind, "p")
         parts = []
         while run_index < len(html_by_run) and html_by_run[run_index][0] < block.end:
             parts.append(html_by_run[run_index][1])
             run_index += 1
-        out.append(escape(text[position:start]))  # the gap before: "\n\n" mostly
         out.append(
-            f'<{tag} class="block block--{block.kind}" data-kind="{block.kind}">'
-            f"{''.join(parts)}</{tag}>"
+            (
+                start,
+                block.end,
+                f'<{tag} class="block block--{block.kind}" id="b{block.position}" '
+                f'data-kind="{block.kind}"{swap}>{"".join(parts)}</{tag}>',
+            )
         )
-        position = block.end
-    out.append(escape(text[position:]))
-    return mark_safe("".join(out))  # noqa: S308 -- every text piece is escaped above
+    return out  # every text piece is escaped in _piece_html
 
 
-def _piece_html(text: str, piece, first_piece_seen: set[int]) -> str:
+def _piece_html(text: str, piece) -> str:
     chunk = escape(text[piece.start : piece.end])
     if not piece.keys:
         return chunk
     claims = piece.keys
     inner = claims[-1]  # innermost: the one a click opens
-    numbers = []
-    for claim in claims:
-        if claim.pk not in first_piece_seen:
-            first_piece_seen.add(claim.pk)
-            numbers.append(str(claim.number))
+    numbers = [str(c.number) for c in claims if c.start == piece.start]
     # Claims that end here: their number is drawn as a closing bracket (CSS ::after), so
     # a reader sees where each of two overlapping claims stops.
     closing = [str(c.number) for c in claims if c.end == piece.end]

@@ -61,6 +61,7 @@ def resegment(*, version: Version) -> Plan:
 
     Returns the plan carried out (unchanged versions only get the current backend name).
     """
+    from articles import live
     from articles.comparison import align_versions  # comparison builds on these models
 
     with transaction.atomic():
@@ -75,7 +76,7 @@ def resegment(*, version: Version) -> Plan:
             _move_manual_links(version, todo.old, todo.new)
             for other in story.versions.exclude(pk=version.pk).order_by("pk"):
                 align_versions(version, other)
-            story.touch()
+            live.bump(story.pk, vacated=[live.resegmented(version)])  # open pages refresh
         Version.objects.filter(pk=version.pk).update(segmenter=segmentation.BACKEND)
     return todo
 

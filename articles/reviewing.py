@@ -1,8 +1,11 @@
 """Writes of the review workflow: claims, verdicts with their sources.
 
-Each function is one transaction and bumps the story's revision, which open pages poll.
-Concurrent edits are detected with revision numbers (optimistic locking): a save names
-the revision it started from, and a newer one raises Conflict instead of overwriting.
+Each function is one transaction and ends by taking the story's next revision
+(``live.bump``), which open pages poll; the story row is held only from then to the
+commit, so reviewers' writes of one story run in parallel (see articles/live.py for the
+lock order). Concurrent edits are detected with revision numbers (optimistic locking): a
+save names the revision it started from, and a newer one raises Conflict instead of
+overwriting.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from articles import claim_status, validation
+from articles import claim_status, live, validation
 from articles.models import Claim, Source, Story, Verdict, Version, is_editor
 from articles.ratings import SCALE
 from articles.text import anchoring
@@ -30,13 +33,27 @@ class NotAllowed(Exception):
 
 
 def _lock_story(story_id: int) -> None:
-    """Take the story's row lock first in every write: one lock order, so no deadlock.
+    """Hold the story for a structural write (assignments): reviewers' writes wait for it.
 
-    Each write ends by bumping the story's revision, so writes of one story are serial
-    anyway; taking the lock later, after claim or version rows, deadlocks with
-    claim_create, which takes it first.
+    Taken first; reviewers' writes take the row FOR KEY SHARE first (``live.share_story``),
+    so the two never hold each other's rows in a cycle.
     """
     Story.objects.select_for_update().filter(pk=story_id).first()
+
+
+def _lock_row(model, pk: int):
+    """The row, locked FOR NO KEY UPDATE (rows referring to it can still be added), or None.
+
+    Only this row: ``of`` and no ordering, since a model's default ordering by a relation
+    would join (and lock) the related rows too, the story's among them.
+    """
+    return (
+        model.objects.select_for_update(of=("self",), no_key=True).filter(pk=pk).order_by().first()
+    )
+
+
+def _lock_claim(pk: int) -> Claim | None:
+    return _lock_row(Claim, pk)
 
 
 def claim_create(*, version: Version, user, start, end, exact: str) -> tuple[Claim, bool]:
@@ -49,8 +66,10 @@ def claim_create(*, version: Version, user, start, end, exact: str) -> tuple[Cla
     quote = anchoring.describe(version.text, span)
     try:
         with transaction.atomic():
-            # The story row lock serialises numbering, so two reviewers never get one number.
-            _lock_story(version.story_id)
+            live.share_story(version.story_id)
+            # The version's row serialises numbering (and same-span creates) until commit,
+            # a few statements later; other versions and other writes go on meanwhile.
+            _lock_row(Version, version.pk)
             existing = Claim.objects.filter(version=version, start=span.start, end=span.end)
             if claim := existing.first():
                 return claim, False
@@ -65,8 +84,11 @@ def claim_create(*, version: Version, user, start, end, exact: str) -> tuple[Cla
                 suffix=quote.suffix,
                 created_by=user,
             )
-            claim_status.refresh([claim.pk])
-            version.story.touch()
+            values = claim_status.refresh([claim.pk])
+            claim_status.apply(claim, values)
+            claim.created_revision = claim.changed_revision = live.bump(
+                version.story_id, created=[claim.pk], changed=sorted(values)
+            )
     except IntegrityError:
         # Lost a race for the same span on a database without row locks (SQLite).
         return Claim.objects.get(version=version, start=span.start, end=span.end), False
@@ -81,8 +103,8 @@ def claim_update_span(*, claim: Claim, user, start, end, exact: str, revision: i
     span = anchoring.check_selection(claim.version.text, start, end, exact)
     quote = anchoring.describe(claim.version.text, span)
     with transaction.atomic():
-        _lock_story(claim.version.story_id)
-        locked = Claim.objects.select_for_update(of=("self",)).filter(pk=claim.pk).first()
+        live.share_story(claim.version.story_id)
+        locked = _lock_claim(claim.pk)
         if locked is None:
             raise Conflict("This claim was deleted by someone else.")
         if (locked.start, locked.end) == (span.start, span.end):
@@ -96,12 +118,16 @@ def claim_update_span(*, claim: Claim, user, start, end, exact: str, revision: i
         ):
             raise anchoring.SelectionError("Another claim already covers exactly these words.")
         old = (locked.version_id, locked.start, locked.end)
+        vacated = live.vacate(locked)
         locked.start, locked.end = span.start, span.end
         locked.exact, locked.prefix, locked.suffix = quote.exact, quote.prefix, quote.suffix
         locked.revision += 1
         locked.save()
-        claim_status.apply(locked, claim_status.refresh([locked.pk], spans=[old]))
-        locked.version.story.touch()
+        values = claim_status.refresh([locked.pk], spans=[old])
+        claim_status.apply(locked, values)
+        locked.changed_revision = live.bump(
+            locked.version.story_id, changed=sorted({locked.pk, *values}), vacated=[vacated]
+        )
     _refresh_counterparts(locked)
     return locked
 
@@ -109,7 +135,7 @@ def claim_update_span(*, claim: Claim, user, start, end, exact: str, revision: i
 def claim_delete(*, claim: Claim, user) -> None:
     """Delete a claim with its verdicts. Reviewers may delete only their own, unjudged by others."""
     with transaction.atomic():
-        _lock_story(claim.version.story_id)
+        live.share_story(claim.version.story_id)
         locked = Claim.objects.select_for_update(of=("self",)).filter(pk=claim.pk).first()
         if locked is None:
             return
@@ -119,11 +145,12 @@ def claim_delete(*, claim: Claim, user) -> None:
                 if locked.created_by_id == user.pk
                 else "Only the claim's author or an editor can delete it."
             )
-        story = locked.version.story
+        story_id = locked.version.story_id
         old = (locked.version_id, locked.start, locked.end)
+        vacated = live.vacate(locked)
         locked.delete()
-        claim_status.refresh([], spans=[old])
-        story.touch()
+        values = claim_status.refresh([], spans=[old])
+        live.bump(story_id, changed=sorted(values), vacated=[vacated])
 
 
 def verdict_save(
@@ -150,8 +177,8 @@ def verdict_save(
         rating_value=rating, rationale=rationale, sources=sources
     )
     with transaction.atomic():
-        _lock_story(claim.version.story_id)
-        if not Claim.objects.select_for_update(of=("self",)).filter(pk=claim.pk).exists():
+        live.share_story(claim.version.story_id)
+        if _lock_claim(claim.pk) is None:
             raise Conflict("This claim was deleted while you were writing your verdict.")
         verdict = (
             Verdict.objects.select_for_update(of=("self",))
@@ -183,8 +210,9 @@ def verdict_save(
             verdict.revision += 1
             verdict.save()
         _replace_sources(verdict, sources)
-        claim_status.apply(claim, claim_status.refresh([claim.pk]))
-        claim.version.story.touch()
+        values = claim_status.refresh([claim.pk])
+        claim_status.apply(claim, values)
+        live.bump(claim.version.story_id, changed=sorted({claim.pk, *values}))
     return verdict
 
 
@@ -224,9 +252,10 @@ def _refresh_counterparts(claim: Claim) -> None:
     """
     from articles.comparison import propose_counterparts  # comparison imports these models
 
-    propose_counterparts(Claim.objects.filter(pk=claim.pk))
+    with transaction.atomic():
+        live.share_story(claim.version.story_id)
+        propose_counterparts(Claim.objects.filter(pk=claim.pk))  # stamps the claim
     claim.refresh_from_db(fields=["status", "contest_codes"])  # facts may now differ
-    claim.version.story.touch()
 
 
 def claim_settle(*, claim: Claim, user, rating: str, note: str, revision: int) -> Claim:
@@ -238,8 +267,8 @@ def claim_settle(*, claim: Claim, user, rating: str, note: str, revision: int) -
         raise NotAllowed("Choose a rating on the scale.")
     note = validation.note(note)
     with transaction.atomic():
-        _lock_story(claim.version.story_id)
-        locked = Claim.objects.select_for_update(of=("self",)).filter(pk=claim.pk).first()
+        live.share_story(claim.version.story_id)
+        locked = _lock_claim(claim.pk)
         if locked is None:
             raise Conflict("This claim was deleted.")
         if locked.is_settled:
@@ -256,8 +285,11 @@ def claim_settle(*, claim: Claim, user, rating: str, note: str, revision: int) -
         locked.settled_by, locked.settled_at = user, timezone.now()
         locked.revision += 1
         locked.save()
-        claim_status.apply(locked, claim_status.refresh([locked.pk]))
-        locked.version.story.touch()
+        values = claim_status.refresh([locked.pk])
+        claim_status.apply(locked, values)
+        locked.changed_revision = live.bump(
+            locked.version.story_id, changed=sorted({locked.pk, *values})
+        )
     return locked
 
 
@@ -266,8 +298,8 @@ def claim_reopen(*, claim: Claim, user, revision: int) -> Claim:
     if not is_editor(user):
         raise NotAllowed("Only editors can reopen a settled claim.")
     with transaction.atomic():
-        _lock_story(claim.version.story_id)
-        locked = Claim.objects.select_for_update(of=("self",)).filter(pk=claim.pk).first()
+        live.share_story(claim.version.story_id)
+        locked = _lock_claim(claim.pk)
         if locked is None:
             raise Conflict("This claim was deleted.")
         if not locked.is_settled:
@@ -280,6 +312,9 @@ def claim_reopen(*, claim: Claim, user, revision: int) -> Claim:
         locked.settled_by, locked.settled_at = None, None
         locked.revision += 1
         locked.save()
-        claim_status.apply(locked, claim_status.refresh([locked.pk]))
-        locked.version.story.touch()
+        values = claim_status.refresh([locked.pk])
+        claim_status.apply(locked, values)
+        locked.changed_revision = live.bump(
+            locked.version.story_id, changed=sorted({locked.pk, *values})
+        )
     return locked

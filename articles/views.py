@@ -19,6 +19,7 @@ from articles import (
     dashboard,
     history,
     import_jobs,
+    live,
     notes,
     reading,
     reviewing,
@@ -191,24 +192,46 @@ def version_detail(request, pk):
 
 @require_GET
 def version_live(request, pk):
-    """Poll target: 204 if nothing changed since ``rev``, else the refreshed regions."""
+    """Poll target: 204 if nothing changed since ``rev``, else only what changed.
+
+    The blocks of text and the list items of the claims changed since (out-of-band swaps),
+    or, past ``live.MAX_CLAIMS`` changes, a notice to refresh. Events: ``live-removed``
+    (list items to take out first), ``claims-changed`` when claims were marked, moved or
+    deleted (or something else changed), ``claim-changed`` when only the claim the page
+    has open (``claim``) changed.
+    """
     version = _get_version(request.user, pk)
     from articles import workflow_views  # it builds on this module's helpers
 
     # Who's here rides on the same poll: None if what the page shows is still right.
     presence = workflow_views.presence_poll(request, version)
-    if request.GET.get("rev") == str(version.story.revision):
+    revision = version.story.revision  # read first: see live.changes_since
+    raw = request.GET.get("rev", "")
+    since = int(raw) if raw.isascii() and raw.isdecimal() and len(raw) < 19 else None
+    if since == revision:
         if presence is None:
             return HttpResponse(status=204)
         return render(request, "articles/_presence.html#presence-live", presence)
+    if since is None or since > revision:
+        delta = live.Delta(revision=revision, too_many=True)
+    else:
+        delta = live.changes_since(version, since, revision)
     response = render(
-        request, "articles/version_detail.html#live-regions", _reading_context(request, version)
+        request,
+        "articles/version_detail.html#live-delta",
+        {"version": version, "story": version.story, "revision": revision, "delta": delta},
     )
     if presence is not None:
         response.content += render_to_string(
             "articles/_presence.html#presence-region", presence, request
         ).encode()
-    return trigger_client_event(response, "claims-changed")
+    if delta.removed:
+        trigger_client_event(response, "live-removed", {"ids": delta.removed})
+    if delta.spans_changed or delta.too_many or not delta.changes:
+        trigger_client_event(response, "claims-changed")
+    elif validation.parse_id(request.GET.get("claim")) in delta.changed_ids:
+        trigger_client_event(response, "claim-changed")
+    return response
 
 
 # ---------------------------------------------------------------------------- claims
@@ -263,16 +286,30 @@ def selection_refused(request, version: Version, error: str, *, status: int = 42
 
 
 def marked_context(
-    request, version: Version, claim: Claim, notice: str, *, refocus_text: bool = True
+    request,
+    version: Version,
+    claim: Claim,
+    notice: str,
+    *,
+    refocus_text: bool = True,
+    left: tuple[int, int] | None = None,
 ) -> dict:
-    """The reading view's regions and the claim's panel after a claim was marked or moved.
+    """The claim's panel, and the paragraphs and list item to redraw, after it was marked or
+    moved (from ``left``); see ``marked_response``.
 
-    The text is re-rendered with the new highlight; with ``refocus_text`` the keyboard goes
-    back to it (a claim marked from the suggestion list keeps focus in that list instead).
+    With ``refocus_text`` the keyboard goes back to the text (a claim marked from the
+    suggestion list keeps focus in that list instead).
     """
     claim = version.claims.with_verdicts().get(pk=claim.pk)
-    context = _reading_context(request, version, claim) | _panel_context(request, claim)
-    return context | {"notice": notice, "text_swapped": refocus_text}
+    context = _panel_context(request, claim) | {"version": version, "story": version.story}
+    delta = live.claim_delta(version, claim, left=left)
+    return context | {"notice": notice, "text_swapped": refocus_text, "delta": delta}
+
+
+def marked_response(request, template: str, context: dict):
+    """Render ``template``; the page takes the claim's old list item out first."""
+    response = render(request, template, context)
+    return trigger_client_event(response, "live-removed", {"ids": context["delta"].removed})
 
 
 @require_POST
@@ -312,7 +349,7 @@ def claim_create(request, pk):
         else f"These words are already claim #{claim.number}."
     )
     context = marked_context(request, version, claim, notice)
-    return render(request, "articles/claim_panel.html#panel-with-regions", context)
+    return marked_response(request, "articles/claim_panel.html#panel-with-regions", context)
 
 
 @require_GET
@@ -337,6 +374,7 @@ def claim_verdicts(request, pk):
 @require_POST
 def claim_update(request, pk):
     claim = _get_claim(request.user, pk)
+    left = (claim.start, claim.end)
     if claim.created_by_id != request.user.pk:
         raise PermissionDenied("Only the reviewer who marked this claim can change its span.")
     form = SelectionForm(request.POST)
@@ -363,8 +401,8 @@ def claim_update(request, pk):
     if not request.htmx:
         return redirect(f"{claim.version.get_absolute_url()}?claim={claim.pk}")
     notice = f"Claim #{claim.number} now covers the new selection."
-    context = marked_context(request, claim.version, claim, notice)
-    return render(request, "articles/claim_panel.html#panel-with-regions", context)
+    context = marked_context(request, claim.version, claim, notice, left=left)
+    return marked_response(request, "articles/claim_panel.html#panel-with-regions", context)
 
 
 @require_http_methods(["GET", "POST"])

@@ -52,7 +52,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from simple_history.utils import bulk_create_with_history
 
-from articles import claim_status, validation
+from articles import claim_status, live, validation
 from articles.models import (
     EDITORS_GROUP,
     AnnotationImport,
@@ -1080,13 +1080,18 @@ def annotations_import(
                 judged_claims.add(claim.pk)
         # New claims, verdicts and settlements: their stored status, and that of the claims
         # in other versions that take them as counterparts.
-        claim_status.refresh({c.pk for c in by_id.values() if c.pk} | judged_claims)
+        values = claim_status.refresh({c.pk for c in by_id.values() if c.pk} | judged_claims)
         for new in new_notes:
             new.claim_id = new.claim.pk  # claims created above got their pk after the note
         bulk_create_with_history(new_notes, Note, batch_size=500)
         report.rows = [rows[n] for n in sorted(rows)]
         if report.total_stored:
-            story.touch()
+            # Open pages redraw the claims this file created, judged or settled.
+            live.bump(
+                story.pk,
+                changed=sorted({c.pk for c in by_id.values() if c.pk} | judged_claims | set(values)),
+                created=[c.pk for c, _ in created],
+            )
         report.record = AnnotationImport.objects.create(
             story=story,
             imported_by=user,

@@ -19,7 +19,13 @@ from articles.models import Assignment, Story, is_editor
 from articles.ratings import Rating
 from articles.reviewing import Conflict, NotAllowed
 from articles.text import anchoring
-from articles.views import _get_story, _get_version, marked_context, selection_refused
+from articles.views import (
+    _get_story,
+    _get_version,
+    marked_context,
+    marked_response,
+    selection_refused,
+)
 from articles.workflow_forms import (
     AssignForm,
     AssignmentChangeForm,
@@ -215,7 +221,7 @@ def suggestion_accept(request, pk):
     )
     context = marked_context(request, version, claim, notice, refocus_text=False)
     context.update(_suggestions_context(version), oob_suggestions=True)
-    return render(request, "articles/_suggestions.html#accepted", context)
+    return marked_response(request, "articles/_suggestions.html#accepted", context)
 
 
 @require_POST

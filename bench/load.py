@@ -51,8 +51,9 @@ import httpx
 import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
-PYTHON = str(ROOT / ".venv" / "bin" / "python")
-GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
+# The interpreter running this script (the project's virtualenv), and its gunicorn.
+PYTHON = sys.executable
+GUNICORN = str(Path(sys.executable).parent / "gunicorn")
 PG = "postgres://postgres@127.0.0.1:5432"
 PASSWORD = "load-test-password-not-secret"
 HTMX = {"HX-Request": "true"}
@@ -71,6 +72,8 @@ ENDPOINTS = [
     "claim panel",
     "dashboard",
     "live poll",
+    "suggestions",
+    "verdicts",
     "claim create",
     "claim move",
     "verdict save",
@@ -190,7 +193,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def server_env(db_name: str) -> dict:
+def server_env(db_name: str, poll_ms: int = 3000) -> dict:
     env = dict(os.environ)
     env.update(
         DJANGO_SETTINGS_MODULE="factcheck.settings",
@@ -202,7 +205,7 @@ def server_env(db_name: str) -> dict:
         CSRF_COOKIE_SECURE="0",
         SECURE_HSTS_SECONDS="0",
         ALLOWED_HOSTS="127.0.0.1",
-        LIVE_POLL_MS="3000",
+        LIVE_POLL_MS=str(poll_ms),
         CONN_MAX_AGE="60",
         LOG_LEVEL="WARNING",
         PYTHONUNBUFFERED="1",
@@ -288,7 +291,7 @@ class Server:
         self.log_path = Path(log_dir) / "gunicorn.log"
         self.proc: subprocess.Popen | None = None
 
-    def start(self, wait: float = 60) -> None:
+    def start(self, wait: float = 180) -> None:
         log = open(self.log_path, "a")  # noqa: SIM115 - closed with the process
         self.proc = subprocess.Popen(
             [
@@ -318,6 +321,7 @@ class Server:
             if self.proc.poll() is not None:
                 break
             time.sleep(0.3)
+        self.stop()  # not left behind when it is only slow to start
         raise RuntimeError(f"gunicorn did not start; see {self.log_path}")
 
     def worker_pids(self) -> list[int]:
@@ -373,11 +377,57 @@ REVISION = re.compile(r'name="revision" value="(\d+)"')
 SOURCE_ID = re.compile(r'name="sources-(\d+)-id" value="(\d+)"')
 SOURCE_URL = re.compile(r'name="sources-(\d+)-url" value="([^"]*)"')
 LIVE_REV = re.compile(r"\?rev=(\d+)")
+# A claim's list item, in a full page or in a live update.
+CLAIM_ITEM = re.compile(r'<li class="claim-item[^>]*data-claim="(\d+)"')
+FINGERPRINT = re.compile(r'data-fingerprint="([^"]*)"')
+
+
+@dataclass
+class Watch:
+    """When each write was acknowledged, and how long until other reviewers' pages showed it."""
+
+    acks: dict[int, list[tuple[float, str]]] = field(default_factory=lambda: defaultdict(list))
+    delays: list[float] = field(default_factory=list)
+    notices: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def acked(self, claim_id: int, writer: str) -> None:
+        with self.lock:
+            self.acks[claim_id].append((time.monotonic(), writer))
+
+    def seen(self, reader, claim_ids: set[int], at: float) -> None:
+        """``reader``'s page shows these claims as of ``at``: every write before it is seen."""
+        with self.lock:
+            for claim_id in claim_ids:
+                since = max(reader.synced.get(claim_id, 0.0), reader.page_loaded_at)
+                for t, writer in self.acks.get(claim_id, ()):
+                    if writer != reader.username and since < t <= at:
+                        self.delays.append(at - t)
+                reader.synced[claim_id] = at
 
 
 class Reviewer(threading.Thread):
-    def __init__(self, index: int, username: str, world: World, base_url: str, stats: Stats):
+    def __init__(
+        self,
+        index: int,
+        username: str,
+        world: World,
+        base_url: str,
+        stats: Stats,
+        *,
+        mode: str = "closed",
+        poll_every: float = 3.0,
+        watch: Watch | None = None,
+    ):
         super().__init__(name=username, daemon=True)
+        self.mode, self.poll_every, self.watch = mode, poll_every, watch or Watch()
+        # What a browser's page holds: its version, when it loaded, its open claim.
+        self.version = list(world.versions)[index % len(world.versions)]
+        self.page_loaded_at = 0.0
+        self.synced: dict[int, float] = {}
+        self.open_claim: int | None = None
+        self.tab = f"bench{index:04d}"
+        self.fingerprint = ""
         self.index, self.username, self.world, self.stats = index, username, world, stats
         self.rng = random.Random(1000 + index)
         self.http = httpx.Client(base_url=base_url, timeout=30, follow_redirects=False)
@@ -420,16 +470,27 @@ class Reviewer(threading.Thread):
         return self.seq
 
     def login(self) -> None:
-        page = self.request("login", "GET", "/login/")
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
-        response = self.request(
-            "login",
-            "POST",
-            "/login/",
-            data={"username": self.username, "password": PASSWORD, "csrfmiddlewaretoken": token},
-        )
-        if response is None or response.status_code != 302:
-            raise RuntimeError(f"{self.username} could not log in: {response}")
+        # A busy machine hashes passwords slowly: a few tries, with a longer wait, before
+        # giving up (one reviewer who cannot log in must not stop the others of its group).
+        for _ in range(3):
+            page = self.request("login", "GET", "/login/", timeout=120)
+            if page is None or page.status_code != 200:
+                continue
+            token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+            response = self.request(
+                "login",
+                "POST",
+                "/login/",
+                data={
+                    "username": self.username,
+                    "password": PASSWORD,
+                    "csrfmiddlewaretoken": token,
+                },
+                timeout=120,
+            )
+            if response is not None and response.status_code == 302:
+                return
+        raise RuntimeError(f"{self.username} could not log in")
 
     # ---- actions
 
@@ -438,24 +499,71 @@ class Reviewer(threading.Thread):
             m = LIVE_REV.search(response.text)
             self.rev = int(m.group(1)) if m else self.rev
 
-    def read(self) -> None:
-        version = self.rng.choice(list(self.world.versions))
+    def read(self, version: int | None = None) -> None:
+        if version is None:
+            version = self.rng.choice(list(self.world.versions))
+        sent = time.monotonic()
         response = self.request("reading view", "GET", f"/versions/{version}/")
         self.remember_revision(response)
+        if response is not None and response.status_code == 200:
+            self.version, self.page_loaded_at, self.synced = version, sent, {}
+            self.open_claim, self.fingerprint = None, ""
+            self.learn(response.text)
+
+    def learn(self, html: str) -> None:
+        """Claims the page shows: a reviewer opens and judges these."""
+        for claim_id in CLAIM_ITEM.findall(html):
+            self.known_claims.setdefault(int(claim_id), self.version)
+
+    def claims_here(self) -> list[int]:
+        if self.mode == "closed":
+            return list(self.known_claims)
+        return [c for c, v in self.known_claims.items() if v == self.version]
 
     def poll(self) -> None:
-        version = self.rng.choice(list(self.world.versions))
+        if self.mode == "closed":
+            version = self.rng.choice(list(self.world.versions))
+            response = self.request(
+                "live poll", "GET", f"/versions/{version}/live/?rev={self.rev}", headers=HTMX
+            )
+            self.remember_revision(response)
+            return
+        # As presence.js and htmx do: the page's tab, what it shows of who's here, its open
+        # claim; then the requests the answer's events set off.
+        params = {"rev": self.rev, "tab": self.tab, "presence": self.fingerprint}
+        if self.open_claim:
+            params["claim"] = self.open_claim
         response = self.request(
-            "live poll", "GET", f"/versions/{version}/live/?rev={self.rev}", headers=HTMX
+            "live poll", "GET", f"/versions/{self.version}/live/", params=params, headers=HTMX
         )
+        if response is None or response.status_code != 200:
+            return
+        received = time.monotonic()
         self.remember_revision(response)
+        if m := FINGERPRINT.search(response.text):
+            self.fingerprint = m.group(1)
+        self.watch.seen(self, {int(i) for i in CLAIM_ITEM.findall(response.text)}, received)
+        self.learn(response.text)
+        if 'id="live-notice"' in response.text:
+            with self.watch.lock:
+                self.watch.notices += 1
+            return self.read(self.version)  # the reader follows "Refresh"
+        events = response.headers.get("HX-Trigger", "")
+        if "claims-changed" in events:
+            self.request(
+                "suggestions", "GET", f"/versions/{self.version}/suggestions/", headers=HTMX
+            )
+        if self.open_claim and ("claim-changed" in events or "claims-changed" in events):
+            self.request("verdicts", "GET", f"/claims/{self.open_claim}/verdicts/", headers=HTMX)
 
     def dashboard(self) -> None:
         query = self.rng.choice(["", "?status=contested", "?reason=disagree", ""])
         self.request("dashboard", "GET", f"/stories/{self.world.story_id}/dashboard/{query}")
 
     def create_claim(self) -> None:
-        version = self.rng.choice(list(self.world.versions))
+        version = (
+            self.version if self.mode == "realistic" else self.rng.choice(list(self.world.versions))
+        )
         start, end = self.rng.choice(self.world.versions[version])
         exact = self.world.texts[version][start:end]
         attempt = Attempt(self.next_seq(), None, {"version": version, "start": start, "end": end})
@@ -481,12 +589,14 @@ class Reviewer(threading.Thread):
         attempt.data |= {"claim": claim_id, "created": created}
         self.known_claims[claim_id] = version
         if created:
+            self.watch.acked(claim_id, self.username)
             self.my_claims[claim_id] = {"version": version, "revision": 1}
 
     def open_panel(self, claim_id: int) -> str | None:
         response = self.request("claim panel", "GET", f"/claims/{claim_id}/", headers=HTMX)
         if response is None or response.status_code != 200:
             return None
+        self.open_claim = claim_id
         html = response.text
         form = VERDICT_FORM.search(html)
         form_html = form.group(0) if form else ""
@@ -500,14 +610,14 @@ class Reviewer(threading.Thread):
         return html
 
     def browse_claim(self) -> None:
-        if not self.known_claims:
-            return self.create_claim()
-        self.open_panel(self.rng.choice(list(self.known_claims)))
+        if not (here := self.claims_here()):
+            return None if self.mode == "realistic" else self.create_claim()
+        self.open_panel(self.rng.choice(here))
 
     def save_verdict(self) -> None:
-        if not self.known_claims:
-            return self.create_claim()
-        claim_id = self.rng.choice(list(self.known_claims))
+        if not (here := self.claims_here()):
+            return None if self.mode == "realistic" else self.create_claim()
+        claim_id = self.rng.choice(here)
         if self.open_panel(claim_id) is None:
             return
         state = self.verdict_state[claim_id]
@@ -572,6 +682,7 @@ class Reviewer(threading.Thread):
         attempt.ok = True
         attempt.data["revision"] = int(m.group(1)) if m else None
         self.verdicts[claim_id].append(attempt)
+        self.watch.acked(claim_id, self.username)
 
     def move_claim(self) -> None:
         if not self.my_claims:
@@ -615,6 +726,8 @@ class Reviewer(threading.Thread):
         # 422: another claim covers those words already; nothing changed.
 
     def run(self) -> None:
+        if self.mode == "realistic":
+            return self.run_realistic()
         actions = [
             (self.read, 10),
             (self.poll, 22),
@@ -631,6 +744,31 @@ class Reviewer(threading.Thread):
                 continue
             self.rng.choices(funcs, weights)[0]()
             time.sleep(self.rng.uniform(0.3, 1.5))
+
+    # Mean seconds between a realistic reviewer's actions (the poll is on a fixed beat).
+    PAUSES = {"read": 30.0, "browse_claim": 10.0, "save_verdict": 15.0, "create_claim": 60.0}
+
+    def run_realistic(self) -> None:
+        """A reviewer with a page open: poll every poll_every s, the rest at random pauses."""
+        time.sleep(self.rng.uniform(0, self.poll_every))  # people arrive over a few seconds
+        self.read(self.version)
+        now = time.monotonic()
+        due = {"poll": now + self.poll_every}
+        for name, mean in self.PAUSES.items():
+            due[name] = now + self.rng.uniform(0, 2 * mean)
+        while True:
+            name = min(due, key=due.get)
+            wait = due[name] - time.monotonic()
+            if due[name] >= self.deadline:
+                return
+            if wait > 0:
+                time.sleep(wait)
+            getattr(self, name)()
+            if name == "poll":
+                # A fixed beat, like htmx's "every 3000ms" (it waits for a slow answer).
+                due[name] = max(due[name] + self.poll_every, time.monotonic())
+            else:
+                due[name] = time.monotonic() + self.rng.uniform(0.5, 1.5) * self.PAUSES[name]
 
 
 def _sources_in(form_html: str) -> list[tuple[int, str]]:
@@ -824,6 +962,19 @@ def latency_table(stats: Stats, seconds: float, since: float = 0.0) -> tuple[str
             f"{name:<14} {len(samples):>8} {rate:>7.1f} {percentile(ms, 50):>8.0f} "
             f"{percentile(ms, 95):>8.0f} {percentile(ms, 99):>8.0f} {s4:>5} {s5:>5} {none:>7}"
         )
+    every = sorted(
+        s[1] * 1000
+        for name, samples in stats.samples.items()
+        if name != "login"
+        for s in samples
+        if s[0] >= since
+    )
+    if every:
+        lines.append(
+            f"{'all but login':<14} {len(every):>8} {len(every) / seconds:>7.1f} "
+            f"{percentile(every, 50):>8.0f} {percentile(every, 95):>8.0f} "
+            f"{percentile(every, 99):>8.0f}"
+        )
     return "\n".join(lines), total_5xx, total_none
 
 
@@ -831,7 +982,7 @@ def latency_table(stats: Stats, seconds: float, since: float = 0.0) -> tuple[str
 
 
 def prepare(args, log_dir: str) -> tuple[dict, World, Server]:
-    env = server_env(args.db)
+    env = server_env(args.db, int(getattr(args, "poll", 3.0) * 1000))
     t0 = time.monotonic()
     create_database(args.db)
     manage(env, "migrate", "--noinput", "-v", "0")
@@ -849,20 +1000,32 @@ def prepare(args, log_dir: str) -> tuple[dict, World, Server]:
     return env, world, server
 
 
-def login_all(world: World, server: Server, stats: Stats) -> list[Reviewer]:
-    clients = [Reviewer(i, n, world, server.url, stats) for i, n in enumerate(world.usernames)]
+def login_all(
+    world: World, server: Server, stats: Stats, *, mode="closed", poll_every=3.0, watch=None
+) -> list[Reviewer]:
+    clients = [
+        Reviewer(i, n, world, server.url, stats, mode=mode, poll_every=poll_every, watch=watch)
+        for i, n in enumerate(world.usernames)
+    ]
     t0 = time.monotonic()
     # Logging in hashes a password (PBKDF2): a few at a time, as people arrive.
     threads = []
     for chunk in range(0, len(clients), 8):
         group = clients[chunk : chunk + 8]
-        t = threading.Thread(target=lambda g=group: [c.login() for c in g])
+        t = threading.Thread(target=lambda g=group: [_try(c.login) for c in g])
         t.start()
         threads.append(t)
     for t in threads:
         t.join(timeout=120)
     print(f"logged in {len(clients)} reviewers through /login/ in {time.monotonic() - t0:.1f}s")
     return clients
+
+
+def _try(action) -> None:
+    try:
+        action()
+    except RuntimeError as exc:
+        print(f"  {exc}")
 
 
 def run_clients(clients: list[Reviewer], duration: float) -> float:
@@ -894,6 +1057,7 @@ def summarise(clients, stats, seconds, server, since=0.0) -> tuple[dict, str, in
 
 
 def main() -> int:
+    global ROOT
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--duration", type=float, default=60, help="seconds of load")
@@ -903,14 +1067,30 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep-db", action="store_true")
     parser.add_argument("--log", default="/tmp/factcheck-load-gunicorn.log")
+    parser.add_argument(
+        "--mode",
+        choices=["closed", "realistic"],
+        default="closed",
+        help="closed: every reviewer acts again 0.3-1.5 s after each answer; realistic: "
+        "a page open, polled every --poll s, a version read every ~30 s, a claim opened "
+        "every ~10 s, a verdict saved every ~15 s, a claim marked every ~60 s",
+    )
+    parser.add_argument("--poll", type=float, default=3.0, help="seconds between live polls")
+    parser.add_argument(
+        "--app", type=Path, default=ROOT, help="checkout to serve (default: this one)"
+    )
     args = parser.parse_args()
+    ROOT = args.app.resolve()
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="factcheck-load-") as log_dir:
         server = None
         try:
             env, world, server = prepare(args, log_dir)
             stats = Stats()
-            clients = login_all(world, server, stats)
+            watch = Watch()
+            clients = login_all(
+                world, server, stats, mode=args.mode, poll_every=args.poll, watch=watch
+            )
             seconds = run_clients(clients, args.duration)
             result, table, _ = summarise(clients, stats, seconds, server)
             errors = server.log_errors()
@@ -920,7 +1100,14 @@ def main() -> int:
                 shutil.copy(server.log_path, args.log)
             if not args.keep_db:
                 drop_database(args.db)
-    print(f"\n{args.clients} reviewers for {seconds:.0f}s:\n{table}\n")
+    print(f"\n{args.clients} reviewers ({args.mode}) for {seconds:.0f}s:\n{table}\n")
+    delays = sorted(d * 1000 for d in watch.delays)
+    print(
+        f"  another reviewer's write seen by a page: {len(delays)} times, p50/p95/p99 "
+        f"{percentile(delays, 50):.0f}/{percentile(delays, 95):.0f}/"
+        f"{percentile(delays, 99):.0f} ms (polling every {args.poll:g} s); "
+        f"refresh notices {watch.notices}"
+    )
     for key, value in result.items():
         print(f"  {key:<36} {value}")
     for key, n in sorted(stats.failures.items()):

@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("articles", "0008_import_jobs"),
+        ("articles", "0009_live_changes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -416,6 +416,15 @@
     if (busy) event.preventDefault();
   });
 
+  // A live update puts each changed claim's list item back where it belongs: the old
+  // item goes first (the event comes before the swap), if this page has it.
+  document.addEventListener("live-removed", (event) => {
+    (event.detail.ids || []).forEach((id) => {
+      const item = document.getElementById(`claim-item-${id}`);
+      if (item) item.remove();
+    });
+  });
+
   let knownClaims = null;
   function markNewClaims() {
     const items = Array.from(document.querySelectorAll("#claim-list [data-claim]"));

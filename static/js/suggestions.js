@@ -59,9 +59,20 @@
     }
   });
 
+  // The list is redrawn when claims change (this reader's, or others' from the live poll):
+  // a reader working through it with the keyboard stays on the same place in it.
+  function rememberFocus(event) {
+    const target = event.detail && event.detail.target;
+    if (!target || target.id !== "suggestion-list" || focusAfterSwap !== null) return;
+    const focused = document.activeElement && document.activeElement.closest(".suggestion");
+    if (focused) focusAfterSwap = items().indexOf(focused);
+  }
+  document.addEventListener("htmx:beforeSwap", rememberFocus);
+  document.addEventListener("htmx:oobBeforeSwap", rememberFocus);
+
   // After a suggestion becomes a claim the list is redrawn: keep the keyboard in it.
-  document.addEventListener("htmx:afterSettle", () => {
-    if (focusAfterSwap === null) return;
+  document.addEventListener("htmx:afterSettle", (event) => {
+    if (focusAfterSwap === null || event.target.id !== "suggestion-list") return;
     const list = items();
     const next = list[Math.min(focusAfterSwap, list.length - 1)];
     focusAfterSwap = null;

@@ -57,7 +57,7 @@ def test_a_changed_story_sends_presence_with_the_regions(client, reviewer, revie
         {"rev": "-1", "tab": "rosatab01"},
         **HTMX,
     )
-    assert 'id="version-text"' in response.text
+    assert 'id="live-notice"' in response.text  # an unreadable revision: refresh
     assert 'id="presence"' in response.text and "Rami" in response.text
 
 

@@ -1,0 +1,230 @@
+"""Live updates: the story's revision counter, and what changed since a page's revision.
+
+Every write of a story's claims ends with ``bump``: it takes the story's next revision and
+stamps the claims it changed (``Claim.changed_revision``), and records the words a claim
+moved away from or was deleted from (``VacatedSpan``). A page polls with the revision it
+shows; ``changes_since`` answers with the blocks of text and the claims that changed.
+
+Locks (PostgreSQL). A reviewer's write takes, in this order: the story row FOR KEY SHARE
+(``share_story``: it waits for an import or a re-alignment of the story, which lock the
+row FOR UPDATE, and never for other reviewers), the rows it changes (claims in pk order),
+and last the story row again, for the revision (``bump``), held only until its commit.
+Revisions are therefore committed in the order they are taken: a page that has seen
+revision N has seen every change stamped N or lower, so no change is missed. Nothing is
+locked after ``bump`` except rows the transaction already holds or inserted, so two
+writers never wait on each other in a cycle. SQLite serialises writers anyway.
+"""
+
+from __future__ import annotations
+
+import functools
+import operator
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+
+from articles.models import Claim, Sentence, Story, VacatedSpan, Version
+
+# More changed claims, or blocks, than this since a page's revision: the page is told to
+# refresh rather than sent every piece.
+MAX_CLAIMS = 40
+MAX_BLOCKS = 24
+
+
+def share_story(story_id: int) -> None:
+    """Wait for a structural write of the story (an import, a re-alignment) to finish.
+
+    A FOR KEY SHARE row lock: many reviewers' writes hold it at once.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT 1 FROM {Story._meta.db_table} WHERE id = %s FOR KEY SHARE",  # noqa: S608
+                [story_id],
+            )
+
+
+def bump(
+    story_id: int,
+    *,
+    changed=(),
+    created=(),
+    vacated: list[VacatedSpan] = (),
+) -> int:
+    """Take the story's next revision; stamp claims ``changed`` and ``created`` (ids) with it.
+
+    ``vacated`` are unsaved VacatedSpan rows (the span a claim had before a move or a
+    delete); they are stored with the revision. Call it last in the transaction, after
+    locking the claims it stamps. Returns the revision.
+    """
+    Story.objects.filter(pk=story_id).update(revision=F("revision") + 1, updated_at=timezone.now())
+    revision = Story.objects.filter(pk=story_id).values_list("revision", flat=True).get()
+    stamped = set(changed) | set(created)
+    if stamped:
+        Claim.objects.filter(pk__in=stamped).update(changed_revision=revision)
+    if created:
+        Claim.objects.filter(pk__in=set(created)).update(created_revision=revision)
+    if vacated:
+        for row in vacated:
+            row.revision = revision
+        VacatedSpan.objects.bulk_create(vacated)
+    return revision
+
+
+# A VacatedSpan with this claim id: the version's text was split again (re-segmented), so
+# its blocks changed and a page showing it must refresh.
+RESEGMENTED = 0
+
+
+def resegmented(version: Version) -> VacatedSpan:
+    """The marker ``bump`` records when ``version``'s blocks and sentences were rebuilt."""
+    return VacatedSpan(
+        version_id=version.pk, claim_id=RESEGMENTED, start=0, end=len(version.text), revision=0
+    )
+
+
+def vacate(claim: Claim) -> VacatedSpan:
+    """The span ``claim`` has now, to be recorded by ``bump`` once it moves or goes."""
+    return VacatedSpan(
+        version_id=claim.version_id,
+        claim_id=claim.pk,
+        start=claim.start,
+        end=claim.end,
+        revision=0,
+    )
+
+
+@dataclass
+class Item:
+    """A claim's list item to insert before the item of ``anchor`` (None: at the end)."""
+
+    claim: Claim
+    anchor: int | None
+
+
+@dataclass
+class Delta:
+    """What a page at some revision must redraw; ``changes`` is how many claims changed."""
+
+    revision: int
+    changes: int = 0
+    too_many: bool = False
+    blocks: list[str] = field(default_factory=list)
+    items: list[Item] = field(default_factory=list)
+    # Claims whose list item goes first (removed, or re-inserted where it now belongs).
+    removed: list[int] = field(default_factory=list)
+    changed_ids: set[int] = field(default_factory=set)
+    spans_changed: bool = False  # a claim was created, moved or deleted
+    count: int = 0
+
+
+def changes_since(version: Version, since: int, revision: int) -> Delta:
+    """What changed in ``version`` after revision ``since``, up to at least ``revision``.
+
+    ``revision`` is the story's revision read before this call: changes committed
+    meanwhile may be included too, and are sent again next time (redrawing is idempotent).
+    """
+    changed = list(
+        version.claims.filter(changed_revision__gt=since).values_list(
+            "pk", "start", "end", "created_revision"
+        )
+    )
+    vacated = list(
+        VacatedSpan.objects.filter(version=version, revision__gt=since).values_list(
+            "claim_id", "start", "end"
+        )
+    )
+    delta = Delta(revision=revision)
+    current = {pk for pk, *_ in changed}
+    delta.changed_ids = current | {pk for pk, *_ in vacated}
+    delta.changes = len(delta.changed_ids)
+    if not delta.changes:
+        return delta
+    if delta.changes > MAX_CLAIMS or RESEGMENTED in delta.changed_ids:
+        delta.changed_ids.discard(RESEGMENTED)
+        delta.changes, delta.too_many = len(delta.changed_ids), True
+        return delta
+    delta.spans_changed = bool(vacated) or any(created > since for *_, created in changed)
+    ranges = [(s, e) for _, s, e, _ in changed] + [(s, e) for _, s, e in vacated]
+    return _redraw(version, delta, current, ranges)
+
+
+def claim_delta(version: Version, claim: Claim, *, left: tuple[int, int] | None = None) -> Delta:
+    """What the marking page redraws after ``claim`` was marked or moved (from ``left``)."""
+    delta = Delta(revision=0, changes=1, spans_changed=True, changed_ids={claim.pk})
+    ranges = [(claim.start, claim.end)] + ([left] if left else [])
+    return _redraw(version, delta, {claim.pk}, ranges)
+
+
+def _redraw(version: Version, delta: Delta, current: set[int], ranges) -> Delta:
+    """Fill ``delta`` with the blocks over ``ranges`` and the list items of claims ``current``."""
+    from articles import reading  # it builds on the models too
+
+    blocks = list(
+        version.blocks.filter(
+            functools.reduce(operator.or_, (Q(start__lt=e, end__gt=s) for s, e in ranges))
+        ).order_by("position")
+    )
+    if len(blocks) > MAX_BLOCKS:
+        delta.too_many = True
+        return delta
+    if blocks:
+        sentences = list(Sentence.objects.filter(block__in=blocks).order_by("position"))
+        covers = functools.reduce(
+            operator.or_, (Q(start__lt=b.end, end__gt=b.start) for b in _merged(blocks))
+        )
+        claims = list(
+            version.claims.with_verdicts().filter(covers | Q(pk__in=current))
+            .order_by("start", "-end", "pk")
+        )  # fmt: skip
+        delta.blocks = [
+            mark_safe(html)  # noqa: S308 -- reading.render_blocks escapes every text piece
+            for html in reading.render_blocks(version.text, blocks, sentences, claims, oob=True)
+        ]
+    else:
+        claims = list(version.claims.with_verdicts().filter(pk__in=current))
+    # Every changed claim's item is taken out and put back where it belongs now; in
+    # reverse order, so that the item each one goes before is already in place.
+    by_pk = {c.pk: c for c in claims}
+    order = sorted((by_pk[pk] for pk in current), key=lambda c: (c.start, -c.end, c.pk))
+    for claim in reversed(order):
+        delta.items.append(Item(claim, _next_claim(version, claim)))
+    delta.removed = sorted(delta.changed_ids)
+    delta.count = version.claims.count()
+    return delta
+
+
+def _merged(blocks) -> list:
+    """Consecutive blocks as one range: fewer terms in the claims query."""
+    out = []
+    for b in blocks:
+        if out and out[-1].position + 1 == b.position:
+            out[-1] = _Range(out[-1].start, b.end, b.position)
+        else:
+            out.append(_Range(b.start, b.end, b.position))
+    return out
+
+
+@dataclass
+class _Range:
+    start: int
+    end: int
+    position: int
+
+
+def _next_claim(version: Version, claim: Claim) -> int | None:
+    """The pk of the claim listed after ``claim`` (by start, longer first, then pk)."""
+    after = (
+        Q(start__gt=claim.start)
+        | Q(start=claim.start, end__lt=claim.end)
+        | Q(start=claim.start, end=claim.end, pk__gt=claim.pk)
+    )
+    return (
+        version.claims.filter(after)
+        .order_by("start", "-end", "pk")
+        .values_list("pk", flat=True)
+        .first()
+    )

@@ -1,0 +1,166 @@
+"""The live poll sends only what changed since the page's revision, as out-of-band swaps."""
+
+import json
+import re
+
+import pytest
+from django.urls import reverse
+
+from articles import live, reviewing
+from articles.models import Story
+from tests.articles.test_workflow import claim_on
+
+pytestmark = pytest.mark.django_db
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def revision(version) -> int:
+    return Story.objects.get(pk=version.story_id).revision
+
+
+def poll(client, version, rev, **params):
+    return client.get(
+        reverse("articles:version_live", args=[version.pk]), {"rev": rev} | params, **HTMX
+    )
+
+
+def events(response) -> dict:
+    return json.loads(response.headers.get("HX-Trigger", "{}"))
+
+
+def oob_ids(response) -> list[str]:
+    return re.findall(r'id="([^"]+)"[^>]*data-hx-swap-oob', response.text)
+
+
+def test_a_verdict_sends_only_its_claims_block_and_list_item(client, reviewer, reviewer2, original):
+    first = claim_on(original, reviewer, "spend £4.2m on the wall")
+    claim_on(original, reviewer, "takes eighteen months")
+    rev = revision(original)
+    reviewing.verdict_save(
+        claim=first, user=reviewer2, rating="inaccurate", rationale="", sources=[], revision=None
+    )
+    client.force_login(reviewer)
+    response = poll(client, original, rev, claim=first.pk)
+    assert response.status_code == 200
+    assert f"?rev={revision(original)}" in response.text
+    block = first.version.blocks.get(start__lte=first.start, end__gte=first.end)
+    # The paragraph with the claim, redrawn with its new rating; not the other paragraph.
+    assert oob_ids(response) == [f"b{block.position}", "claim-count", "no-claims"]
+    assert f'data-claim="{first.pk}"' in response.text and "r-inaccurate" in response.text
+    assert "eighteen months" not in response.text
+    assert "Harbour town votes" not in response.text
+    # Its list item is taken out, then put back before the next claim's.
+    assert events(response)["live-removed"] == {"ids": [first.pk]}
+    assert f'id="claim-item-{first.pk}"' in response.text
+    assert 'beforeend:#claim-items"' in response.text or "beforebegin:#claim-item-" in response.text
+    # Only the open claim's verdicts need fetching again, not the suggestion list.
+    assert "claim-changed" in events(response) and "claims-changed" not in events(response)
+    # Asked again from the new revision: nothing.
+    assert poll(client, original, revision(original)).status_code == 204
+
+
+def test_a_new_claim_is_inserted_before_the_one_after_it(client, reviewer, reviewer2, original):
+    later = claim_on(original, reviewer, "takes eighteen months")
+    rev = revision(original)
+    new = claim_on(original, reviewer2, "It protects 3,400 homes.")
+    client.force_login(reviewer)
+    response = poll(client, original, rev)
+    assert f'data-hx-swap-oob="beforebegin:#claim-item-{later.pk}"' in response.text
+    assert f'id="claim-item-{new.pk}"' in response.text
+    assert '<span class="count" id="claim-count" data-hx-swap-oob="true">2</span>' in response.text
+    assert "claims-changed" in events(response)  # suggestions change with the claims
+
+
+def test_a_moved_claim_redraws_the_words_it_left(client, reviewer, original):
+    claim = claim_on(original, reviewer, "spend £4.2m on the wall")
+    rev = revision(original)
+    start = original.text.index("takes eighteen months")
+    reviewing.claim_update_span(
+        claim=claim,
+        user=reviewer,
+        start=start,
+        end=start + len("takes eighteen months"),
+        exact="takes eighteen months",
+        revision=claim.revision,
+    )
+    client.force_login(reviewer)
+    response = poll(client, original, rev)
+    at = original.text.index("spend £4.2m")
+    old = original.blocks.get(start__lte=at, end__gt=at)
+    new = original.blocks.get(start__lte=start, end__gt=start)
+    ids = oob_ids(response)
+    assert f"b{old.position}" in ids and f"b{new.position}" in ids
+    assert "spend £4.2m on the wall" in response.text  # the old paragraph, now unmarked
+
+
+def test_a_deleted_claim_is_removed(client, reviewer, original):
+    claim = claim_on(original, reviewer, "spend £4.2m on the wall")
+    rev = revision(original)
+    reviewing.claim_delete(claim=claim, user=reviewer)
+    client.force_login(reviewer)
+    response = poll(client, original, rev)
+    assert events(response)["live-removed"] == {"ids": [claim.pk]}
+    assert f'data-claim="{claim.pk}"' not in response.text
+    assert '<p class="muted" id="no-claims" data-hx-swap-oob="true">' in response.text
+
+
+def test_many_changes_send_a_notice_to_refresh(client, reviewer, original, monkeypatch):
+    monkeypatch.setattr(live, "MAX_CLAIMS", 1)
+    rev = revision(original)
+    claim_on(original, reviewer, "spend £4.2m on the wall")
+    claim_on(original, reviewer, "takes eighteen months")
+    client.force_login(reviewer)
+    response = poll(client, original, rev)
+    assert 'id="live-notice"' in response.text and "2 claims changed" in response.text
+    assert "Refresh" in response.text and "block--" not in response.text
+
+
+def test_an_unreadable_revision_gets_the_notice(client, reviewer, original):
+    client.force_login(reviewer)
+    for rev in ("-1", "abc", str(revision(original) + 5)):
+        assert "Refresh" in poll(client, original, rev).text
+
+
+def test_a_change_without_claims_sends_the_revision_only(client, reviewer, original):
+    rev = revision(original)
+    original.story.touch()  # an assignment, a dismissed suggestion
+    client.force_login(reviewer)
+    response = poll(client, original, rev)
+    assert f"?rev={rev + 1}" in response.text and "data-hx-swap-oob" not in response.text
+    assert "claims-changed" in events(response)
+
+
+def test_claims_of_another_version_are_not_sent(client, reviewer, original, rewritten):
+    rev = revision(original)
+    claim_on(rewritten, reviewer, "shields 3,400 homes")
+    client.force_login(reviewer)
+    response = poll(client, original, rev)
+    assert response.status_code == 200 and "data-hx-swap-oob" not in response.text
+
+
+def test_a_block_drawn_alone_matches_the_whole_page(client, reviewer, reviewer2, original):
+    """Numbers and keyboard stops sit on each claim's first piece in both renderings."""
+    claim_on(original, reviewer, "The council voted on Tuesday to spend £4.2m on the wall.")
+    inner = claim_on(original, reviewer, "spend £4.2m")
+    rev = revision(original)
+    reviewing.verdict_save(
+        claim=inner, user=reviewer2, rating="accurate", rationale="", sources=[], revision=None
+    )
+    client.force_login(reviewer)
+    page = client.get(reverse("articles:version_detail", args=[original.pk])).text
+    response = poll(client, original, rev)
+    block = re.search(
+        r'(<p class="block block--paragraph" id="(b\d+)")[^>]*>(.*?)</p>', response.text
+    )
+    whole = re.search(
+        rf'<p class="block block--paragraph" id="{block.group(2)}"[^>]*>(.*?)</p>', page
+    )
+    assert block.group(3) == whole.group(1)
+
+
+def test_a_resegmented_version_gets_the_notice(client, reviewer, original):
+    rev = revision(original)
+    live.bump(original.story_id, vacated=[live.resegmented(original)])
+    client.force_login(reviewer)
+    response = poll(client, original, rev)
+    assert "This version changed" in response.text and "Refresh" in response.text
