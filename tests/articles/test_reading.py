@@ -54,7 +54,7 @@ def rows(text: str, claim_spans=()):
     blocks, sentences = [], []
     for i, block in enumerate(segment(text), 1):
         # As articles/reading.py reads them: a block's pk, kind and end (no start).
-        blocks.append(SimpleNamespace(pk=i, end=block.end, kind=block.kind))
+        blocks.append(SimpleNamespace(pk=i, position=i, end=block.end, kind=block.kind))
         for span in block.sentences:
             sentences.append(
                 SimpleNamespace(block_id=i, position=len(sentences), start=span.start, end=span.end)
