@@ -28,7 +28,7 @@ from ninja.errors import HttpError
 from ninja.parser import Parser
 from ninja.security import HttpBearer
 
-from articles import dashboard, import_jobs, publishing, reviewing, validation
+from articles import dashboard, import_jobs, notes, publishing, reviewing, validation
 from articles.forms import StoryForm, VersionImportForm
 from articles.models import (
     REASONS,
@@ -685,6 +685,53 @@ def verdict_save(
         Verdict.objects.select_related("reviewer").prefetch_related("sources").get(pk=verdict.pk)
     )
     return _verdict_out(verdict)
+
+
+class NoteOut(Schema):
+    id: int
+    claim_id: int
+    author: UserOut
+    text: str
+    tags: list[str]
+    created_at: datetime
+    imported_author: str = Field(description="Who wrote it in the tool it was imported from")
+    imported_created: datetime | None
+
+
+class NoteIn(Schema):
+    text: str = Field(description=f"At most {validation.MAX_CLAIM_NOTE:,} characters")
+
+
+def _note_out(note) -> dict:
+    return {
+        "id": note.pk,
+        "claim_id": note.claim_id,
+        "author": _user(note.author),
+        "text": note.text,
+        "tags": list(note.tags),
+        "created_at": note.created_at,
+        "imported_author": note.imported_author,
+        "imported_created": note.imported_created,
+    }
+
+
+@api.get("/claims/{claim_id}/notes", response={200: list[NoteOut], **READ}, tags=["notes"])
+def note_list(request, claim_id: int = Path(..., ge=1, le=validation.MAX_ID)):
+    """The claim's notes (its thread, apart from the verdicts), oldest first."""
+    return [_note_out(n) for n in notes.notes_of(_claim(request, claim_id))]
+
+
+@api.post("/claims/{claim_id}/notes", response={201: NoteOut, **WRITE}, tags=["notes"])
+def note_create(request, payload: NoteIn, claim_id: int = Path(..., ge=1, le=validation.MAX_ID)):
+    """Add a note to a claim (the story's members and editors)."""
+    claim = _claim(request, claim_id)
+    try:
+        note = notes.note_add(claim=claim, user=request.user, text=payload.text)
+    except notes.NotAllowed as exc:
+        _refuse(403, str(exc))
+    except Claim.DoesNotExist as exc:
+        _refuse(409, str(exc))
+    return Status(201, _note_out(note))
 
 
 @api.post("/claims/{claim_id}/settle", response={200: ClaimOut, **WRITE}, tags=["claims"])

@@ -372,3 +372,26 @@ def test_the_openapi_schema_is_served_without_login(client):
         for method, operation in operations.items():
             assert "401" in operation["responses"], (method, path)
     assert client.get("/api/v1/docs").status_code == 200
+
+
+def test_members_write_and_read_notes_on_a_claim(client, reviewer, django_user_model, judged):
+    claim = Claim.objects.filter(version__story=judged).first()
+    auth = bearer(reviewer)
+    path = f"/claims/{claim.pk}/notes"
+    response, note = send(
+        client, "post", path, auth, {"text": "Ask the <b>council</b> press office."}
+    )
+    assert response.status_code == 201 and note["author"]["username"] == "rosa"
+    assert note["text"] == "Ask the <b>council</b> press office."  # stored as typed, never markup
+    response, thread = send(client, "get", path, auth)
+    assert response.status_code == 200 and [n["id"] for n in thread] == [note["id"]]
+    # The pages' validation messages, and nothing stored.
+    response, body = send(client, "post", path, auth, {"text": "   "})
+    assert response.status_code == 422 and body["detail"]
+    response, body = send(client, "post", path, auth, {"text": "x" * 2001})
+    assert response.status_code == 422 and "2,000" in body["detail"]
+    # Someone who is not a member of the story sees no claim there.
+    outsider = django_user_model.objects.create_user("otto", password="x")
+    assert send(client, "get", path, bearer(outsider))[0].status_code == 404
+    assert send(client, "post", path, bearer(outsider), {"text": "Hi"})[0].status_code == 404
+    assert claim.notes.count() == 1
