@@ -91,3 +91,10 @@ def test_the_list_counts_contested_claims_in_a_fixed_number_of_queries(
     story = response.context["stories"][0]
     assert (story.claim_count, story.contested_count) == (2, 1)  # only the months differ
     assert len(two.captured_queries) <= len(none.captured_queries) + 3
+
+
+def test_every_page_links_to_the_users_api_tokens_and_the_api_docs(client, reviewer):
+    client.force_login(reviewer)
+    html = client.get("/").text
+    assert 'href="/account/tokens/">API tokens</a>' in html
+    assert 'href="/api/v1/docs"' in html
