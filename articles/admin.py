@@ -1,6 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from articles import claim_status
 from articles.models import Block, Claim, Sentence, Source, Story, Verdict, Version
 
 
@@ -23,7 +24,22 @@ class VersionAdmin(admin.ModelAdmin):
 class ClaimAdmin(SimpleHistoryAdmin):
     list_display = ["__str__", "version", "created_by", "settled_rating", "created_at"]
     list_filter = ["version__story", "settled_rating"]
-    readonly_fields = ["start", "end", "exact", "prefix", "suffix", "revision"]
+    readonly_fields = ["start", "end", "exact", "prefix", "suffix", "revision", "status"]
+
+    # The stored status follows every change, here as in the app (articles.claim_status).
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        claim_status.refresh([obj.pk])
+
+    def delete_model(self, request, obj):
+        span = (obj.version_id, obj.start, obj.end)
+        super().delete_model(request, obj)
+        claim_status.refresh([], spans=[span])
+
+    def delete_queryset(self, request, queryset):
+        spans = list(queryset.values_list("version_id", "start", "end"))
+        super().delete_queryset(request, queryset)
+        claim_status.refresh([], spans=spans)
 
 
 class SourceInline(admin.TabularInline):
@@ -36,6 +52,19 @@ class VerdictAdmin(SimpleHistoryAdmin):
     list_display = ["claim", "reviewer", "rating", "updated_at"]
     list_filter = ["rating"]
     inlines = [SourceInline]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        claim_status.refresh([obj.claim_id])
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        claim_status.refresh([obj.claim_id])
+
+    def delete_queryset(self, request, queryset):
+        claims = set(queryset.values_list("claim_id", flat=True))
+        super().delete_queryset(request, queryset)
+        claim_status.refresh(claims)
 
 
 admin.site.register(Block)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
+from articles import claim_status
 from articles.models import Claim, Counterpart, Sentence, SentenceLink, Story, Version
 from articles.text import alignment, factdiff
 from articles.text.anchoring import MAX_CLAIM_CHARS
@@ -230,6 +231,7 @@ def propose_counterparts(claims) -> None:
         ["start", "end", "exact", "score", "confidence", "fact_diffs", "candidates", "backend",
          "status"],
     )  # fmt: skip
+    claim_status.recompute(ids)
 
 
 # A claim shorter than this share of its sentence is also ranked by its own words...
@@ -403,6 +405,7 @@ def _decide(counterpart_id: int, revision: int | None, user, apply) -> Counterpa
     cp.confirmed_by, cp.confirmed_at = user, timezone.now()
     cp.revision += 1
     cp.save()
+    claim_status.recompute([cp.claim_id])
     cp.claim.version.story.touch()
     return cp
 

@@ -6,50 +6,23 @@ All of a story's claims are loaded in a fixed number of queries and judged in Py
 
 from __future__ import annotations
 
-import bisect
 import math
 from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
 
+from articles import claim_status
 from articles.models import REASONS, Claim, Counterpart, Verdict
 from articles.ratings import SCALE, Rating
-from articles.text.anchoring import MAX_CLAIM_CHARS
 
 ONE_VERSION = "one_version"
 STATUSES = ("contested", "settled", "open")
 
 
-def counterpart_claim(counterpart: Counterpart, claims_by_version: dict[int, list[Claim]]):
-    """The claim in the other version that overlaps the counterpart span most, or None.
-
-    ``claims_by_version`` lists each version's claims sorted by start; a claim is at most
-    MAX_CLAIM_CHARS long, so only claims starting within that distance can overlap.
-    """
-    if counterpart.absent:
-        return None
-    claims = claims_by_version.get(counterpart.version_id) or _Sorted([])
-    starts = claims.starts
-    best, best_overlap = None, 0
-    i = bisect.bisect_left(starts, counterpart.end)
-    while i > 0:
-        i -= 1
-        other = claims[i]
-        if other.start < counterpart.start - MAX_CLAIM_CHARS:
-            break
-        overlap = min(other.end, counterpart.end) - max(other.start, counterpart.start)
-        if overlap > best_overlap:
-            best, best_overlap = other, overlap
-    return best
-
-
-class _Sorted(list):
-    """Claims of one version sorted by start, with their starts for bisection."""
-
-    def __init__(self, claims):
-        super().__init__(sorted(claims, key=lambda c: (c.start, c.end)))
-        self.starts = [c.start for c in self]
+# Shared with the stored status (articles.claim_status), which follows the same rules.
+counterpart_claim = claim_status.counterpart_claim
+_Sorted = claim_status.Sorted
 
 
 @dataclass

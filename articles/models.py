@@ -12,9 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from articles.ratings import SCALE, Rating, disagree
+from articles import claim_status
+from articles.claim_status import CROSS, FACTS, REASONS, REVIEWERS  # noqa: F401 (re-exported)
+from articles.ratings import Rating
 from articles.text import segmentation
-from articles.text.factdiff import material
 
 EDITORS_GROUP = "Editors"
 REVIEWERS_GROUP = "Reviewers"
@@ -262,20 +263,27 @@ class Sentence(models.Model):
 
 # ---------------------------------------------------------------------------- claims
 
-# Why a claim is contested: reason -> (label, severity weight).
-FACTS = "facts"
-REVIEWERS = "reviewers"
-CROSS = "cross"
-REASONS = {
-    FACTS: ("Versions state different facts", 3),
-    REVIEWERS: ("Reviewers disagree", 3),
-    CROSS: ("Counterpart judged differently", 2),
-}
+# Why a claim is contested (FACTS, REVIEWERS, CROSS -> label, weight): articles.claim_status.
 
 
 class ClaimQuerySet(models.QuerySet):
     def visible_to(self, user):
         return self.filter(version__story__in=Story.objects.visible_to(user))
+
+    def contested(self):
+        """Open claims contested for a reason of REASONS (stored ``status``; indexed)."""
+        return self.filter(status=claim_status.CONTESTED)
+
+    def settled(self):
+        return self.filter(status=claim_status.SETTLED)
+
+    def open(self):
+        """Claims not settled: contested, reviewed or unreviewed."""
+        return self.exclude(status=claim_status.SETTLED)
+
+    def contested_for(self, reason: str):
+        """Claims (settled ones too) contested for this reason of REASONS."""
+        return self.filter(contest_codes__contains=reason)
 
     def with_verdicts(self):
         return self.select_related("created_by", "settled_by", "version").prefetch_related(
@@ -321,7 +329,20 @@ class Claim(models.Model):
     )
     settled_at = models.DateTimeField(null=True, blank=True)
 
-    history = HistoricalRecords()
+    # Derived, stored so lists, counts and search filter in SQL; kept up to date by
+    # articles.claim_status in the transaction of every write that changes them.
+    status = models.CharField(
+        max_length=10,
+        choices=claim_status.STATUS_CHOICES,
+        default=claim_status.UNREVIEWED,
+        db_index=True,
+        editable=False,
+        help_text="settled, contested, reviewed or unreviewed",
+    )
+    # Why it is (or was, if settled) contested: codes of REASONS, comma-separated.
+    contest_codes = models.CharField(max_length=40, blank=True, default="", editable=False)
+
+    history = HistoricalRecords(excluded_fields=["status", "contest_codes"])
     objects = ClaimQuerySet.as_manager()
 
     class Meta:
@@ -347,32 +368,29 @@ class Claim(models.Model):
 
     @property
     def reviewers_disagree(self) -> bool:
-        ratings = self.ratings()
-        return any(disagree(a, b) for i, a in enumerate(ratings) for b in ratings[i + 1 :])
+        return claim_status.ratings_disagree(self.ratings())
 
     def contest_reasons(self, counterpart_claims: list[Claim] | None = None) -> list[str]:
-        """Why the claim is contested (empty if it is not), from prefetched counterparts and verdicts.
+        """Why the claim is contested (empty if it is not), computed from prefetched
+        counterparts and verdicts; the stored ``reason_codes`` are the same, kept up to date.
 
         Contested: the versions state different facts (a confirmed counterpart, or a strong
         proposed one, with fact differences), the reviewers disagree, or a counterpart claim
         got a different verdict. ``counterpart_claims`` are the claims in other versions
-        that cover the counterparts; None leaves that reason out (the reading view of one
-        version does not load them). A claim found in one version only is not contested:
-        see ``only_in`` and the dashboard's own list.
+        that cover the counterparts; None leaves that reason out. A claim found in one
+        version only is not contested: see ``only_in`` and the dashboard's own list.
         """
-        reasons = []
-        if any(cp.states_different_facts for cp in self.counterparts.all()):
-            reasons.append(FACTS)
-        if self.reviewers_disagree:
-            reasons.append(REVIEWERS)
-        if counterpart_claims:
-            mine = self.display_rating
-            for other in counterpart_claims:
-                theirs = other.display_rating
-                if mine and theirs and disagree(mine, theirs):
-                    reasons.append(CROSS)
-                    break
-        return reasons
+        return claim_status.reasons(
+            facts=any(cp.states_different_facts for cp in self.counterparts.all()),
+            ratings=self.ratings(),
+            mine=self.display_rating if counterpart_claims else None,
+            theirs=[other.display_rating for other in counterpart_claims or []],
+        )
+
+    @property
+    def reason_codes(self) -> list[str]:
+        """The stored contest reasons (codes of REASONS); kept after settling."""
+        return self.contest_codes.split(",") if self.contest_codes else []
 
     @property
     def missing_from(self) -> list[Version]:
@@ -380,33 +398,14 @@ class Claim(models.Model):
         return [cp.version for cp in self.counterparts.all() if cp.absent]
 
     @property
-    def status(self) -> str:
-        """One of settled, contested, reviewed, unreviewed."""
-        if self.is_settled:
-            return "settled"
-        if self.contest_reasons():
-            return "contested"
-        if self.ratings():
-            return "reviewed"
-        return "unreviewed"
-
-    @property
     def contest_summary(self) -> str:
         """Why the claim is contested, in words (empty if it is not)."""
-        return "; ".join(REASONS[r][0] for r in self.contest_reasons())
+        return "; ".join(REASONS[r][0] for r in self.reason_codes)
 
     @property
     def display_rating(self) -> str | None:
         """The rating that colours the claim: the final verdict, or the reviewers' median."""
-        if self.settled_rating:
-            return self.settled_rating
-        ratings = self.ratings()
-        if not ratings or self.reviewers_disagree:
-            return None
-        on_scale = sorted(r for r in ratings if SCALE[r].value is not None)
-        if not on_scale:
-            return Rating.UNVERIFIABLE
-        return on_scale[len(on_scale) // 2]
+        return claim_status.display_rating(self.settled_rating, self.ratings())
 
     def deletable_by(self, user) -> bool:
         """Editors may delete any claim; its author only while no one else judged it."""
@@ -597,9 +596,7 @@ class Counterpart(models.Model):
     @property
     def states_different_facts(self) -> bool:
         """A chosen counterpart whose facts differ materially (see ``factdiff.material``)."""
-        return self.chosen and any(
-            material(d.get("kind", ""), d.get("left"), d.get("right")) for d in self.fact_diffs
-        )
+        return claim_status.states_different_facts(self.start, self.fact_diffs)
 
 
 # ---------------------------------------------------------------------------- workflow

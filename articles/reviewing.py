@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from articles import validation
+from articles import claim_status, validation
 from articles.models import Claim, Source, Story, Verdict, Version, is_editor
 from articles.ratings import SCALE
 from articles.text import anchoring
@@ -65,6 +65,7 @@ def claim_create(*, version: Version, user, start, end, exact: str) -> tuple[Cla
                 suffix=quote.suffix,
                 created_by=user,
             )
+            claim_status.refresh([claim.pk])
             version.story.touch()
     except IntegrityError:
         # Lost a race for the same span on a database without row locks (SQLite).
@@ -94,10 +95,12 @@ def claim_update_span(*, claim: Claim, user, start, end, exact: str, revision: i
             .exists()
         ):
             raise anchoring.SelectionError("Another claim already covers exactly these words.")
+        old = (locked.version_id, locked.start, locked.end)
         locked.start, locked.end = span.start, span.end
         locked.exact, locked.prefix, locked.suffix = quote.exact, quote.prefix, quote.suffix
         locked.revision += 1
         locked.save()
+        claim_status.apply(locked, claim_status.refresh([locked.pk], spans=[old]))
         locked.version.story.touch()
     _refresh_counterparts(locked)
     return locked
@@ -117,7 +120,9 @@ def claim_delete(*, claim: Claim, user) -> None:
                 else "Only the claim's author or an editor can delete it."
             )
         story = locked.version.story
+        old = (locked.version_id, locked.start, locked.end)
         locked.delete()
+        claim_status.refresh([], spans=[old])
         story.touch()
 
 
@@ -178,6 +183,7 @@ def verdict_save(
             verdict.revision += 1
             verdict.save()
         _replace_sources(verdict, sources)
+        claim_status.apply(claim, claim_status.refresh([claim.pk]))
         claim.version.story.touch()
     return verdict
 
@@ -219,14 +225,13 @@ def _refresh_counterparts(claim: Claim) -> None:
     from articles.comparison import propose_counterparts  # comparison imports these models
 
     propose_counterparts(Claim.objects.filter(pk=claim.pk))
+    claim.refresh_from_db(fields=["status", "contest_codes"])  # facts may now differ
     claim.version.story.touch()
 
 
 def claim_settle(*, claim: Claim, user, rating: str, note: str, revision: int) -> Claim:
     """An editor's final verdict on a contested claim. Raises Conflict if someone settled
     or changed it first, NotAllowed for non-editors and claims that are not contested."""
-    from articles.dashboard import entries_for, story_claims
-
     if not is_editor(user):
         raise NotAllowed("Only editors can settle a claim.")
     if rating not in SCALE:
@@ -242,10 +247,7 @@ def claim_settle(*, claim: Claim, user, rating: str, note: str, revision: int) -
             raise Conflict(f"{who} settled this claim a moment ago.", locked)
         if locked.revision != revision:
             raise Conflict("This claim changed since you opened it; check it again.", locked)
-        entry = next(
-            e for e in entries_for(story_claims(locked.version.story)) if e.claim.pk == locked.pk
-        )
-        if not entry.reasons:
+        if not locked.contest_codes:
             raise NotAllowed(
                 "This claim is not contested: reviewers agree and the versions state the same "
                 "facts, so there is nothing to settle."
@@ -254,6 +256,7 @@ def claim_settle(*, claim: Claim, user, rating: str, note: str, revision: int) -
         locked.settled_by, locked.settled_at = user, timezone.now()
         locked.revision += 1
         locked.save()
+        claim_status.apply(locked, claim_status.refresh([locked.pk]))
         locked.version.story.touch()
     return locked
 
@@ -277,5 +280,6 @@ def claim_reopen(*, claim: Claim, user, revision: int) -> Claim:
         locked.settled_by, locked.settled_at = None, None
         locked.revision += 1
         locked.save()
+        claim_status.apply(locked, claim_status.refresh([locked.pk]))
         locked.version.story.touch()
     return locked

@@ -36,7 +36,7 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from articles import validation
+from articles import claim_status, validation
 from articles.models import EDITORS_GROUP, Claim, Source, Story, Verdict, is_editor
 from articles.ratings import SCALE
 from articles.text import anchoring
@@ -514,6 +514,7 @@ def annotations_import(*, story: Story, user, data: bytes) -> ImportReport:
         taken = {(c.version_id, c.number) for c in existing.values()}
         by_id: dict[str, Claim] = {}
         created = []
+        touched: set[int] = set()
         for note in claim_notes:
             version, span = place(note, versions)
             if version is None:
@@ -569,6 +570,7 @@ def annotations_import(*, story: Story, user, data: bytes) -> ImportReport:
                 continue
             if note.final:
                 _settle(claim, note, people, report, what)
+                touched.add(claim.pk)
                 continue
             reviewer = people.resolve(note.creator)
             if (claim.pk, reviewer.pk) in judged:
@@ -589,6 +591,10 @@ def annotations_import(*, story: Story, user, data: bytes) -> ImportReport:
                 Source.objects.create(verdict=verdict, **source)
             judged.add((claim.pk, reviewer.pk))
             report.verdicts_created += 1
+            touched.add(claim.pk)
+        # New claims, verdicts and settlements: their status, and that of the claims
+        # in other versions that take them as counterparts.
+        claim_status.refresh(touched | {c.pk for c in created})
         if report.total_stored:
             story.touch()
     return report

@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from articles import claim_status
 from articles.models import Claim, Source, Verdict
 from articles.ratings import Rating
 from tests.conftest import span_of
@@ -67,6 +68,7 @@ def test_the_panel_shows_every_reviewers_verdict_side_by_side(client, reviewer, 
     Verdict.objects.create(
         claim=claim, reviewer=reviewer2, rating=Rating.INACCURATE, rationale="No."
     )
+    claim_status.refresh([claim.pk])  # rows written directly, not through articles.reviewing
     client.force_login(reviewer)
     html = client.get(reverse("articles:claim_verdicts", args=[claim.pk]), **HTMX).text
     assert 'data-reviewer="rosa"' in html and 'data-reviewer="rami"' in html

@@ -1,0 +1,297 @@
+"""A claim's status and why it is contested, stored on the claim and kept up to date.
+
+``Claim.status`` (settled, contested, reviewed, unreviewed; indexed) and
+``Claim.contest_codes`` (the reasons of REASONS it is contested for, comma-separated, in
+REASONS order; kept after settling) are columns, so lists, counts and search filter on
+them in SQL. They are recomputed here, inside the transaction of every write that can
+change them:
+
+- ``refresh(ids)`` after a claim's own verdicts, settlement or span changed (created,
+  moved, deleted: pass the old span in ``spans``). It also recomputes the claims in other
+  versions whose counterparts cover those spans: whether they are contested "cross" depends
+  on this claim's rating.
+- ``recompute(ids)`` after only the claims' counterparts changed (proposed, confirmed,
+  re-aligned): nobody else's status depends on them.
+
+The rules (pure functions below) are those of ``Claim.contest_reasons`` and the dashboard,
+which use them too: contested if the versions state different facts (a chosen counterpart
+with a material fact difference), the reviewers disagree, or the claim covering a
+counterpart has a rating that disagrees with this claim's.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from articles.ratings import SCALE, Rating, disagree
+from articles.text.anchoring import MAX_CLAIM_CHARS
+from articles.text.factdiff import material
+
+SETTLED = "settled"
+CONTESTED = "contested"
+REVIEWED = "reviewed"
+UNREVIEWED = "unreviewed"
+STATUSES = (SETTLED, CONTESTED, REVIEWED, UNREVIEWED)
+STATUS_CHOICES = [(s, s.capitalize()) for s in STATUSES]
+
+# Why a claim is contested: reason -> (label, severity weight).
+FACTS = "facts"
+REVIEWERS = "reviewers"
+CROSS = "cross"
+REASONS = {
+    FACTS: ("Versions state different facts", 3),
+    REVIEWERS: ("Reviewers disagree", 3),
+    CROSS: ("Counterpart judged differently", 2),
+}
+
+CHUNK = 2000  # claims recomputed per round of queries
+_OVERLAP_QUERY = 200  # up to this many counterparts, load only the claims overlapping them
+
+
+# ---------------------------------------------------------------------------- rules
+
+
+def ratings_disagree(ratings: list[str]) -> bool:
+    return any(disagree(a, b) for i, a in enumerate(ratings) for b in ratings[i + 1 :])
+
+
+def display_rating(settled_rating: str, ratings: list[str]) -> str | None:
+    """The final verdict, or the reviewers' median; None while they disagree or none judged."""
+    if settled_rating:
+        return settled_rating
+    if not ratings or ratings_disagree(ratings):
+        return None
+    on_scale = sorted(r for r in ratings if SCALE[r].value is not None)
+    if not on_scale:
+        return Rating.UNVERIFIABLE
+    return on_scale[len(on_scale) // 2]
+
+
+def states_different_facts(start: int | None, fact_diffs: list[dict]) -> bool:
+    """A chosen counterpart (a span) whose facts differ materially from the claim's."""
+    return start is not None and any(
+        material(d.get("kind", ""), d.get("left"), d.get("right")) for d in fact_diffs
+    )
+
+
+def reasons(*, facts: bool, ratings: list[str], mine: str | None, theirs: list) -> list[str]:
+    """The contest reasons, in REASONS order, from facts, the claim's own ratings, its
+    display rating and the display ratings of the claims covering its counterparts."""
+    found = []
+    if facts:
+        found.append(FACTS)
+    if ratings_disagree(ratings):
+        found.append(REVIEWERS)
+    if mine and any(t and disagree(mine, t) for t in theirs):
+        found.append(CROSS)
+    return found
+
+
+def status_of(*, settled: bool, codes: list[str], judged: bool) -> str:
+    if settled:
+        return SETTLED
+    if codes:
+        return CONTESTED
+    return REVIEWED if judged else UNREVIEWED
+
+
+def counterpart_claim(counterpart, claims_by_version: dict):
+    """The claim in the other version that overlaps the counterpart span most, or None.
+
+    ``counterpart`` has version_id, start, end (None: no span chosen); ``claims_by_version``
+    holds each version's claims (with start, end) as ``Sorted``. A claim is at most
+    MAX_CLAIM_CHARS long, so only claims starting within that distance can overlap.
+    """
+    if counterpart.start is None:
+        return None
+    claims = claims_by_version.get(counterpart.version_id) or Sorted([])
+    best, best_overlap = None, 0
+    i = bisect.bisect_left(claims.starts, counterpart.end)
+    while i > 0:
+        i -= 1
+        other = claims[i]
+        if other.start < counterpart.start - MAX_CLAIM_CHARS:
+            break
+        overlap = min(other.end, counterpart.end) - max(other.start, counterpart.start)
+        if overlap > best_overlap:
+            best, best_overlap = other, overlap
+    return best
+
+
+class Sorted(list):
+    """Claims of one version sorted by start, with their starts for bisection."""
+
+    def __init__(self, claims):
+        super().__init__(sorted(claims, key=lambda c: (c.start, c.end)))
+        self.starts = [c.start for c in self]
+
+
+# ---------------------------------------------------------------------------- storing
+
+
+@dataclass
+class _Claim:
+    pk: int
+    version_id: int
+    start: int
+    end: int
+    settled: bool
+    settled_rating: str
+    status: str = ""
+    codes: str = ""
+    ratings: list[str] = field(default_factory=list)
+
+    @property
+    def display_rating(self) -> str | None:
+        return display_rating(self.settled_rating, self.ratings)
+
+
+@dataclass
+class _Counterpart:
+    version_id: int
+    start: int | None
+    end: int | None
+    fact_diffs: list
+
+
+def _models(apps):
+    if apps is None:
+        from django.apps import apps
+    return (
+        apps.get_model("articles", "Claim"),
+        apps.get_model("articles", "Verdict"),
+        apps.get_model("articles", "Counterpart"),
+    )
+
+
+def _load(Claim, Verdict, query) -> dict[int, _Claim]:
+    rows = {
+        pk: _Claim(pk, version_id, start, end, settled_at is not None, rating, status, codes)
+        for pk, version_id, start, end, settled_at, rating, status, codes in Claim.objects.filter(
+            query
+        )
+        .order_by()
+        .values_list(
+            "pk",
+            "version_id",
+            "start",
+            "end",
+            "settled_at",
+            "settled_rating",
+            "status",
+            "contest_codes",
+        )
+    }
+    if rows:
+        for claim_id, rating in (
+            Verdict.objects.filter(claim_id__in=list(rows))
+            .order_by()
+            .values_list("claim_id", "rating")
+        ):
+            rows[claim_id].ratings.append(rating)
+    return rows
+
+
+def recompute(claim_ids: Iterable[int], *, apps=None) -> dict[int, tuple[str, str]]:
+    """Recompute and store the status of these claims; return {id: (status, codes)}.
+
+    A few queries per CHUNK claims; only rows whose values changed are written (no history
+    row, no ``updated_at`` change: these are derived values).
+    """
+    from django.db.models import Q
+
+    Claim, Verdict, Counterpart = _models(apps)
+    ids = sorted(set(claim_ids))
+    result: dict[int, tuple[str, str]] = {}
+    for i in range(0, len(ids), CHUNK):
+        chunk = ids[i : i + CHUNK]
+        claims = _load(Claim, Verdict, Q(pk__in=chunk))
+        counterparts: dict[int, list[_Counterpart]] = {}
+        for claim_id, version_id, start, end, diffs in (
+            Counterpart.objects.filter(claim_id__in=list(claims))
+            .order_by()
+            .values_list("claim_id", "version_id", "start", "end", "fact_diffs")
+        ):
+            counterparts.setdefault(claim_id, []).append(
+                _Counterpart(version_id, start, end, diffs)
+            )
+        chosen = [cp for cps in counterparts.values() for cp in cps if cp.start is not None]
+        others: dict[int, _Claim] = {}
+        if chosen and len(chosen) <= _OVERLAP_QUERY:
+            overlap = Q()
+            for cp in chosen:
+                overlap |= Q(version_id=cp.version_id, start__lt=cp.end, end__gt=cp.start)
+            others = _load(Claim, Verdict, overlap)
+        elif chosen:
+            others = _load(Claim, Verdict, Q(version_id__in={cp.version_id for cp in chosen}))
+        grouped: dict[int, list[_Claim]] = {}
+        for other in others.values():
+            grouped.setdefault(other.version_id, []).append(other)
+        by_version = {pk: Sorted(group) for pk, group in grouped.items()}
+        changed: dict[tuple[str, str], list[int]] = {}
+        for claim in claims.values():
+            mine = counterparts.get(claim.pk, [])
+            codes = reasons(
+                facts=any(states_different_facts(cp.start, cp.fact_diffs) for cp in mine),
+                ratings=claim.ratings,
+                mine=claim.display_rating,
+                theirs=[
+                    other.display_rating
+                    for cp in mine
+                    if (other := counterpart_claim(cp, by_version)) is not None
+                ],
+            )
+            value = (
+                status_of(settled=claim.settled, codes=codes, judged=bool(claim.ratings)),
+                ",".join(codes),
+            )
+            result[claim.pk] = value
+            if value != (claim.status, claim.codes):
+                changed.setdefault(value, []).append(claim.pk)
+        for (status, codes), pks in changed.items():
+            Claim.objects.filter(pk__in=pks).update(status=status, contest_codes=codes)
+    return result
+
+
+def covering(spans: Iterable[tuple[int, int, int]], *, apps=None) -> set[int]:
+    """Claims with a counterpart overlapping one of the spans (version id, start, end)."""
+    from django.db.models import Q
+
+    _, _, Counterpart = _models(apps)
+    spans = list(spans)
+    found: set[int] = set()
+    for i in range(0, len(spans), _OVERLAP_QUERY):
+        overlap = Q()
+        for version_id, start, end in spans[i : i + _OVERLAP_QUERY]:
+            overlap |= Q(version_id=version_id, start__lt=end, end__gt=start)
+        found.update(
+            Counterpart.objects.filter(overlap).order_by().values_list("claim_id", flat=True)
+        )
+    return found
+
+
+def refresh(
+    claim_ids: Iterable[int], *, spans: Iterable[tuple[int, int, int]] = (), apps=None
+) -> dict[int, tuple[str, str]]:
+    """Recompute these claims and the claims whose counterparts cover them or ``spans``.
+
+    Call it, in the write's transaction, after a claim's verdicts, settlement or span
+    changed; ``spans`` are (version id, start, end) of claims deleted or moved away.
+    Returns {id: (status, codes)} of every claim recomputed.
+    """
+    Claim, _, _ = _models(apps)
+    ids = set(claim_ids)
+    spans = list(spans)
+    if ids:
+        spans += (
+            Claim.objects.filter(pk__in=ids).order_by().values_list("version_id", "start", "end")
+        )
+    return recompute(ids | covering(spans, apps=apps), apps=apps)
+
+
+def apply(claim, values: dict[int, tuple[str, str]]) -> None:
+    """Copy the stored values onto an instance loaded before the refresh."""
+    if claim.pk in values:
+        claim.status, claim.contest_codes = values[claim.pk]
