@@ -57,6 +57,12 @@ class StoryQuerySet(models.QuerySet):
                 filter=Q(versions__claims__settled_at__isnull=False),
                 distinct=True,
             ),
+            # The stored status: counted in SQL, not judged claim by claim.
+            contested_count=Count(
+                "versions__claims",
+                filter=Q(versions__claims__status=claim_status.CONTESTED),
+                distinct=True,
+            ),
         )
 
 

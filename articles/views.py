@@ -6,11 +6,14 @@ from collections import Counter
 from functools import wraps
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
@@ -86,10 +89,7 @@ def _claim_was_deleted(user, pk) -> bool:
 
 @require_GET
 def story_list(request):
-    stories = list(Story.objects.visible_to(request.user).with_counts())
-    contested = dashboard.contested_counts(stories)
-    for story in stories:
-        story.contested_count = contested.get(story.pk, 0)
+    stories = Story.objects.visible_to(request.user).with_counts()
     return render(request, "articles/story_list.html", {"stories": stories})
 
 
@@ -152,15 +152,15 @@ def version_create(request, pk):
 
 def _reading_context(request, version: Version, open_claim: Claim | None = None) -> dict:
     """Everything the reading view's regions need, in a fixed number of queries."""
-    claims = list(version.claims.with_verdicts().order_by("start", "-end", "pk"))
-    blocks = list(version.blocks.all())
-    sentences = list(version.sentences.all())
+    claims = reading.version_claims(version)
+    text_html, claim_items_html = reading.rendered(version, claims)
     return {
         "story": version.story,
         "version": version,
         "claims": claims,
-        "text_html": reading.render_text(version.text, blocks, sentences, claims),
-        "sentence_count": len(sentences),
+        "claim_items_html": claim_items_html,
+        "text_html": text_html,
+        "sentence_count": version.sentences.count(),
         "other_versions": [v for v in version.story.versions.all() if v.pk != version.pk],
         "open_claim": open_claim,
         "revision": version.story.revision,
@@ -609,24 +609,39 @@ def story_dashboard(request, pk):
 
 
 def _render_dashboard(request, story):
+    """Counts, chart and agreement over the whole story; the claims themselves a page at a time.
+
+    Filters, counts and order are computed in the database from the stored status, so the
+    page costs the same few queries whether the story has ten claims or ten thousand.
+    """
     versions = list(story.versions.all())
-    entries = dashboard.entries_for(dashboard.story_claims(story))
     filters = {
         key: request.GET.get(key) or None for key in ("reason", "status", "version", "reviewer")
     }
-    shown = dashboard.filter_entries(entries, **filters)
-    reviewers = sorted(
-        {v.reviewer for e in entries for v in e.claim.verdicts.all()}, key=lambda u: u.username
+    page = Paginator(dashboard.board_claims(story, **filters), dashboard.PAGE_SIZE).get_page(
+        request.GET.get("page")
     )
+    entries = dashboard.board_entries(page.object_list)
+    rated = dashboard.ratings_by_claim(story)
+    only_one = dashboard.board_claims(story, reason=dashboard.ONE_VERSION).order_by(
+        "version_id", "start", "pk"
+    )[: dashboard.ONLY_ONE_SHOWN]
+    query = {k: v for k, v in filters.items() if v}
     context = {
         "story": story,
         "versions": versions,
-        "entries": shown,
-        "only_one": [e for e in entries if e.missing_from][:50],
-        "summary": dashboard.summarise(entries),
-        "agreement": dashboard.agreement(entries),
-        "chart": dashboard.verdict_chart(entries, versions),
-        "reviewers": reviewers,
+        "entries": entries,
+        "board_claim_ids": [e.claim.pk for e in entries],
+        "page": page,
+        "page_query": urlencode(query),
+        "only_one": dashboard.board_entries(only_one),
+        "summary": dashboard.board_summary(story),
+        "agreement": dashboard.rated_agreement(rated),
+        "chart": dashboard.rated_chart(rated, versions),
+        "reviewers": get_user_model()
+        .objects.filter(verdicts__claim__version__story=story)
+        .distinct()
+        .order_by("username"),
         "filters": filters,
         "reasons": dashboard.REASONS,
         "revision": story.revision,

@@ -70,6 +70,7 @@ def build(n_claims: int, editor, reviewers, seed: int = 1):
     from django.conf import settings
     from django.utils import timezone
 
+    from articles import claim_status
     from articles.models import Claim, Counterpart, Source, Story, Verdict
     from articles.ratings import Rating
     from articles.versions import import_version
@@ -190,6 +191,8 @@ def build(n_claims: int, editor, reviewers, seed: int = 1):
         (Source(verdict=v, url=f"https://source.example/{v.pk}", title="Report") for v in verdicts),
         batch_size=2000,
     )
+    # Bulk-created rows skip the writes that keep the stored status: compute it once.
+    claim_status.recompute(c.pk for c in claims)
     story.touch()
     return story
 

@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from articles import claim_status
 from articles.models import Claim, SentenceLink, Verdict
 from articles.ratings import Rating
 from articles.reviewing import claim_create
@@ -69,6 +70,7 @@ def test_the_dashboard_lists_contested_claims_with_reasons(
     claim = mark(original, reviewer, "takes eighteen months")
     Verdict.objects.create(claim=claim, reviewer=reviewer, rating=Rating.ACCURATE)
     Verdict.objects.create(claim=claim, reviewer=reviewer2, rating=Rating.INACCURATE)
+    claim_status.refresh([claim.pk])  # rows written directly, not through articles.reviewing
     client.force_login(editor)
     response = client.get(reverse("articles:story_dashboard", args=[original.story_id]))
     html = response.text
@@ -225,3 +227,31 @@ def test_linking_to_a_malformed_claim_id_is_a_clear_message(
     assert "Choose one of the claims" in response.text
     counterpart.refresh_from_db()
     assert counterpart.revision == before and counterpart.status != "confirmed"
+
+
+def test_the_dashboard_pages_its_claims_and_counts_them_all(
+    client, editor, reviewer, original, rewritten, monkeypatch
+):
+    from articles import dashboard
+
+    monkeypatch.setattr(dashboard, "PAGE_SIZE", 2)
+    words = [w for w in original.text.split() if len(w) > 4 and original.text.count(w) == 1]
+    claims = [mark(original, reviewer, w) for w in words[:5]]
+    client.force_login(editor)
+    url = reverse("articles:story_dashboard", args=[original.story_id])
+    first = client.get(url)
+    html = first.text
+    assert len(first.context["entries"]) == 2 and first.context["summary"]["claims"] == 5
+    assert "Claims 1–2 of 5" in html and "Page 1 of 3" in html
+    assert 'rel="next" href="?page=2"' in html and 'rel="prev"' not in html
+    last = client.get(url, {"page": "3"})
+    assert len(last.context["entries"]) == 1
+    # Every claim is on exactly one page; filters are kept from page to page.
+    seen = [
+        e.claim.pk for p in ("1", "2", "3") for e in client.get(url, {"page": p}).context["entries"]
+    ]
+    assert sorted(seen) == sorted(c.pk for c in claims)
+    filtered = client.get(url, {"status": "open", "page": "2"}).text
+    assert 'href="?status=open&amp;page=1"' in filtered
+    # A page number past the end shows the last page, not an error.
+    assert client.get(url, {"page": "99"}).context["page"].number == 3
