@@ -7,6 +7,7 @@ Writes run inside the caller's transaction or their own.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import re
 from dataclasses import dataclass, field
 
@@ -559,6 +560,36 @@ def compare_rows(a: Version, b: Version) -> list[Row]:
         if row.left and row.right:
             row.ops = factdiff.word_diff(row.left_text, row.right_text)
             row.facts = factdiff.diff_facts(row.left_text, row.right_text)
+    return rows
+
+
+ROWS_CACHE_SECONDS = 600
+
+
+def compare_rows_cached(a: Version, b: Version) -> list[Row]:
+    """compare_rows(), computed once per state of the pair and kept in the cache.
+
+    The rows depend only on the two texts, their sentences and the links between them: the
+    key digests those (an editor's correction or a re-alignment changes the links).
+    """
+    from django.core.cache import cache
+
+    low, high = ordered(a, b)
+    links = SentenceLink.objects.filter(left_version=low, right_version=high).values_list(
+        "pk", "left_start", "left_count", "right_start", "right_count", "score", "manual"
+    )
+    first_sentences = (
+        Sentence.objects.filter(version__in=(a, b)).order_by("pk").values_list("pk", flat=True)[:1]
+    )
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(repr((a.pk, b.pk, a.text_sha256, b.text_sha256, list(first_sentences))).encode())
+    for link in links:
+        digest.update(repr(link).encode())
+    key = f"compare:{a.pk}:{b.pk}:{digest.hexdigest()}"
+    rows = cache.get(key)
+    if rows is None:
+        rows = compare_rows(a, b)
+        cache.set(key, rows, ROWS_CACHE_SECONDS)
     return rows
 
 

@@ -474,6 +474,9 @@ def story_compare(request, pk):
     return redirect("articles:version_compare", pk=picked[0], other_pk=picked[1])
 
 
+COMPARE_PAGE_SIZE = 100  # rows; a news story fits on one page
+
+
 @require_GET
 def version_compare(request, pk, other_pk):
     version = _get_version(request.user, pk)
@@ -486,8 +489,16 @@ def version_compare(request, pk, other_pk):
     if not version.sentences.exists() or not other.sentences.exists():
         messages.error(request, "Both versions need text with sentences to be compared.")
         return redirect(version.story)
-    rows = comparison.compare_rows(version, other)
+    rows = comparison.compare_rows_cached(version, other)
     counts = Counter(row.kind for row in rows)
+    number = request.GET.get("page")
+    if (at := validation.parse_id(request.GET.get("at"))) is not None:
+        # The page that holds a sentence (a corrected link sends the editor back to it).
+        index = next(
+            (i for i, row in enumerate(rows) if any(s.position == at for s in row.left)), 0
+        )
+        number = index // COMPARE_PAGE_SIZE + 1
+    page = Paginator(rows, COMPARE_PAGE_SIZE).get_page(number)
     return render(
         request,
         "articles/version_compare.html",
@@ -495,7 +506,8 @@ def version_compare(request, pk, other_pk):
             "story": version.story,
             "version": version,
             "other": other,
-            "rows": rows,
+            "rows": page.object_list,
+            "page": page,
             "summary": {
                 "aligned": counts["same"] + counts["changed"],
                 "changed": counts["changed"],
@@ -503,7 +515,6 @@ def version_compare(request, pk, other_pk):
                 "right_only": counts["right-only"],
                 "facts": sum(1 for row in rows if row.facts),
             },
-            "other_sentences": list(other.sentences.all()),
             "backend": alignment.similarity_backend(),
         },
     )
@@ -532,7 +543,8 @@ def link_correct(request, pk, other_pk):
     else:
         version.story.touch()
         messages.success(request, "Link corrected. It will survive re-alignment.")
-    return redirect(f"{url}#row-{form.cleaned_data['position']}")
+    position = form.cleaned_data["position"]
+    return redirect(f"{url}?at={position}#row-{position}")
 
 
 @require_POST

@@ -255,3 +255,22 @@ def test_the_dashboard_pages_its_claims_and_counts_them_all(
     assert 'href="?status=open&amp;page=1"' in filtered
     # A page number past the end shows the last page, not an error.
     assert client.get(url, {"page": "99"}).context["page"].number == 3
+
+
+def test_the_compare_page_shows_rows_a_page_at_a_time(
+    client, editor, original, rewritten, monkeypatch
+):
+    from articles import views
+
+    monkeypatch.setattr(views, "COMPARE_PAGE_SIZE", 3)
+    client.force_login(editor)
+    first = client.get(compare_url(original, rewritten))
+    rows = first.context["page"].paginator.count
+    assert rows > 3 and len(first.context["rows"]) == 3
+    assert 'rel="next" href="?page=2"' in first.text
+    # The summary counts every row, not the page's.
+    summary = first.context["summary"]
+    assert summary["aligned"] + summary["left_only"] + summary["right_only"] == rows
+    # ?at= opens the page holding a sentence (where a corrected link sends the editor).
+    last = client.get(compare_url(original, rewritten), {"at": "4"})
+    assert last.context["page"].number == 2 and 'id="row-4"' in last.text
