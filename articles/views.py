@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -231,14 +232,39 @@ def _panel_context(request, claim: Claim, verdict_form=None, source_formset=None
         "can_edit_span": claim.created_by_id == request.user.pk,
         "is_editor": is_editor(request.user),
         "confidence_legend": alignment.CONFIDENCE_LEGEND,
-        # Claims a reviewer can name as this claim's counterpart, in the other versions.
-        "other_claims": list(
-            Claim.objects.filter(version__story_id=claim.version.story_id)
-            .exclude(version_id=claim.version_id)
-            .only("id", "number", "version_id", "exact", "start")
-            .order_by("version_id", "start")
-        ),
+        "other_claims": _nearby_claims(claim),
     }
+
+
+NEARBY_CHARS = 5000  # how far from a counterpart the claims offered for a link may start
+NEARBY_MAX = 200
+
+
+def _nearby_claims(claim: Claim) -> list[Claim]:
+    """Claims a reviewer can name as this claim's counterpart: those of each other version
+    starting near where its counterpart stands (or is suggested, or the claim itself stands).
+
+    A window, not every claim: a big story has thousands, and the list is a select in the
+    panel. A claim farther away can still be named by typing its words.
+    """
+    near = Q()
+    for cp in claim.counterparts.all():
+        if cp.start is not None:
+            at = cp.start
+        elif cp.candidates:
+            at = cp.candidates[0].get("start", claim.start)
+        else:
+            at = claim.start
+        near |= Q(
+            version_id=cp.version_id, start__gte=at - NEARBY_CHARS, start__lte=at + NEARBY_CHARS
+        )
+    if not near:
+        return []
+    return list(
+        Claim.objects.filter(near)
+        .only("id", "number", "version_id", "exact", "start")
+        .order_by("version_id", "start")[:NEARBY_MAX]
+    )
 
 
 def selection_refused(request, version: Version, error: str, *, status: int = 422):

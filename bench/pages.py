@@ -132,9 +132,7 @@ def build(n_claims: int, editor, reviewers, seed: int = 1):
         for number, start, end, _position in spans[version.pk]
     )
     # Counterparts: the same sentence in the other version (the texts align one to one).
-    sentence_at = {
-        v.pk: {s.position: s for s in v.sentences.all()} for v in versions
-    }
+    sentence_at = {v.pk: {s.position: s for s in v.sentences.all()} for v in versions}
     counterparts = []
     for claim in claims:
         other = versions[1] if claim.version_id == versions[0].pk else versions[0]
@@ -206,13 +204,23 @@ def pages(story):
     return [
         ("story list", reverse("articles:story_list"), {}),
         ("reading view", reverse("articles:version_detail", args=[first.pk]), {}),
-        ("claim panel", reverse("articles:claim_detail", args=[claim.pk]), {"HTTP_HX_REQUEST": "true"}),
+        (
+            "claim panel",
+            reverse("articles:claim_detail", args=[claim.pk]),
+            {"HTTP_HX_REQUEST": "true"},
+        ),
         ("dashboard", reverse("articles:story_dashboard", args=[story.pk]), {}),
         ("compare", reverse("articles:version_compare", args=[first.pk, second.pk]), {}),
-        ("live poll 204", reverse("articles:version_live", args=[first.pk]) + f"?rev={rev}",
-         {"HTTP_HX_REQUEST": "true"}),
-        ("live poll stale", reverse("articles:version_live", args=[first.pk]) + f"?rev={rev - 1}",
-         {"HTTP_HX_REQUEST": "true"}),
+        (
+            "live poll 204",
+            reverse("articles:version_live", args=[first.pk]) + f"?rev={rev}",
+            {"HTTP_HX_REQUEST": "true"},
+        ),
+        (
+            "live poll stale",
+            reverse("articles:version_live", args=[first.pk]) + f"?rev={rev - 1}",
+            {"HTTP_HX_REQUEST": "true"},
+        ),
         ("export html", reverse("articles:story_export_html", args=[story.pk]), {}),
         ("export claimreview", reverse("articles:story_export_claimreview", args=[story.pk]), {}),
         ("export annotations", reverse("articles:story_export_annotations", args=[story.pk]), {}),

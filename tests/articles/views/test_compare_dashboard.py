@@ -274,3 +274,21 @@ def test_the_compare_page_shows_rows_a_page_at_a_time(
     # ?at= opens the page holding a sentence (where a corrected link sends the editor).
     last = client.get(compare_url(original, rewritten), {"at": "4"})
     assert last.context["page"].number == 2 and 'id="row-4"' in last.text
+
+
+def test_the_panel_offers_claims_near_the_counterpart_for_a_link(
+    client, reviewer, original, rewritten, monkeypatch
+):
+    from articles import views
+
+    claim = mark(original, reviewer, "takes eighteen months")
+    near = mark(rewritten, reviewer, "will last eighteen years")
+    far = mark(rewritten, reviewer, "3,400 homes")
+    counterpart = claim.counterparts.get()
+    assert abs(far.start - counterpart.start) > 2
+    monkeypatch.setattr(views, "NEARBY_CHARS", abs(near.start - counterpart.start) + 1)
+    wide = abs(far.start - counterpart.start) > views.NEARBY_CHARS
+    client.force_login(reviewer)
+    html = client.get(reverse("articles:claim_detail", args=[claim.pk]), **HTMX).text
+    assert f'<option value="{near.pk}">' in html
+    assert (f'<option value="{far.pk}">' in html) is not wide
