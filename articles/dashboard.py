@@ -265,18 +265,41 @@ def board_claims(story, *, reason=None, status=None, version=None, reviewer=None
     )
 
 
-def board_entries(claims) -> list[Entry]:
+EXPORT_CHUNK = 500
+
+
+def story_entries(story, *, chunk: int | None = None):
+    """Every entry of the story, in story_claims() order, loaded ``chunk`` claims at a time.
+
+    For exports: memory holds one chunk of claims (with verdicts, sources, counterparts),
+    not the whole story; a few queries per chunk.
+    """
+    chunk = chunk or EXPORT_CHUNK
+    ids = list(
+        Claim.objects.filter(version__story=story)
+        .order_by("version_id", "start", "-end", "pk")
+        .values_list("pk", flat=True)
+    )
+    for i in range(0, len(ids), chunk):
+        part = ids[i : i + chunk]
+        yield from board_entries(
+            Claim.objects.filter(pk__in=part).order_by("version_id", "start", "-end", "pk"),
+            sources=True,
+        )
+
+
+def board_entries(claims, *, sources: bool = False) -> list[Entry]:
     """Entries for one page of claims, with their counterparts' claims: a fixed number of queries.
 
     Their reasons are the stored ones; a counterpart's claim is looked up only among the
-    claims overlapping this page's counterparts.
+    claims overlapping this page's counterparts. With ``sources``, verdicts come with them.
     """
+    verdicts = Verdict.objects.select_related("reviewer").order_by("created_at")
+    if sources:
+        verdicts = verdicts.prefetch_related("sources")
     claims = list(
         claims.select_related("version", "created_by", "settled_by").prefetch_related(
-            Prefetch(
-                "verdicts",
-                queryset=Verdict.objects.select_related("reviewer").order_by("created_at"),
-            ),
+            Prefetch("verdicts", queryset=verdicts),
             Prefetch("counterparts", queryset=Counterpart.objects.select_related("version")),
         )
     )
@@ -284,8 +307,17 @@ def board_entries(claims) -> list[Entry]:
     others: list[Claim] = []
     if chosen:
         overlap = Q()
-        for cp in chosen:
-            overlap |= Q(version_id=cp.version_id, start__lt=cp.end, end__gt=cp.start)
+        if len(chosen) <= 100:
+            for cp in chosen:
+                overlap |= Q(version_id=cp.version_id, start__lt=cp.end, end__gt=cp.start)
+        else:
+            # Many counterparts (a chunk of an export): one range per version covers them.
+            ranges: dict[int, list[int]] = {}
+            for cp in chosen:
+                low, high = ranges.setdefault(cp.version_id, [cp.start, cp.end])
+                ranges[cp.version_id] = [min(low, cp.start), max(high, cp.end)]
+            for version_id, (low, high) in ranges.items():
+                overlap |= Q(version_id=version_id, start__lt=high, end__gt=low)
         others = list(
             Claim.objects.filter(overlap)
             .select_related("version")
