@@ -245,7 +245,7 @@ def percentile(values, q) -> float:
     return values[min(len(values) - 1, round(q * (len(values) - 1)))]
 
 
-def measure(client, story, runs: int) -> None:
+def measure(client, story, runs: int, only: list[str]) -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -254,6 +254,8 @@ def measure(client, story, runs: int) -> None:
         f"{'peak MiB':>9}"
     )
     for name, url, headers in pages(story):
+        if only and not any(word in name for word in only):
+            continue
         fetch(client, url, headers)  # warm-up
         times, cpu = [], []
         for _ in range(runs):
@@ -281,6 +283,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--claims", default="1000,10000", help="comma-separated story sizes")
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument(
+        "--only", default="", help="comma-separated words: time only pages whose name has one"
+    )
     parser.add_argument("--keep-db", action="store_true")
     parser.add_argument("--reuse-db", action="store_true")
     args = parser.parse_args()
@@ -328,7 +333,7 @@ def main() -> None:
                 print(f"\n{n:,} claims: story reused")
             per_version = story.versions.order_by("pk").first().claims.count()
             print(f"({per_version:,} claims on the version read; {args.runs} runs each)")
-            measure(client, story, args.runs)
+            measure(client, story, args.runs, [w for w in args.only.split(",") if w])
     finally:
         if not args.keep_db:
             from django.db import connections
