@@ -406,3 +406,29 @@ def rated_chart(rated: list[_Rated], versions) -> list[dict]:
             for r in rated
         ),
     )
+
+
+def chart_and_agreement(story, versions) -> dict:
+    """The chart and the reviewers' agreement over the whole story, once per revision.
+
+    Every write to the story's claims and verdicts bumps ``Story.revision``: until the next
+    one, every reader of the dashboard gets the same figures from the cache.
+    """
+    from django.core.cache import cache
+
+    key = f"board:{story.pk}:{story.revision}:{','.join(str(v.pk) for v in versions)}"
+    figures = cache.get(key)
+    if figures is None:
+        rated = ratings_by_claim(story)
+        figures = {
+            "agreement": rated_agreement(rated),
+            "chart": [
+                {**row, "version": row["version"].pk} for row in rated_chart(rated, versions)
+            ],
+        }
+        cache.set(key, figures, 600)
+    by_pk = {v.pk: v for v in versions}
+    return {
+        "agreement": figures["agreement"],
+        "chart": [{**row, "version": by_pk[row["version"]]} for row in figures["chart"]],
+    }

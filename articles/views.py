@@ -660,7 +660,6 @@ def _render_dashboard(request, story):
         request.GET.get("page")
     )
     entries = dashboard.board_entries(page.object_list)
-    rated = dashboard.ratings_by_claim(story)
     only_one = dashboard.board_claims(story, reason=dashboard.ONE_VERSION).order_by(
         "version_id", "start", "pk"
     )[: dashboard.ONLY_ONE_SHOWN]
@@ -674,8 +673,7 @@ def _render_dashboard(request, story):
         "page_query": urlencode(query),
         "only_one": dashboard.board_entries(only_one),
         "summary": dashboard.board_summary(story),
-        "agreement": dashboard.rated_agreement(rated),
-        "chart": dashboard.rated_chart(rated, versions),
+        **dashboard.chart_and_agreement(story, versions),
         "reviewers": get_user_model()
         .objects.filter(verdicts__claim__version__story=story)
         .distinct()

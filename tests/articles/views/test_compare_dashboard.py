@@ -292,3 +292,26 @@ def test_the_panel_offers_claims_near_the_counterpart_for_a_link(
     html = client.get(reverse("articles:claim_detail", args=[claim.pk]), **HTMX).text
     assert f'<option value="{near.pk}">' in html
     assert (f'<option value="{far.pk}">' in html) is not wide
+
+
+def test_the_dashboard_chart_follows_a_new_verdict(client, editor, reviewer, original, rewritten):
+    claim = mark(original, reviewer, "takes eighteen months")
+    client.force_login(editor)
+    url = reverse("articles:story_dashboard", args=[original.story_id])
+    before = client.get(url).context["chart"]
+    assert sum(row["total"] for row in before) == 1
+    client.force_login(reviewer)
+    client.post(
+        reverse("articles:verdict_save", args=[claim.pk]),
+        {
+            "rating": Rating.ACCURATE,
+            "rationale": "",
+            "revision": "",
+            "sources-TOTAL_FORMS": "0",
+            "sources-INITIAL_FORMS": "0",
+        },
+    )
+    client.force_login(editor)
+    after = client.get(url).context
+    keys = {seg["key"] for row in after["chart"] for seg in row["segments"]}
+    assert "unrated" not in keys and after["chart"][0]["version"] == original
