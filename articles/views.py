@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from functools import wraps
 
 from django.contrib import messages
@@ -515,16 +514,14 @@ def version_compare(request, pk, other_pk):
     if not version.sentences.exists() or not other.sentences.exists():
         messages.error(request, "Both versions need text with sentences to be compared.")
         return redirect(version.story)
-    rows = comparison.compare_rows_cached(version, other)
-    counts = Counter(row.kind for row in rows)
-    number = request.GET.get("page")
+    number = validation.parse_id(request.GET.get("page")) or 1
     if (at := validation.parse_id(request.GET.get("at"))) is not None:
         # The page that holds a sentence (a corrected link sends the editor back to it).
-        index = next(
-            (i for i, row in enumerate(rows) if any(s.position == at for s in row.left)), 0
-        )
-        number = index // COMPARE_PAGE_SIZE + 1
-    page = Paginator(rows, COMPARE_PAGE_SIZE).get_page(number)
+        _rows, summary = comparison.compare_page(version, other, number=1, size=COMPARE_PAGE_SIZE)
+        number = summary["pages_of"].get(at, 1)
+    rows, summary = comparison.compare_page(version, other, number=number, size=COMPARE_PAGE_SIZE)
+    # A paginator over the row count only: the page's rows come from the cache.
+    page = Paginator(range(summary["rows"]), COMPARE_PAGE_SIZE).get_page(number)
     return render(
         request,
         "articles/version_compare.html",
@@ -532,15 +529,9 @@ def version_compare(request, pk, other_pk):
             "story": version.story,
             "version": version,
             "other": other,
-            "rows": page.object_list,
+            "rows": rows,
             "page": page,
-            "summary": {
-                "aligned": counts["same"] + counts["changed"],
-                "changed": counts["changed"],
-                "left_only": counts["left-only"],
-                "right_only": counts["right-only"],
-                "facts": sum(1 for row in rows if row.facts),
-            },
+            "summary": summary,
             "backend": alignment.similarity_backend(),
         },
     )
