@@ -89,7 +89,7 @@ def story_export_csv(request, pk):
         for line in export.csv_lines(bundle):
             yield line.encode("utf-8")
 
-    # Streamed: a story of any size is sent a chunk of claims at a time, in flat memory.
+    # Streamed: a story of any size is sent a chunk of claims at a time.
     response = StreamingHttpResponse(chunks(), content_type="text/csv; charset=utf-8")
     return _attachment(response, story, "claims.csv")
 
