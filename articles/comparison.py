@@ -7,7 +7,9 @@ Writes run inside the caller's transaction or their own.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -574,6 +576,63 @@ def compare_rows(a: Version, b: Version) -> list[Row]:
             row.ops = factdiff.word_diff(row.left_text, row.right_text)
             row.facts = factdiff.diff_facts(row.left_text, row.right_text)
     return rows
+
+
+ROWS_CACHE_SECONDS = 600
+
+
+def compare_page(a: Version, b: Version, *, number: int, size: int) -> tuple[list[Row], dict]:
+    """One page of compare_rows() (1-based ``number``, clamped), and the pair's summary.
+
+    Computed once per state of the pair and kept in the cache, page by page, so a page
+    costs the unpickling of its own rows only. The rows depend only on the two texts,
+    their sentences and the links between them: the key digests those (an editor's
+    correction or a re-alignment changes the links). The summary holds ``rows`` (the
+    count), the counts by kind, and ``pages_of``: the page of each left sentence position.
+    """
+    from django.core.cache import cache
+
+    low, high = ordered(a, b)
+    links = SentenceLink.objects.filter(left_version=low, right_version=high).values_list(
+        "pk", "left_start", "left_count", "right_start", "right_count", "score", "manual"
+    )
+    first_sentences = (
+        Sentence.objects.filter(version__in=(a, b)).order_by("pk").values_list("pk", flat=True)[:1]
+    )
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(
+        repr((a.pk, b.pk, a.text_sha256, b.text_sha256, size, list(first_sentences))).encode()
+    )
+    for link in links:
+        digest.update(repr(link).encode())
+    key = f"compare:{a.pk}:{b.pk}:{digest.hexdigest()}"
+    summary = cache.get(key)
+    pages = max(1, -(-summary["rows"] // size)) if summary else 1
+    number = min(max(number, 1), pages)
+    rows = cache.get(f"{key}:{number}") if summary else None
+    if rows is None:
+        everything = compare_rows(a, b)
+        kinds = Counter(row.kind for row in everything)
+        summary = {
+            "rows": len(everything),
+            "aligned": kinds["same"] + kinds["changed"],
+            "changed": kinds["changed"],
+            "left_only": kinds["left-only"],
+            "right_only": kinds["right-only"],
+            "facts": sum(1 for row in everything if row.facts),
+            "pages_of": {
+                s.position: i // size + 1 for i, row in enumerate(everything) for s in row.left
+            },
+        }
+        chunks = {
+            f"{key}:{i // size + 1}": everything[i : i + size]
+            for i in range(0, max(len(everything), 1), size)
+        }
+        cache.set_many({key: summary, **chunks}, ROWS_CACHE_SECONDS)
+        pages = max(1, -(-len(everything) // size))
+        number = min(max(number, 1), pages)
+        rows = chunks.get(f"{key}:{number}", [])
+    return rows, summary
 
 
 def _insert_at(rows: list[Row], position: int) -> int:

@@ -10,9 +10,9 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch
+from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, Value, When
 
-from articles import claim_status
+from articles import claim_status, validation
 from articles.models import REASONS, Claim, Counterpart, Verdict
 from articles.ratings import SCALE, Rating
 
@@ -136,15 +136,20 @@ def agreement(entries) -> dict:
     Unverifiable is not a point on the ordinal scale and is left out. Returns the alpha
     (None when there is too little overlap to say), and how many claims and reviewers it covers.
     """
+    return _alpha([{v.reviewer_id: v.rating for v in e.claim.verdicts.all()} for e in entries])
+
+
+def _alpha(claims: list[dict[int, str]]) -> dict:
+    """agreement() over each claim's ratings by reviewer id."""
     import krippendorff
     import numpy as np
 
-    reviewers = sorted({v.reviewer_id for e in entries for v in e.claim.verdicts.all()})
+    reviewers = sorted({r for ratings in claims for r in ratings})
     units = []
-    for e in entries:
-        ratings = {v.reviewer_id: SCALE[v.rating].value for v in e.claim.verdicts.all()}
-        if sum(1 for value in ratings.values() if value is not None) >= 2:
-            units.append(ratings)
+    for ratings in claims:
+        values = {r: SCALE[rating].value for r, rating in ratings.items()}
+        if sum(1 for value in values.values() if value is not None) >= 2:
+            units.append(values)
     result = {"alpha": None, "claims": len(units), "reviewers": len(reviewers)}
     if len(units) < 2 or len(reviewers) < 2:
         return result
@@ -169,13 +174,26 @@ def agreement(entries) -> dict:
 
 def verdict_chart(entries, versions) -> list[dict]:
     """Per version, how many claims carry each rating (settled, else reviewers' consensus)."""
+    return _chart(
+        versions,
+        (
+            (
+                e.claim.version_id,
+                e.claim.display_rating or ("contested" if e.status == "contested" else "unrated"),
+            )
+            for e in entries
+        ),
+    )
+
+
+def _chart(versions, keyed) -> list[dict]:
+    """verdict_chart() over (version id, chart key) pairs."""
+    by_version: dict[int, Counter] = {}
+    for version_id, key in keyed:
+        by_version.setdefault(version_id, Counter())[key] += 1
     rows = []
     for version in versions:
-        counts = Counter(
-            e.claim.display_rating or ("contested" if e.status == "contested" else "unrated")
-            for e in entries
-            if e.claim.version_id == version.pk
-        )
+        counts = by_version.get(version.pk, Counter())
         total = sum(counts.values())
         segments = []
         x = 0.0
@@ -194,15 +212,223 @@ def verdict_chart(entries, versions) -> list[dict]:
     return rows
 
 
-def contested_counts(stories) -> dict[int, int]:
-    """How many open claims of each story are contested (stored status), in one query."""
-    from django.db.models import Count
+# ---------------------------------------------------------------------------- the board in SQL
 
-    rows = (
-        Claim.objects.contested()
-        .filter(version__story__in=stories)
-        .values("version__story")
-        .annotate(n=Count("pk"))
-        .values_list("version__story", "n")
+PAGE_SIZE = 50
+ONLY_ONE_SHOWN = 50
+
+
+def _absent_counterpart():
+    return Exists(
+        Counterpart.objects.filter(
+            claim=OuterRef("pk"),
+            start__isnull=True,
+            status__in=(Counterpart.Status.CONFIRMED, Counterpart.Status.NOT_FOUND),
+        )
     )
-    return dict(rows)
+
+
+def board_claims(story, *, reason=None, status=None, version=None, reviewer=None):
+    """The story's claims that pass the filters, most severe first, as one query.
+
+    Filters and order read the stored status and reason codes (articles.claim_status), so
+    no claim is loaded to be judged; the order is filter_entries' (severity, contested
+    first, version, position).
+    """
+    claims = Claim.objects.filter(version__story=story)
+    if reason == ONE_VERSION:
+        claims = claims.filter(_absent_counterpart())
+    elif reason in REASONS:
+        claims = claims.contested_for(reason)
+    if status == "contested":
+        claims = claims.contested()
+    elif status == "settled":
+        claims = claims.settled()
+    elif status == "open":
+        claims = claims.filter(status__in=(claim_status.REVIEWED, claim_status.UNREVIEWED))
+    if version_id := validation.parse_id(version):
+        claims = claims.filter(version_id=version_id)
+    if reviewer_id := validation.parse_id(reviewer):
+        claims = claims.filter(
+            Exists(Verdict.objects.filter(claim=OuterRef("pk"), reviewer_id=reviewer_id))
+        )
+    severity = sum(
+        (
+            Case(When(contest_codes__contains=code, then=Value(weight)), default=Value(0))
+            for code, (_label, weight) in REASONS.items()
+        ),
+        Value(0),
+    )
+    contested_last = Case(When(status=claim_status.CONTESTED, then=Value(0)), default=Value(1))
+    return claims.annotate(severity=severity, contested_last=contested_last).order_by(
+        "-severity", "contested_last", "version_id", "start", "pk"
+    )
+
+
+EXPORT_CHUNK = 500
+
+
+def story_entries(story, *, chunk: int | None = None):
+    """Every entry of the story, in story_claims() order, loaded ``chunk`` claims at a time.
+
+    For exports: memory holds one chunk of claims (with verdicts, sources, counterparts),
+    not the whole story; a few queries per chunk.
+    """
+    chunk = chunk or EXPORT_CHUNK
+    ids = list(
+        Claim.objects.filter(version__story=story)
+        .order_by("version_id", "start", "-end", "pk")
+        .values_list("pk", flat=True)
+    )
+    for i in range(0, len(ids), chunk):
+        part = ids[i : i + chunk]
+        yield from board_entries(
+            Claim.objects.filter(pk__in=part).order_by("version_id", "start", "-end", "pk"),
+            sources=True,
+        )
+
+
+def board_entries(claims, *, sources: bool = False) -> list[Entry]:
+    """Entries for one page of claims, with their counterparts' claims: a fixed number of queries.
+
+    Their reasons are the stored ones; a counterpart's claim is looked up only among the
+    claims overlapping this page's counterparts. With ``sources``, verdicts come with them.
+    """
+    verdicts = Verdict.objects.select_related("reviewer").order_by("created_at")
+    if sources:
+        verdicts = verdicts.prefetch_related("sources")
+    claims = list(
+        claims.select_related("version", "created_by", "settled_by").prefetch_related(
+            Prefetch("verdicts", queryset=verdicts),
+            Prefetch("counterparts", queryset=Counterpart.objects.select_related("version")),
+        )
+    )
+    chosen = [cp for c in claims for cp in c.counterparts.all() if cp.start is not None]
+    others: list[Claim] = []
+    if chosen:
+        overlap = Q()
+        if len(chosen) <= 100:
+            for cp in chosen:
+                overlap |= Q(version_id=cp.version_id, start__lt=cp.end, end__gt=cp.start)
+        else:
+            # Many counterparts (a chunk of an export): one range per version covers them.
+            ranges: dict[int, list[int]] = {}
+            for cp in chosen:
+                low, high = ranges.setdefault(cp.version_id, [cp.start, cp.end])
+                ranges[cp.version_id] = [min(low, cp.start), max(high, cp.end)]
+            for version_id, (low, high) in ranges.items():
+                overlap |= Q(version_id=version_id, start__lt=high, end__gt=low)
+        others = list(
+            Claim.objects.filter(overlap)
+            .select_related("version")
+            .prefetch_related(
+                Prefetch("verdicts", queryset=Verdict.objects.only("claim_id", "rating"))
+            )
+        )
+    grouped: dict[int, list[Claim]] = {}
+    for other in others:
+        grouped.setdefault(other.version_id, []).append(other)
+    by_version = {pk: _Sorted(group) for pk, group in grouped.items()}
+    return [
+        Entry(
+            claim,
+            claim.reason_codes,
+            [(cp, counterpart_claim(cp, by_version)) for cp in claim.counterparts.all()],
+        )
+        for claim in claims
+    ]
+
+
+def board_summary(story) -> dict:
+    """The counters of summarise(), counted in SQL: one query."""
+    claims = Claim.objects.filter(version__story=story)
+    contested = Q(status=claim_status.CONTESTED)
+    counts = claims.aggregate(
+        claims=Count("pk"),
+        contested=Count("pk", filter=contested),
+        settled=Count("pk", filter=Q(status=claim_status.SETTLED)),
+        open=Count("pk", filter=Q(status__in=(claim_status.REVIEWED, claim_status.UNREVIEWED))),
+        one_version=Count("pk", filter=Q(_absent_counterpart())),
+        **{
+            f"reason_{code}": Count("pk", filter=contested & Q(contest_codes__contains=code))
+            for code in REASONS
+        },
+    )
+    by_reason = [(key, label, counts.pop(f"reason_{key}")) for key, (label, _) in REASONS.items()]
+    return counts | {"by_reason": by_reason}
+
+
+@dataclass
+class _Rated:
+    """What the chart and agreement read of a claim: no model row."""
+
+    version_id: int
+    status: str
+    settled_rating: str
+    ratings: dict[int, str] = field(default_factory=dict)  # reviewer id -> rating
+
+    @property
+    def display_rating(self):
+        return claim_status.display_rating(self.settled_rating, list(self.ratings.values()))
+
+
+def ratings_by_claim(story) -> list[_Rated]:
+    """Every claim's version, status and ratings, as plain values: two queries."""
+    claims = {
+        pk: _Rated(version_id, status, settled_rating)
+        for pk, version_id, status, settled_rating in Claim.objects.filter(version__story=story)
+        .order_by()
+        .values_list("pk", "version_id", "status", "settled_rating")
+    }
+    for claim_id, reviewer_id, rating in (
+        Verdict.objects.filter(claim__version__story=story)
+        .order_by("created_at", "pk")
+        .values_list("claim_id", "reviewer_id", "rating")
+    ):
+        claims[claim_id].ratings[reviewer_id] = rating
+    return list(claims.values())
+
+
+def rated_agreement(rated: list[_Rated]) -> dict:
+    """agreement() over plain values (see ratings_by_claim)."""
+    return _alpha([r.ratings for r in rated])
+
+
+def rated_chart(rated: list[_Rated], versions) -> list[dict]:
+    """verdict_chart() over plain values (see ratings_by_claim)."""
+    return _chart(
+        versions,
+        (
+            (
+                r.version_id,
+                r.display_rating or ("contested" if r.status == "contested" else "unrated"),
+            )
+            for r in rated
+        ),
+    )
+
+
+def chart_and_agreement(story, versions) -> dict:
+    """The chart and the reviewers' agreement over the whole story, once per revision.
+
+    Every write to the story's claims and verdicts bumps ``Story.revision``: until the next
+    one, every reader of the dashboard gets the same figures from the cache.
+    """
+    from django.core.cache import cache
+
+    key = f"board:{story.pk}:{story.revision}:{','.join(str(v.pk) for v in versions)}"
+    figures = cache.get(key)
+    if figures is None:
+        rated = ratings_by_claim(story)
+        figures = {
+            "agreement": rated_agreement(rated),
+            "chart": [
+                {**row, "version": row["version"].pk} for row in rated_chart(rated, versions)
+            ],
+        }
+        cache.set(key, figures, 600)
+    by_pk = {v.pk: v for v in versions}
+    return {
+        "agreement": figures["agreement"],
+        "chart": [{**row, "version": by_pk[row["version"]]} for row in figures["chart"]],
+    }

@@ -758,12 +758,21 @@ def csv_rows(bundle: Bundle):
 
 def claims_csv(bundle: Bundle) -> str:
     """Return the CSV text (no BOM; the view adds one for spreadsheet programs)."""
+    return "".join(csv_lines(bundle))
+
+
+def csv_lines(bundle: Bundle):
+    """The CSV text a piece at a time (the header, then every row), for a streamed answer."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, restval="", lineterminator="\r\n")
     writer.writeheader()
     for row in csv_rows(bundle):
         writer.writerow({k: csv_cell(v) for k, v in row.items()})
-    return out.getvalue()
+        if out.tell() > 64 * 1024:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue()
 
 
 # ---------------------------------------------------------------------------- published page

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from functools import wraps
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
@@ -162,15 +165,15 @@ def version_create(request, pk):
 
 def _reading_context(request, version: Version, open_claim: Claim | None = None) -> dict:
     """Everything the reading view's regions need, in a fixed number of queries."""
-    claims = list(version.claims.with_verdicts().order_by("start", "-end", "pk"))
-    blocks = list(version.blocks.all())
-    sentences = list(version.sentences.all())
+    claims = reading.version_claims(version)
+    text_html, claim_items_html = reading.rendered(version, claims)
     return {
         "story": version.story,
         "version": version,
         "claims": claims,
-        "text_html": reading.render_text(version.text, blocks, sentences, claims),
-        "sentence_count": len(sentences),
+        "claim_items_html": claim_items_html,
+        "text_html": text_html,
+        "sentence_count": version.sentences.count(),
         "other_versions": [v for v in version.story.versions.all() if v.pk != version.pk],
         "open_claim": open_claim,
         "revision": version.story.revision,
@@ -265,14 +268,39 @@ def _panel_context(request, claim: Claim, verdict_form=None, source_formset=None
         "confidence_legend": alignment.CONFIDENCE_LEGEND,
         "notes": notes.notes_of(claim),
         "note_max": validation.MAX_CLAIM_NOTE,
-        # Claims a reviewer can name as this claim's counterpart, in the other versions.
-        "other_claims": list(
-            Claim.objects.filter(version__story_id=claim.version.story_id)
-            .exclude(version_id=claim.version_id)
-            .only("id", "number", "version_id", "exact", "start")
-            .order_by("version_id", "start")
-        ),
+        "other_claims": _nearby_claims(claim),
     }
+
+
+NEARBY_CHARS = 5000  # how far from a counterpart the claims offered for a link may start
+NEARBY_MAX = 200
+
+
+def _nearby_claims(claim: Claim) -> list[Claim]:
+    """Claims a reviewer can name as this claim's counterpart: those of each other version
+    starting near where its counterpart stands (or is suggested, or the claim itself stands).
+
+    A window, not every claim: a big story has thousands, and the list is a select in the
+    panel. A claim farther away can still be named by typing its words.
+    """
+    near = Q()
+    for cp in claim.counterparts.all():
+        if cp.start is not None:
+            at = cp.start
+        elif cp.candidates:
+            at = cp.candidates[0].get("start", claim.start)
+        else:
+            at = claim.start
+        near |= Q(
+            version_id=cp.version_id, start__gte=at - NEARBY_CHARS, start__lte=at + NEARBY_CHARS
+        )
+    if not near:
+        return []
+    return list(
+        Claim.objects.filter(near)
+        .only("id", "number", "version_id", "exact", "start")
+        .order_by("version_id", "start")[:NEARBY_MAX]
+    )
 
 
 def selection_refused(request, version: Version, error: str, *, status: int = 422):
@@ -523,6 +551,9 @@ def story_compare(request, pk):
     return redirect("articles:version_compare", pk=picked[0], other_pk=picked[1])
 
 
+COMPARE_PAGE_SIZE = 100  # rows; a news story fits on one page
+
+
 @require_GET
 def version_compare(request, pk, other_pk):
     version = _get_version(request.user, pk)
@@ -535,8 +566,14 @@ def version_compare(request, pk, other_pk):
     if not version.sentences.exists() or not other.sentences.exists():
         messages.error(request, "Both versions need text with sentences to be compared.")
         return redirect(version.story)
-    rows = comparison.compare_rows(version, other)
-    counts = Counter(row.kind for row in rows)
+    number = validation.parse_id(request.GET.get("page")) or 1
+    if (at := validation.parse_id(request.GET.get("at"))) is not None:
+        # The page that holds a sentence (a corrected link sends the editor back to it).
+        _rows, summary = comparison.compare_page(version, other, number=1, size=COMPARE_PAGE_SIZE)
+        number = summary["pages_of"].get(at, 1)
+    rows, summary = comparison.compare_page(version, other, number=number, size=COMPARE_PAGE_SIZE)
+    # A paginator over the row count only: the page's rows come from the cache.
+    page = Paginator(range(summary["rows"]), COMPARE_PAGE_SIZE).get_page(number)
     return render(
         request,
         "articles/version_compare.html",
@@ -545,14 +582,8 @@ def version_compare(request, pk, other_pk):
             "version": version,
             "other": other,
             "rows": rows,
-            "summary": {
-                "aligned": counts["same"] + counts["changed"],
-                "changed": counts["changed"],
-                "left_only": counts["left-only"],
-                "right_only": counts["right-only"],
-                "facts": sum(1 for row in rows if row.facts),
-            },
-            "other_sentences": list(other.sentences.all()),
+            "page": page,
+            "summary": summary,
             "backend": alignment.similarity_backend(),
         },
     )
@@ -581,7 +612,8 @@ def link_correct(request, pk, other_pk):
     else:
         version.story.touch()
         messages.success(request, "Link corrected. It will survive re-alignment.")
-    return redirect(f"{url}#row-{form.cleaned_data['position']}")
+    position = form.cleaned_data["position"]
+    return redirect(f"{url}?at={position}#row-{position}")
 
 
 @require_POST
@@ -658,24 +690,37 @@ def story_dashboard(request, pk):
 
 
 def _render_dashboard(request, story):
+    """Counts, chart and agreement over the whole story; the claims themselves a page at a time.
+
+    Filters, counts and order are computed in the database from the stored status, so the
+    page costs the same few queries whether the story has ten claims or ten thousand.
+    """
     versions = list(story.versions.all())
-    entries = dashboard.entries_for(dashboard.story_claims(story))
     filters = {
         key: request.GET.get(key) or None for key in ("reason", "status", "version", "reviewer")
     }
-    shown = dashboard.filter_entries(entries, **filters)
-    reviewers = sorted(
-        {v.reviewer for e in entries for v in e.claim.verdicts.all()}, key=lambda u: u.username
+    page = Paginator(dashboard.board_claims(story, **filters), dashboard.PAGE_SIZE).get_page(
+        request.GET.get("page")
     )
+    entries = dashboard.board_entries(page.object_list)
+    only_one = dashboard.board_claims(story, reason=dashboard.ONE_VERSION).order_by(
+        "version_id", "start", "pk"
+    )[: dashboard.ONLY_ONE_SHOWN]
+    query = {k: v for k, v in filters.items() if v}
     context = {
         "story": story,
         "versions": versions,
-        "entries": shown,
-        "only_one": [e for e in entries if e.missing_from][:50],
-        "summary": dashboard.summarise(entries),
-        "agreement": dashboard.agreement(entries),
-        "chart": dashboard.verdict_chart(entries, versions),
-        "reviewers": reviewers,
+        "entries": entries,
+        "board_claim_ids": [e.claim.pk for e in entries],
+        "page": page,
+        "page_query": urlencode(query),
+        "only_one": dashboard.board_entries(only_one),
+        "summary": dashboard.board_summary(story),
+        **dashboard.chart_and_agreement(story, versions),
+        "reviewers": get_user_model()
+        .objects.filter(verdicts__claim__version__story=story)
+        .distinct()
+        .order_by("username"),
         "filters": filters,
         "reasons": dashboard.REASONS,
         "revision": story.revision,

@@ -1089,7 +1089,9 @@ def annotations_import(
             # Open pages redraw the claims this file created, judged or settled.
             live.bump(
                 story.pk,
-                changed=sorted({c.pk for c in by_id.values() if c.pk} | judged_claims | set(values)),
+                changed=sorted(
+                    {c.pk for c in by_id.values() if c.pk} | judged_claims | set(values)
+                ),
                 created=[c.pk for c, _ in created],
             )
         report.record = AnnotationImport.objects.create(

@@ -223,19 +223,25 @@ class BoardRow:
     late: list = field(default_factory=list)  # users
 
 
-def assignment_board(story: Story, *, today: datetime.date | None = None) -> list[BoardRow]:
-    """For each claim of the story: who is assigned, who has judged it, who is late.
+def assignment_board(
+    story: Story, *, claim_ids=None, today: datetime.date | None = None
+) -> list[BoardRow]:
+    """For each claim of the story (or only those of ``claim_ids``, a page of a big story):
+    who is assigned, who has judged it, who is late.
 
     Three queries whatever the number of claims.
     """
     today = today or timezone.localdate()
     assignments = list(Assignment.objects.filter(version__story=story).select_related("assignee"))
     verdicts = Verdict.objects.filter(claim__version__story=story).select_related("reviewer")
+    claims = Claim.objects.filter(version__story=story).select_related("version")
+    if claim_ids is not None:
+        verdicts = verdicts.filter(claim_id__in=claim_ids)
+        claims = claims.filter(pk__in=claim_ids)
     judged: dict[int, list] = {}
     for verdict in verdicts:
         judged.setdefault(verdict.claim_id, []).append(verdict.reviewer)
     rows = []
-    claims = Claim.objects.filter(version__story=story).select_related("version")
     for claim in claims.order_by("version_id", "start", "pk"):
         mine = [
             a

@@ -6,6 +6,16 @@ from django.contrib.auth.models import Group
 from articles.models import EDITORS_GROUP, REVIEWERS_GROUP, Story
 from articles.versions import import_version
 
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Pages keep rendered parts in Django's cache; a test starts with none of another's."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 ORIGINAL = """Harbour town votes to rebuild its sea wall
 
 By Ana Ruiz

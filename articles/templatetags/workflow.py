@@ -12,8 +12,8 @@ register = template.Library()
 
 
 @register.simple_tag
-def assignment_board(story):
-    return workflow.assignment_board(story)
+def assignment_board(story, claim_ids=None):
+    return workflow.assignment_board(story, claim_ids=claim_ids)
 
 
 @register.simple_tag

@@ -644,7 +644,8 @@ def test_exports_use_a_fixed_number_of_queries(judged, editor, reviewer, render)
 
     few = count()
     add_claims(judged, reviewer, editor, 40)
-    assert count() == few <= 9
+    # A few queries per 500 claims (exports load the story a chunk at a time).
+    assert count() == few <= 12
 
 
 def test_texts_are_those_of_the_fixtures():

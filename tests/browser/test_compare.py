@@ -113,7 +113,9 @@ def test_an_editors_no_counterpart_link_survives_realignment(
     field.fill("")
     row.get_by_role("button", name="Save link").click()
 
-    page.wait_for_url(re.compile(rf"/compare/{rewritten.pk}/#row-{position}$"), timeout=UI_TIMEOUT)
+    page.wait_for_url(
+        re.compile(rf"/compare/{rewritten.pk}/\?at={position}#row-{position}$"), timeout=UI_TIMEOUT
+    )
     expect(page.get_by_text("Link corrected. It will survive re-alignment.")).to_be_visible(
         timeout=UI_TIMEOUT
     )

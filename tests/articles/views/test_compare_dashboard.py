@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from articles import claim_status
 from articles.models import Claim, SentenceLink, Verdict
 from articles.ratings import Rating
 from articles.reviewing import claim_create
@@ -69,6 +70,7 @@ def test_the_dashboard_lists_contested_claims_with_reasons(
     claim = mark(original, reviewer, "takes eighteen months")
     Verdict.objects.create(claim=claim, reviewer=reviewer, rating=Rating.ACCURATE)
     Verdict.objects.create(claim=claim, reviewer=reviewer2, rating=Rating.INACCURATE)
+    claim_status.refresh([claim.pk])  # rows written directly, not through articles.reviewing
     client.force_login(editor)
     response = client.get(reverse("articles:story_dashboard", args=[original.story_id]))
     html = response.text
@@ -246,3 +248,91 @@ def test_pages_and_exports_show_a_claim_whose_counterpart_is_still_undecided(
         reverse("articles:story_export_annotations", args=[story.pk]),
     ]:
         assert client.get(url).status_code == 200, url
+
+
+def test_the_dashboard_pages_its_claims_and_counts_them_all(
+    client, editor, reviewer, original, rewritten, monkeypatch
+):
+    from articles import dashboard
+
+    monkeypatch.setattr(dashboard, "PAGE_SIZE", 2)
+    words = [w for w in original.text.split() if len(w) > 4 and original.text.count(w) == 1]
+    claims = [mark(original, reviewer, w) for w in words[:5]]
+    client.force_login(editor)
+    url = reverse("articles:story_dashboard", args=[original.story_id])
+    first = client.get(url)
+    html = first.text
+    assert len(first.context["entries"]) == 2 and first.context["summary"]["claims"] == 5
+    assert "Claims 1–2 of 5" in html and "Page 1 of 3" in html
+    assert 'rel="next" href="?page=2"' in html and 'rel="prev"' not in html
+    last = client.get(url, {"page": "3"})
+    assert len(last.context["entries"]) == 1
+    # Every claim is on exactly one page; filters are kept from page to page.
+    seen = [
+        e.claim.pk for p in ("1", "2", "3") for e in client.get(url, {"page": p}).context["entries"]
+    ]
+    assert sorted(seen) == sorted(c.pk for c in claims)
+    filtered = client.get(url, {"status": "open", "page": "2"}).text
+    assert 'href="?status=open&amp;page=1"' in filtered
+    # A page number past the end shows the last page, not an error.
+    assert client.get(url, {"page": "99"}).context["page"].number == 3
+
+
+def test_the_compare_page_shows_rows_a_page_at_a_time(
+    client, editor, original, rewritten, monkeypatch
+):
+    from articles import views
+
+    monkeypatch.setattr(views, "COMPARE_PAGE_SIZE", 3)
+    client.force_login(editor)
+    first = client.get(compare_url(original, rewritten))
+    rows = first.context["page"].paginator.count
+    assert rows > 3 and len(first.context["rows"]) == 3
+    assert 'rel="next" href="?page=2"' in first.text
+    # The summary counts every row, not the page's.
+    summary = first.context["summary"]
+    assert summary["aligned"] + summary["left_only"] + summary["right_only"] == rows
+    # ?at= opens the page holding a sentence (where a corrected link sends the editor).
+    last = client.get(compare_url(original, rewritten), {"at": "4"})
+    assert last.context["page"].number == 2 and 'id="row-4"' in last.text
+
+
+def test_the_panel_offers_claims_near_the_counterpart_for_a_link(
+    client, reviewer, original, rewritten, monkeypatch
+):
+    from articles import views
+
+    claim = mark(original, reviewer, "takes eighteen months")
+    near = mark(rewritten, reviewer, "will last eighteen years")
+    far = mark(rewritten, reviewer, "3,400 homes")
+    counterpart = claim.counterparts.get()
+    assert abs(far.start - counterpart.start) > 2
+    monkeypatch.setattr(views, "NEARBY_CHARS", abs(near.start - counterpart.start) + 1)
+    wide = abs(far.start - counterpart.start) > views.NEARBY_CHARS
+    client.force_login(reviewer)
+    html = client.get(reverse("articles:claim_detail", args=[claim.pk]), **HTMX).text
+    assert f'<option value="{near.pk}">' in html
+    assert (f'<option value="{far.pk}">' in html) is not wide
+
+
+def test_the_dashboard_chart_follows_a_new_verdict(client, editor, reviewer, original, rewritten):
+    claim = mark(original, reviewer, "takes eighteen months")
+    client.force_login(editor)
+    url = reverse("articles:story_dashboard", args=[original.story_id])
+    before = client.get(url).context["chart"]
+    assert sum(row["total"] for row in before) == 1
+    client.force_login(reviewer)
+    client.post(
+        reverse("articles:verdict_save", args=[claim.pk]),
+        {
+            "rating": Rating.ACCURATE,
+            "rationale": "",
+            "revision": "",
+            "sources-TOTAL_FORMS": "0",
+            "sources-INITIAL_FORMS": "0",
+        },
+    )
+    client.force_login(editor)
+    after = client.get(url).context
+    keys = {seg["key"] for row in after["chart"] for seg in row["segments"]}
+    assert "unrated" not in keys and after["chart"][0]["version"] == original

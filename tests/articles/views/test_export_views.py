@@ -106,8 +106,27 @@ def test_claimreview_lists_the_settled_claims_of_the_published_page(client, edit
 
 def test_the_csv_starts_with_a_byte_order_mark(client, editor, judged):
     client.force_login(editor)
-    body = client.get(url("story_export_csv", judged)).content
+    response = client.get(url("story_export_csv", judged))
+    assert response.streaming
+    body = b"".join(response.streaming_content)
     assert body.startswith("\ufeffstory,version,claim_number".encode())
+
+
+def test_the_csv_is_streamed_a_few_claims_at_a_time_with_every_row(
+    client, editor, judged, monkeypatch
+):
+    from articles import dashboard, export
+    from articles.export_views import load_bundle
+
+    client.force_login(editor)
+    whole = b"".join(client.get(url("story_export_csv", judged)).streaming_content)
+    monkeypatch.setattr(dashboard, "EXPORT_CHUNK", 1)
+    chunked = b"".join(client.get(url("story_export_csv", judged)).streaming_content)
+    assert chunked == whole and whole.count(b"\r\n") > 2
+    # The same rows as the loaded (not streamed) bundle gives.
+    request = client.get("/").wsgi_request
+    loaded = export.claims_csv(load_bundle(request, judged))
+    assert whole.decode("utf-8").removeprefix("\ufeff") == loaded
 
 
 def test_the_story_page_links_the_exports(client, reviewer, editor, judged):
