@@ -39,32 +39,8 @@ sys.path.insert(0, str(ROOT))
 PG = "postgres://postgres@127.0.0.1:5432"
 DB = "factcheck_h11p_bench"
 
-PARAGRAPH = (
-    "Porthallow council voted on Tuesday to spend £{money}m rebuilding the sea wall that failed "
-    "during the storms of {day} February. The wall, built in 19{year}, protects about {homes} "
-    "homes and the town's only road to the coast. Engineers from the county found that "
-    "{share}% of the old wall had cracked. Work is due to start in April and take {months} "
-    "months."
-)
-
-
-def story_text(rng: random.Random, paragraphs: int, rewrite: bool) -> str:
-    parts = []
-    for i in range(paragraphs):
-        text = PARAGRAPH.format(
-            money=f"{rng.randint(1, 9)}.{i % 10}",
-            day=1 + i % 28,
-            year=10 + i % 90,
-            homes=f"{rng.randint(1, 9)},{100 + i:03d}",
-            share=i % 100,
-            months=6 + i % 30,
-        )
-        if rewrite:
-            text = text.replace("voted on Tuesday to spend", "on Tuesday approved").replace(
-                "protects about", "shields some"
-            )
-        parts.append(text)
-    return "Sea wall\n\n" + "\n\n".join(parts) + "\n"
+# The same generated story as bench/export.py (this directory is on sys.path when run).
+from export import story_text  # noqa: E402
 
 
 def build(n_claims: int, editor, reviewers, seed: int = 1):
