@@ -20,8 +20,16 @@ def database_url() -> str:
     return f"postgres://{auth}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-def start_worker(**env) -> subprocess.Popen:
-    """Start ``manage.py import_worker`` on the test database, with a short lease."""
+def start_worker(hold_alignment_until: Path | None = None, **env) -> subprocess.Popen:
+    """Start ``manage.py import_worker`` on the test database, with a short lease.
+
+    With ``hold_alignment_until``, every alignment waits until that file exists
+    (tests/held_worker.py), so a test can watch an import in its aligning stage.
+    """
+    command = [sys.executable, "manage.py"]
+    if hold_alignment_until is not None:
+        command = [sys.executable, "-m", "tests.held_worker"]
+        env["HOLD_ALIGNMENT_UNTIL"] = str(hold_alignment_until)
     environ = (
         os.environ
         | {
@@ -32,8 +40,8 @@ def start_worker(**env) -> subprocess.Popen:
         }
         | env
     )
-    return subprocess.Popen(
-        [sys.executable, "manage.py", "import_worker", "--no-reload", "--interval", "0.5",
+    return subprocess.Popen(  # noqa: S603 (our own interpreter and manage.py)
+        [*command, "import_worker", "--no-reload", "--interval", "0.5",
          "--no-startup-delay", "-v", "0"],
         cwd=ROOT, env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip

@@ -85,8 +85,20 @@ def test_a_failed_import_shows_its_errors_at_the_top_with_focus_on_them(
     context.close()
 
 
+@pytest.fixture
+def held_worker(live_server, tmp_path):
+    """A worker whose alignments wait until the test touches the returned file."""
+    from tests.worker import start_worker, stop
+
+    release = tmp_path / "release-alignment"
+    process = start_worker(hold_alignment_until=release)
+    yield release
+    release.touch()
+    stop(process)
+
+
 def test_a_long_import_shows_its_progress_and_the_page_stays_usable(
-    page, live_server, login, editor, worker
+    page, live_server, login, editor, held_worker
 ):
     story = Story.objects.create(title="Long report", created_by=editor)
     first = import_version(
@@ -100,7 +112,9 @@ def test_a_long_import_shows_its_progress_and_the_page_stays_usable(
 
     bar = page.locator("#imports progress")
     expect(bar).to_be_visible()
-    # The bar advances through the stages while the worker aligns the two versions.
+    # The bar advances to the aligning stage; the worker holds the alignment there (600
+    # sentences a side align in under a second, faster than the page polls) until the
+    # test has used the page.
     page.wait_for_function(
         "() => document.querySelector('#imports [aria-current=step]')?.textContent"
         ".startsWith('Aligning')",
@@ -116,6 +130,10 @@ def test_a_long_import_shows_its_progress_and_the_page_stays_usable(
     expect(page).to_have_url(f"{live_server.url}{first.get_absolute_url()}")
     expect(page.locator("#version-text .s").first).to_be_visible()
     page.go_back()
+    expect(page.locator("#imports progress")).to_be_visible()
+    assert ImportJob.objects.get(story=story).stage == "aligning"
+
+    held_worker.touch()  # let the alignment run
     page.get_by_role("link", name="Read “Final report”").wait_for(timeout=90_000)
     expect(page.locator("#imports")).to_contain_text("Imported: 600 sentences")
     assert page.locator("#imports progress").count() == 0  # polling stopped with the job
