@@ -201,12 +201,6 @@ def propose_counterparts(claims) -> None:
     )
     if not claims:
         return
-    story_ids = {c.version.story_id for c in claims}
-    versions = {v.pk: v for v in Version.objects.filter(story_id__in=story_ids)}
-    sentences: dict[int, list[Sentence]] = {}
-    for s in Sentence.objects.filter(version_id__in=versions).order_by("version_id", "position"):
-        sentences.setdefault(s.version_id, []).append(s)
-    links = list(SentenceLink.objects.filter(left_version_id__in=versions))
     existing = {
         (cp.claim_id, cp.version_id): cp
         # Only these rows (``of``, by pk): the default ordering by claim would join and
@@ -215,23 +209,18 @@ def propose_counterparts(claims) -> None:
         .select_for_update(of=("self",))
         .order_by("pk")
     }
-    ranker = _Ranker(versions, sentences, links, claims)
     new_rows, changed = [], []
-    for claim in claims:
-        for other in versions.values():
-            if other.story_id != claim.version.story_id or other.pk == claim.version_id:
-                continue
-            fresh = ranker.counterpart(claim, versions[claim.version_id], other)
-            old = existing.get((claim.pk, other.pk))
-            if old is None:
-                new_rows.append(fresh)
-                continue
-            old.candidates, old.backend = fresh.candidates, fresh.backend
-            if old.status != Counterpart.Status.CONFIRMED:
-                for name in ("start", "end", "exact", "score", "confidence", "fact_diffs"):
-                    setattr(old, name, getattr(fresh, name))
-                old.status = fresh.status
-            changed.append(old)
+    for fresh in rank_counterparts(claims):
+        old = existing.get((fresh.claim.pk, fresh.version_id))
+        if old is None:
+            new_rows.append(fresh)
+            continue
+        old.candidates, old.backend = fresh.candidates, fresh.backend
+        if old.status != Counterpart.Status.CONFIRMED:
+            for name in ("start", "end", "exact", "score", "confidence", "fact_diffs"):
+                setattr(old, name, getattr(fresh, name))
+            old.status = fresh.status
+        changed.append(old)
     Counterpart.objects.bulk_create(new_rows)
     Counterpart.objects.bulk_update(
         changed,
@@ -239,8 +228,35 @@ def propose_counterparts(claims) -> None:
          "status"],
     )  # fmt: skip
     claim_status.recompute(ids)
-    for story_id in sorted(story_ids):
+    for story_id in sorted({c.version.story_id for c in claims}):
         live.bump(story_id, changed=[c.pk for c in claims if c.version.story_id == story_id])
+
+
+def rank_counterparts(claims: list[Claim], *, step=None) -> list[Counterpart]:
+    """Fresh counterpart rows, not saved, for each claim in each other version of its story.
+
+    Reads only: the claims may be unsaved (an import ranks the claims it is about to
+    create before its transaction). ``step()``, if given, is called after each claim and
+    may raise to stop the work. The claims' ``version`` must be loaded.
+    """
+    if not claims:
+        return []
+    story_ids = {c.version.story_id for c in claims}
+    versions = {v.pk: v for v in Version.objects.filter(story_id__in=story_ids).order_by("pk")}
+    sentences: dict[int, list[Sentence]] = {}
+    for s in Sentence.objects.filter(version_id__in=versions).order_by("version_id", "position"):
+        sentences.setdefault(s.version_id, []).append(s)
+    links = list(SentenceLink.objects.filter(left_version_id__in=versions))
+    ranker = _Ranker(versions, sentences, links, claims)
+    rows = []
+    for claim in claims:
+        for other in versions.values():
+            if other.story_id != claim.version.story_id or other.pk == claim.version_id:
+                continue
+            rows.append(ranker.counterpart(claim, versions[claim.version_id], other))
+        if step is not None:
+            step()
+    return rows
 
 
 # A claim shorter than this share of its sentence is also ranked by its own words...
@@ -258,7 +274,7 @@ class _Ranker:
         self.versions, self.sentences, self.links = versions, sentences, links
         self._suggestions: dict[tuple[int, int], list[list[alignment.Suggestion]]] = {}
         # The sentence indexes each version's claims cover, and the claims ranked by their
-        # own words (those that are only part of their sentence): claim pk -> query number.
+        # own words (those that are only part of their sentence): id(claim) -> query number.
         self.needed: dict[int, set[int]] = {}
         self.queries: dict[int, list[tuple[str, int]]] = {}
         self.query_of: dict[int, int] = {}
@@ -270,7 +286,7 @@ class _Ranker:
                 mine[index[-1]].end - mine[index[0]].start
             ):
                 queries = self.queries.setdefault(claim.version_id, [])
-                self.query_of[claim.pk] = len(queries)
+                self.query_of[id(claim)] = len(queries)
                 queries.append((claim.exact, index[0]))
 
     def _suggest(self, version: Version, other: Version):
@@ -295,7 +311,7 @@ class _Ranker:
         for k in index:
             for sug in ranked[k]:
                 by_sentence[sug.right] = max(by_sentence.get(sug.right, 0.0), sug.score)
-        query = self.query_of.get(claim.pk)
+        query = self.query_of.get(id(claim))
         if query is None:
             return by_sentence
         n = len(self.sentences.get(version.pk, []))

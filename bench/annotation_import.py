@@ -28,7 +28,7 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 PG = "postgres://postgres@127.0.0.1:5432"
-DB = "factcheck_h12n_bench"
+DB = "factcheck_h11-annjob_bench"
 URLS = ("https://gazette.example/a", "https://coast.example/b")
 
 
@@ -94,8 +94,8 @@ def main() -> int:
     os.environ["DATABASE_URL"] = f"{PG}/{DB}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "factcheck.settings_test")
     with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB}")
-        conn.execute(f"CREATE DATABASE {DB}")
+        conn.execute(f"DROP DATABASE IF EXISTS \"{DB}\"")
+        conn.execute(f"CREATE DATABASE \"{DB}\"")
     try:
         subprocess.run(
             [sys.executable, "manage.py", "migrate", "-v0"],
@@ -145,7 +145,7 @@ def main() -> int:
 
             connections.close_all()
             with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
-                conn.execute(f"DROP DATABASE IF EXISTS {DB}")
+                conn.execute(f"DROP DATABASE IF EXISTS \"{DB}\"")
     return 0
 
 
