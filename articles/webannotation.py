@@ -189,6 +189,15 @@ class Row:
     reason: str = ""
 
 
+COUNTED = (
+    "claims_created",
+    "claims_matched",
+    "verdicts_created",
+    "claims_settled",
+    "notes_created",
+)
+
+
 @dataclass
 class ImportReport:
     claims_created: int = 0
@@ -208,6 +217,17 @@ class ImportReport:
     def total_stored(self) -> int:
         return (
             self.claims_created + self.verdicts_created + self.claims_settled + self.notes_created
+        )
+
+    @classmethod
+    def from_record(cls, record: AnnotationImport) -> ImportReport:
+        """The report of an earlier import, as stored."""
+        counts = record.counts
+        return cls(
+            **{name: counts.get(name, 0) for name in COUNTED},
+            rows=[Row(**row) for row in record.rows],
+            format=counts.get("format", ""),
+            record=record,
         )
 
     def counts(self) -> dict:
@@ -1227,7 +1247,7 @@ def store_import(prepared: PreparedImport) -> ImportReport:
         story=story,
         imported_by=user,
         file_name=prepared.file_name[:255],
-        counts=report.counts() | {"format": kind},
+        counts=report.counts() | {"format": kind, "annotations": len(report.rows)},
         rows=[asdict(r) for r in report.rows],
     )
     return report

@@ -7,14 +7,13 @@ import io
 import json
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from articles import notes
 from articles.models import AnnotationImport, Claim, Note, Story, Verdict, Version
 from articles.versions import import_version
 from tests.articles.test_export import ANNOTATION_MUSTS, failures
-from tests.conftest import ORIGINAL, REWRITTEN
+from tests.conftest import ORIGINAL, REWRITTEN, import_annotations
 
 pytestmark = pytest.mark.django_db
 CONTEXT = "http://www.w3.org/ns/anno.jsonld"
@@ -97,11 +96,18 @@ def w3c(exact, *, ann_id="urn:x:1", source=COAST, prefix="", suffix="", **extra)
     }
 
 
-def post(client, story, doc, name="annotations.json"):
+def send(client, story, doc, name="annotations.json"):
+    """Upload the file and let the worker import it; return the job."""
     data = doc if isinstance(doc, bytes) else json.dumps(doc).encode()
-    upload = SimpleUploadedFile(name, data, content_type="application/json")
-    return client.post(
-        reverse("articles:story_import_annotations", args=[story.pk]), {"file": upload}
+    return import_annotations(client, story, data, name)
+
+
+def post(client, story, doc, name="annotations.json"):
+    """Import the file in the background; return its report page."""
+    job = send(client, story, doc, name)
+    assert job.status == "succeeded", job.error
+    return client.get(
+        reverse("articles:story_import_report_page", args=[story.pk, job.annotation_import_id])
     )
 
 
@@ -320,10 +326,13 @@ def test_the_ambiguity_is_resolved_by_context_when_there_is_some(client, editor,
 @pytest.mark.parametrize("depth", [40, 5000])
 def test_deeply_nested_json_is_refused_with_a_message(client, editor, fresh, depth):
     client.force_login(editor)
-    response = post(client, fresh, ("[" * depth + "]" * depth).encode())
-    assert response.status_code == 400
-    assert "nested too deeply" in response.text and "Nothing was imported." in response.text
+    job = send(client, fresh, ("[" * depth + "]" * depth).encode())
+    assert job.status == "failed"
+    assert job.error.startswith("The file cannot be read as annotations; nothing was stored.")
+    assert "nested too deeply" in job.error
     assert not AnnotationImport.objects.exists()
+    page = client.get(fresh.get_absolute_url()).text  # the story page says so
+    assert "Not imported. The file cannot be read as annotations; nothing was stored." in page
 
 
 def test_a_malformed_annotation_among_good_ones_stores_nothing(client, editor, fresh):
@@ -332,8 +341,8 @@ def test_a_malformed_annotation_among_good_ones_stores_nothing(client, editor, f
         "target": {"source": COAST, "selector": {"type": "TextQuoteSelector", "exact": 5}},
     }
     client.force_login(editor)
-    response = post(client, fresh, [w3c("It protects", source=GAZETTE), bad])
-    assert response.status_code == 400 and "exact is not text" in response.text
+    job = send(client, fresh, [w3c("It protects", source=GAZETTE), bad])
+    assert job.status == "failed" and "exact is not text" in job.error
     assert not Claim.objects.exists() and not AnnotationImport.objects.exists()
 
 
