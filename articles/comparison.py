@@ -6,6 +6,7 @@ Writes run inside the caller's transaction or their own.
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import hashlib
 import re
@@ -278,9 +279,15 @@ class _Ranker:
         self.needed: dict[int, set[int]] = {}
         self.queries: dict[int, list[tuple[str, int]]] = {}
         self.query_of: dict[int, int] = {}
+        # Per version: its sentences' starts and ends (for bisect), their index by
+        # position, and its links with each other version by position. Built once, so a
+        # claim costs a lookup, not a pass over every sentence and link of the story.
+        self._bounds: dict[int, tuple[list[int], list[int]]] = {}
+        self._index_of: dict[int, dict[int, int]] = {}
+        self._links_at: dict[tuple[int, int], dict[int, list]] = {}
         for claim in claims:
             mine = sentences.get(claim.version_id, [])
-            index = [k for k, s in enumerate(mine) if s.start < claim.end and s.end > claim.start]
+            index = self._covered(claim)
             self.needed.setdefault(claim.version_id, set()).update(index)
             if index and len(claim.exact) < PART_OF_SENTENCE * (
                 mine[index[-1]].end - mine[index[0]].start
@@ -288,6 +295,35 @@ class _Ranker:
                 queries = self.queries.setdefault(claim.version_id, [])
                 self.query_of[id(claim)] = len(queries)
                 queries.append((claim.exact, index[0]))
+
+    def _covered(self, claim: Claim) -> list[int]:
+        """Indexes of the sentences of the claim's version that the claim overlaps."""
+        if claim.version_id not in self._bounds:
+            mine = self.sentences.get(claim.version_id, [])
+            self._bounds[claim.version_id] = ([s.start for s in mine], [s.end for s in mine])
+        starts, ends = self._bounds[claim.version_id]
+        # Sentences are in text order: their starts and their ends both increase.
+        return list(
+            range(bisect.bisect_right(ends, claim.start), bisect.bisect_left(starts, claim.end))
+        )
+
+    def _linked(self, version: Version, other: Version) -> dict[int, list]:
+        """The pair's stored links by a sentence position of version: [(positions in other,
+        score), ...]."""
+        key = (version.pk, other.pk)
+        if key not in self._links_at:
+            here_is_left = version.pk < other.pk
+            pair = (version.pk, other.pk) if here_is_left else (other.pk, version.pk)
+            at: dict[int, list] = {}
+            for link in self.links:
+                if (link.left_version_id, link.right_version_id) != pair:
+                    continue
+                here = link.left_positions() if here_is_left else link.right_positions()
+                there = link.right_positions() if here_is_left else link.left_positions()
+                for position in here:
+                    at.setdefault(position, []).append((there, link.score))
+            self._links_at[key] = at
+        return self._links_at[key]
 
     def _suggest(self, version: Version, other: Version):
         """suggest() for one version pair, computed once for every row any claim needs."""
@@ -324,25 +360,22 @@ class _Ranker:
     def counterpart(self, claim: Claim, version: Version, other: Version) -> Counterpart:
         mine = self.sentences.get(version.pk, [])
         theirs = self.sentences.get(other.pk, [])
-        index = [k for k, s in enumerate(mine) if s.start < claim.end and s.end > claim.start]
+        index = self._covered(claim)
         row = Counterpart(claim=claim, version=other, backend=alignment.similarity_backend())
         if not index or not theirs:
             row.status = Counterpart.Status.NOT_FOUND
             return row
         # Targets, as tuples of indexes into theirs: linked sentences first.
-        by_position = {s.position: k for k, s in enumerate(theirs)}
-        positions = {mine[k].position for k in index}
-        here_is_left = version.pk < other.pk
+        if other.pk not in self._index_of:
+            self._index_of[other.pk] = {s.position: k for k, s in enumerate(theirs)}
+        by_position = self._index_of[other.pk]
+        linked = self._linked(version, other)
         scored: dict[tuple[int, ...], tuple[float, bool]] = {}
-        for link in self.links:
-            if {link.left_version_id, link.right_version_id} != {version.pk, other.pk}:
-                continue
-            here = link.left_positions() if here_is_left else link.right_positions()
-            there = link.right_positions() if here_is_left else link.left_positions()
-            if positions.intersection(here):
+        for position in {mine[k].position for k in index}:
+            for there, score in linked.get(position, ()):
                 target = tuple(by_position[p] for p in there if p in by_position)
                 if target:
-                    scored[target] = (max(link.score, scored.get(target, (0, 0))[0]), True)
+                    scored[target] = (max(score, scored.get(target, (0, 0))[0]), True)
         for right, score in self._scores(claim, version, other, index).items():
             if score > 0 and not any(right in t for t in scored):
                 scored[(right,)] = (score, False)
