@@ -5,7 +5,8 @@ Run from the repository root (PostgreSQL on 127.0.0.1:5432, user postgres, trust
     .venv/bin/python bench/annotation_import.py [--annotations 4000] [--keep-db] [--profile]
 
 It creates the database factcheck_annjob_bench (dropped at the end unless --keep-db),
-migrates it, imports the two demo texts as versions with published URLs, and writes a
+migrates it, imports the two demo texts (186 and 156 words) as versions with published
+URLs (or, with --paragraphs N, two generated versions of N paragraphs), and writes a
 Hypothesis API search result of --annotations annotations: each quotes a run of words of
 one version with 32 characters of prefix and suffix, names the version's URL, and has a
 comment (every other one) and tags; every tenth is a reply.
@@ -102,6 +103,12 @@ def main() -> int:
     parser.add_argument("--keep-db", action="store_true")
     parser.add_argument("--profile", action="store_true", help="cProfile the job: top 30")
     parser.add_argument("--direct", action="store_true", help="also time annotations_import")
+    parser.add_argument(
+        "--paragraphs",
+        type=int,
+        default=0,
+        help="versions of N generated paragraphs (5 sentences each) instead of the demo texts",
+    )
     args = parser.parse_args()
     os.environ["DATABASE_URL"] = f"{PG}/{DB}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "factcheck.settings_test")
@@ -129,16 +136,25 @@ def main() -> int:
 
         editor = get_user_model().objects.create_superuser("bench", password="x")
         story = Story.objects.create(title="Bench", created_by=editor)
+        if args.paragraphs:
+            # bench/export.py's generated story: the versions differ in a few words a paragraph.
+            from bench.export import story_text
+
+            texts = [story_text(random.Random(5), args.paragraphs, rewrite) for rewrite in (0, 1)]
+        else:
+            texts = [
+                (ROOT / "articles" / "demo" / name).read_text(encoding="utf-8")
+                for name in ("original.txt", "rewritten.txt")
+            ]
+        began = time.perf_counter()
         versions = [
-            import_version(
-                story=story,
-                text=(ROOT / "articles" / "demo" / name).read_text(encoding="utf-8"),
-                label=name,
-                url=url,
-                created_by=editor,
-            )
-            for name, url in zip(("original.txt", "rewritten.txt"), URLS, strict=True)
+            import_version(story=story, text=text, label=label, url=url, created_by=editor)
+            for text, label, url in zip(texts, ("Original", "Rewrite"), URLS, strict=True)
         ]
+        print(
+            f"versions: {sum(v.sentences.count() for v in versions):,} sentences in all "
+            f"(imported in {time.perf_counter() - began:.1f} s)"
+        )
         data = hypothesis_file(versions, args.annotations, random.Random(12))
         print(f"file: {len(data):,} bytes, {args.annotations:,} annotations")
         print(f"load average before: {load()}")
@@ -155,30 +171,33 @@ def main() -> int:
         )
 
         job = ImportJob.objects.get(story=story, kind="annotations")
-        stages: dict[str, float] = {}
+        stages: dict[str, list[float]] = {}  # stage -> [wall, CPU]
         real_progress, real_store = import_jobs._progress, webannotation.store_import
-        clock = {"stage": None, "at": 0.0}
+        clock = {"stage": None, "at": 0.0, "cpu": 0.0}
+
+        def lap(stage):
+            now, cpu = time.perf_counter(), time.process_time()
+            if clock["stage"] is not None:
+                spent = stages.setdefault(clock["stage"], [0.0, 0.0])
+                spent[0] += now - clock["at"]
+                spent[1] += cpu - clock["cpu"]
+            clock["stage"], clock["at"], clock["cpu"] = stage, now, cpu
 
         def timed_progress(job_id, attempt):
             report = real_progress(job_id, attempt)
 
             def progress(stage, fraction, detail):
-                now = time.perf_counter()
-                if clock["stage"] is not None:
-                    stages[clock["stage"]] = stages.get(clock["stage"], 0) + now - clock["at"]
-                clock["stage"], clock["at"] = stage, now
+                lap(stage)
                 report(stage, fraction, detail)
 
             return progress
 
         def timed_store(prepared):
-            now = time.perf_counter()
-            stages[clock["stage"]] = stages.get(clock["stage"], 0) + now - clock["at"]
-            clock["stage"] = None
+            lap("storing (one transaction: the story's row lock)")
             try:
                 return real_store(prepared)
             finally:
-                stages["storing (one transaction)"] = time.perf_counter() - now
+                lap(None)
 
         import_jobs._progress, webannotation.store_import = timed_progress, timed_store
         wall, cpu = time.perf_counter(), time.process_time()
@@ -199,8 +218,8 @@ def main() -> int:
             f"job: {wall:.2f} s wall, {cpu:.2f} s CPU "
             f"({args.annotations / wall:,.0f} annotations/s)"
         )
-        for stage, took in stages.items():
-            print(f"  {stage}: {took:.2f} s")
+        for stage, (took, cpu) in stages.items():
+            print(f"  {stage}: {took:.2f} s wall, {cpu:.2f} s CPU")
         report = webannotation.ImportReport.from_record(job.annotation_import)
         print(f"report: {report.counts()}")
 
