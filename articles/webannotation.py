@@ -62,6 +62,7 @@ from articles.models import (
     Claim,
     Counterpart,
     Note,
+    Sentence,
     SentenceLink,
     Source,
     Story,
@@ -965,9 +966,8 @@ class _Steps:
     """Counts the steps of a stage and reports them, at most every PROGRESS_SECONDS."""
 
     def __init__(self, progress: Progress, stage: str, span: tuple, total: int, what: str):
-        self.progress, self.stage, self.span, self.total, self.what = (
-            progress, stage, span, total, what
-        )  # fmt: skip
+        self.progress, self.stage, self.span = progress, stage, span
+        self.total, self.what = total, what
         self.done, self.last = 0, time.monotonic()
         self._report()
 
@@ -1003,15 +1003,18 @@ class PreparedImport:
 
 
 def _state(story: Story) -> tuple:
-    """The story's versions and alignment as they stand: a new version, a re-alignment or
-    an editor's link correction changes it (links are replaced, never updated)."""
+    """The story's versions, sentences and alignment as they stand: a new version, a
+    re-segmentation, a re-alignment or an editor's link correction changes it (sentences
+    and links are replaced, never updated)."""
     links = SentenceLink.objects.filter(left_version__story=story).aggregate(
         n=Count("pk"), last=Max("pk")
     )
+    sentences = Sentence.objects.filter(version__story=story).aggregate(last=Max("pk"))
     return (
         tuple(story.versions.order_by("pk").values_list("pk", flat=True)),
         links["n"],
         links["last"],
+        sentences["last"],
     )
 
 
