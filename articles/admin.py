@@ -73,11 +73,15 @@ admin.site.register(Sentence)
 
 @admin.register(ImportJob)
 class ImportJobAdmin(admin.ModelAdmin):
-    list_display = ["label", "story", "status", "stage", "progress", "attempts", "created_at"]
-    list_filter = ["status", "stage"]
+    list_display = [
+        "label", "kind", "story", "status", "stage", "progress", "attempts", "created_at"
+    ]  # fmt: skip
+    list_filter = ["kind", "status", "stage"]
     # The upload itself (up to 20 MB) is never loaded for the list or the form.
     exclude = ["source"]
-    readonly_fields = ["version", "task_id", "heartbeat_at", "attempts", "finished_at"]
+    readonly_fields = [
+        "version", "annotation_import", "task_id", "heartbeat_at", "attempts", "finished_at"
+    ]  # fmt: skip
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("source")

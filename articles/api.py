@@ -536,6 +536,9 @@ def version_list(request, story_id: int = Path(..., ge=1, le=validation.MAX_ID))
 class ImportOut(Schema):
     id: int
     story_id: int
+    kind: str = Field(
+        description="version, or annotations (a file imported on the story's web page)"
+    )
     label: str
     status: str = Field(description="queued, running, succeeded, failed or cancelled")
     stage: str
@@ -550,6 +553,7 @@ def _import_out(request, job: ImportJob) -> dict:
     return {
         "id": job.pk,
         "story_id": job.story_id,
+        "kind": job.kind,
         "label": job.label,
         "status": job.status,
         "stage": job.stage,
@@ -596,7 +600,7 @@ def version_create(
 
 @api.get("/imports/{import_id}", response={200: ImportOut, **READ}, tags=["versions"])
 def import_detail(request, import_id: int = Path(..., ge=1, le=validation.MAX_ID)):
-    """A version import: its status, stage and progress; the version once it succeeded."""
+    """An import: its status, stage and progress; the version once it succeeded."""
     job = get_object_or_404(
         ImportJob.objects.defer("source").filter(story__in=_stories(request)), pk=import_id
     )

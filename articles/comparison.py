@@ -6,6 +6,7 @@ Writes run inside the caller's transaction or their own.
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import hashlib
 import re
@@ -201,12 +202,6 @@ def propose_counterparts(claims) -> None:
     )
     if not claims:
         return
-    story_ids = {c.version.story_id for c in claims}
-    versions = {v.pk: v for v in Version.objects.filter(story_id__in=story_ids)}
-    sentences: dict[int, list[Sentence]] = {}
-    for s in Sentence.objects.filter(version_id__in=versions).order_by("version_id", "position"):
-        sentences.setdefault(s.version_id, []).append(s)
-    links = list(SentenceLink.objects.filter(left_version_id__in=versions))
     existing = {
         (cp.claim_id, cp.version_id): cp
         # Only these rows (``of``, by pk): the default ordering by claim would join and
@@ -215,23 +210,18 @@ def propose_counterparts(claims) -> None:
         .select_for_update(of=("self",))
         .order_by("pk")
     }
-    ranker = _Ranker(versions, sentences, links, claims)
     new_rows, changed = [], []
-    for claim in claims:
-        for other in versions.values():
-            if other.story_id != claim.version.story_id or other.pk == claim.version_id:
-                continue
-            fresh = ranker.counterpart(claim, versions[claim.version_id], other)
-            old = existing.get((claim.pk, other.pk))
-            if old is None:
-                new_rows.append(fresh)
-                continue
-            old.candidates, old.backend = fresh.candidates, fresh.backend
-            if old.status != Counterpart.Status.CONFIRMED:
-                for name in ("start", "end", "exact", "score", "confidence", "fact_diffs"):
-                    setattr(old, name, getattr(fresh, name))
-                old.status = fresh.status
-            changed.append(old)
+    for fresh in rank_counterparts(claims):
+        old = existing.get((fresh.claim.pk, fresh.version_id))
+        if old is None:
+            new_rows.append(fresh)
+            continue
+        old.candidates, old.backend = fresh.candidates, fresh.backend
+        if old.status != Counterpart.Status.CONFIRMED:
+            for name in ("start", "end", "exact", "score", "confidence", "fact_diffs"):
+                setattr(old, name, getattr(fresh, name))
+            old.status = fresh.status
+        changed.append(old)
     Counterpart.objects.bulk_create(new_rows)
     Counterpart.objects.bulk_update(
         changed,
@@ -239,8 +229,35 @@ def propose_counterparts(claims) -> None:
          "status"],
     )  # fmt: skip
     claim_status.recompute(ids)
-    for story_id in sorted(story_ids):
+    for story_id in sorted({c.version.story_id for c in claims}):
         live.bump(story_id, changed=[c.pk for c in claims if c.version.story_id == story_id])
+
+
+def rank_counterparts(claims: list[Claim], *, step=None) -> list[Counterpart]:
+    """Fresh counterpart rows, not saved, for each claim in each other version of its story.
+
+    Reads only: the claims may be unsaved (an import ranks the claims it is about to
+    create before its transaction). ``step()``, if given, is called after each claim and
+    may raise to stop the work. The claims' ``version`` must be loaded.
+    """
+    if not claims:
+        return []
+    story_ids = {c.version.story_id for c in claims}
+    versions = {v.pk: v for v in Version.objects.filter(story_id__in=story_ids).order_by("pk")}
+    sentences: dict[int, list[Sentence]] = {}
+    for s in Sentence.objects.filter(version_id__in=versions).order_by("version_id", "position"):
+        sentences.setdefault(s.version_id, []).append(s)
+    links = list(SentenceLink.objects.filter(left_version_id__in=versions))
+    ranker = _Ranker(versions, sentences, links, claims)
+    rows = []
+    for claim in claims:
+        for other in versions.values():
+            if other.story_id != claim.version.story_id or other.pk == claim.version_id:
+                continue
+            rows.append(ranker.counterpart(claim, versions[claim.version_id], other))
+        if step is not None:
+            step()
+    return rows
 
 
 # A claim shorter than this share of its sentence is also ranked by its own words...
@@ -258,20 +275,55 @@ class _Ranker:
         self.versions, self.sentences, self.links = versions, sentences, links
         self._suggestions: dict[tuple[int, int], list[list[alignment.Suggestion]]] = {}
         # The sentence indexes each version's claims cover, and the claims ranked by their
-        # own words (those that are only part of their sentence): claim pk -> query number.
+        # own words (those that are only part of their sentence): id(claim) -> query number.
         self.needed: dict[int, set[int]] = {}
         self.queries: dict[int, list[tuple[str, int]]] = {}
         self.query_of: dict[int, int] = {}
+        # Per version: its sentences' starts and ends (for bisect), their index by
+        # position, and its links with each other version by position. Built once, so a
+        # claim costs a lookup, not a pass over every sentence and link of the story.
+        self._bounds: dict[int, tuple[list[int], list[int]]] = {}
+        self._index_of: dict[int, dict[int, int]] = {}
+        self._links_at: dict[tuple[int, int], dict[int, list]] = {}
         for claim in claims:
             mine = sentences.get(claim.version_id, [])
-            index = [k for k, s in enumerate(mine) if s.start < claim.end and s.end > claim.start]
+            index = self._covered(claim)
             self.needed.setdefault(claim.version_id, set()).update(index)
             if index and len(claim.exact) < PART_OF_SENTENCE * (
                 mine[index[-1]].end - mine[index[0]].start
             ):
                 queries = self.queries.setdefault(claim.version_id, [])
-                self.query_of[claim.pk] = len(queries)
+                self.query_of[id(claim)] = len(queries)
                 queries.append((claim.exact, index[0]))
+
+    def _covered(self, claim: Claim) -> list[int]:
+        """Indexes of the sentences of the claim's version that the claim overlaps."""
+        if claim.version_id not in self._bounds:
+            mine = self.sentences.get(claim.version_id, [])
+            self._bounds[claim.version_id] = ([s.start for s in mine], [s.end for s in mine])
+        starts, ends = self._bounds[claim.version_id]
+        # Sentences are in text order: their starts and their ends both increase.
+        return list(
+            range(bisect.bisect_right(ends, claim.start), bisect.bisect_left(starts, claim.end))
+        )
+
+    def _linked(self, version: Version, other: Version) -> dict[int, list]:
+        """The pair's stored links by a sentence position of version: [(positions in other,
+        score), ...]."""
+        key = (version.pk, other.pk)
+        if key not in self._links_at:
+            here_is_left = version.pk < other.pk
+            pair = (version.pk, other.pk) if here_is_left else (other.pk, version.pk)
+            at: dict[int, list] = {}
+            for link in self.links:
+                if (link.left_version_id, link.right_version_id) != pair:
+                    continue
+                here = link.left_positions() if here_is_left else link.right_positions()
+                there = link.right_positions() if here_is_left else link.left_positions()
+                for position in here:
+                    at.setdefault(position, []).append((there, link.score))
+            self._links_at[key] = at
+        return self._links_at[key]
 
     def _suggest(self, version: Version, other: Version):
         """suggest() for one version pair, computed once for every row any claim needs."""
@@ -295,7 +347,7 @@ class _Ranker:
         for k in index:
             for sug in ranked[k]:
                 by_sentence[sug.right] = max(by_sentence.get(sug.right, 0.0), sug.score)
-        query = self.query_of.get(claim.pk)
+        query = self.query_of.get(id(claim))
         if query is None:
             return by_sentence
         n = len(self.sentences.get(version.pk, []))
@@ -308,25 +360,22 @@ class _Ranker:
     def counterpart(self, claim: Claim, version: Version, other: Version) -> Counterpart:
         mine = self.sentences.get(version.pk, [])
         theirs = self.sentences.get(other.pk, [])
-        index = [k for k, s in enumerate(mine) if s.start < claim.end and s.end > claim.start]
+        index = self._covered(claim)
         row = Counterpart(claim=claim, version=other, backend=alignment.similarity_backend())
         if not index or not theirs:
             row.status = Counterpart.Status.NOT_FOUND
             return row
         # Targets, as tuples of indexes into theirs: linked sentences first.
-        by_position = {s.position: k for k, s in enumerate(theirs)}
-        positions = {mine[k].position for k in index}
-        here_is_left = version.pk < other.pk
+        if other.pk not in self._index_of:
+            self._index_of[other.pk] = {s.position: k for k, s in enumerate(theirs)}
+        by_position = self._index_of[other.pk]
+        linked = self._linked(version, other)
         scored: dict[tuple[int, ...], tuple[float, bool]] = {}
-        for link in self.links:
-            if {link.left_version_id, link.right_version_id} != {version.pk, other.pk}:
-                continue
-            here = link.left_positions() if here_is_left else link.right_positions()
-            there = link.right_positions() if here_is_left else link.left_positions()
-            if positions.intersection(here):
+        for position in {mine[k].position for k in index}:
+            for there, score in linked.get(position, ()):
                 target = tuple(by_position[p] for p in there if p in by_position)
                 if target:
-                    scored[target] = (max(link.score, scored.get(target, (0, 0))[0]), True)
+                    scored[target] = (max(score, scored.get(target, (0, 0))[0]), True)
         for right, score in self._scores(claim, version, other, index).items():
             if score > 0 and not any(right in t for t in scored):
                 scored[(right,)] = (score, False)

@@ -12,15 +12,16 @@ import io
 
 from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.http import HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods
 
-from articles import dashboard, export, history, webannotation
-from articles.models import AnnotationImport, Block, Note, Publication
+from articles import dashboard, export, history, import_jobs, webannotation
+from articles.models import AnnotationImport, Block, Note, Publication, VersionImportError
 from articles.views import _get_story, editor_required
 
 
@@ -151,36 +152,60 @@ class AnnotationImportForm(forms.Form):
 @editor_required
 @require_http_methods(["GET", "POST"])
 def story_import_annotations(request, pk):
+    """The upload form: the file is imported in the background (its progress on the story
+    page), so that a large one does not hold the request."""
     story = _get_story(request.user, pk)
-    if request.method == "POST":
-        form = AnnotationImportForm(request.POST, request.FILES)
-    else:
-        form = AnnotationImportForm()
-    context = {
+    posted = request.method == "POST"
+    form = AnnotationImportForm(request.POST, request.FILES) if posted else AnnotationImportForm()
+    if posted and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            job = import_jobs.annotation_job_create(
+                story=story,
+                created_by=request.user,
+                file_name=upload.name or "",
+                source=upload.read(webannotation.MAX_IMPORT_BYTES + 1),
+                site=request.build_absolute_uri("/").rstrip("/"),
+            )
+        except VersionImportError as exc:
+            form.add_error("file", str(exc))
+        else:
+            messages.success(
+                request,
+                f"Importing the annotations of “{job.label}” in the background: its progress "
+                "shows below, and the report when it is done.",
+            )
+            return redirect(f"{story.get_absolute_url()}#imports")
+    return render(
+        request,
+        "articles/export/annotations_import.html",
+        _import_page(story, form),
+        status=400 if posted else 200,
+    )
+
+
+def _import_page(story, form, report=None) -> dict:
+    return {
         "story": story,
         "form": form,
+        "report": report,
         "max_mb": webannotation.MAX_IMPORT_BYTES // 2**20,
-        "imports": story.annotation_imports.select_related("imported_by")[:10],
+        "imports": story.annotation_imports.defer("rows").select_related("imported_by")[:10],
     }
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            upload = form.cleaned_data["file"]
-            data = upload.read(webannotation.MAX_IMPORT_BYTES + 1)
-            try:
-                context["report"] = webannotation.annotations_import(
-                    story=story,
-                    user=request.user,
-                    data=data,
-                    site=request.build_absolute_uri("/").rstrip("/"),
-                    file_name=upload.name or "",
-                )
-            except webannotation.InvalidFile as exc:
-                context["errors"] = exc.errors
-                status = 400
-        else:
-            status = 400
-    return render(request, "articles/export/annotations_import.html", context, status=status)
+
+
+@editor_required
+@require_GET
+def story_import_report_page(request, pk, import_pk):
+    """What became of each annotation of an imported file."""
+    story = _get_story(request.user, pk)
+    record = get_object_or_404(AnnotationImport, pk=import_pk, story=story)
+    report = webannotation.ImportReport.from_record(record)
+    return render(
+        request,
+        "articles/export/annotations_import.html",
+        _import_page(story, AnnotationImportForm(), report),
+    )
 
 
 REPORT_COLUMNS = ["annotation", "id", "what", "outcome", "detail", "why"]

@@ -1,10 +1,13 @@
 """Background imports: the form stores an ImportJob, the worker runs it, the page polls it.
 
-A run goes through the stages of ``ImportJob.Stage`` (extracting, segmenting, aligning
-with each other version, proposing counterparts), writing its progress to the job row.
-Nothing of the version is stored before the last stage, which writes it in one
-transaction (``versions.store_version``) while it holds the job's row lock: a cancel or a
-second run of the same job cannot slip in between, and a failure leaves nothing.
+Two kinds of job: a version (``job_create``) and a file of annotations
+(``annotation_job_create``). A run goes through the stages of its kind
+(``ImportJob.STAGES``: extracting, segmenting, aligning with each other version, proposing
+counterparts; or reading the annotations, placing them, proposing counterparts), writing
+its progress to the job row. Nothing is stored before the last stage, which writes
+everything in one transaction (``versions.store_version``, ``webannotation.store_import``)
+while it holds the job's row lock: a cancel or a second run of the same job cannot slip in
+between, and a failure leaves nothing.
 
 A run holds a lease: a thread writes ``heartbeat_at`` every IMPORT_HEARTBEAT_SECONDS. A
 job whose heartbeat is older than IMPORT_LEASE_SECONDS lost its worker (killed,
@@ -24,21 +27,25 @@ from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
-from articles import importing, versions
+from articles import importing, versions, webannotation
 from articles.models import ImportJob, Story, VersionImportError
 
 logger = logging.getLogger(__name__)
 
-Status, Stage = ImportJob.Status, ImportJob.Stage
+Status, Stage, Kind = ImportJob.Status, ImportJob.Stage, ImportJob.Kind
 
 UNEXPECTED = (
     "The import failed because of an error in factcheck (it was logged for the "
     "administrators). Nothing was stored: try again, and tell them if it fails again."
 )
-OUT_OF_MEMORY = (
-    "The worker ran out of memory while importing this text. Nothing was stored: import a "
-    "shorter text, or split the document."
-)
+OUT_OF_MEMORY = {
+    Kind.VERSION: "The worker ran out of memory while importing this text. Nothing was "
+    "stored: import a shorter text, or split the document.",
+    Kind.ANNOTATIONS: "The worker ran out of memory while importing this file. Nothing was "
+    "stored: split the file into smaller ones.",
+}
+# How many of an invalid file's problems the job's error lists.
+SHOWN_ERRORS = 10
 
 
 class Cancelled(Exception):
@@ -69,8 +76,6 @@ def job_create(
     Raises VersionImportError if the story already has this label, or is already
     importing the same file or another text under the same label.
     """
-    from articles import tasks
-
     digest = hashlib.sha256(source).hexdigest()
     if story.versions.filter(label=label).exists():
         raise VersionImportError(f"The story already has a version labelled “{label}”.")
@@ -82,30 +87,64 @@ def job_create(
         )
     if busy.filter(label=label).exists():
         raise VersionImportError(f"A version labelled “{label}” is already being imported.")
+    return _queue(
+        "This file, or a version with this label, is already being imported into the story.",
+        story=story,
+        created_by=created_by,
+        label=label,
+        outlet=outlet,
+        byline=byline,
+        url=url,
+        published_on=published_on,
+        file_name=file_name,
+        source=source,
+        source_sha256=digest,
+        source_size=len(source),
+    )
+
+
+def annotation_job_create(
+    *, story: Story, created_by, file_name: str, source: bytes, site: str = ""
+) -> ImportJob:
+    """Store an annotation file as a job and queue it for the worker.
+
+    ``site`` is this installation's address (see ``webannotation.own_page``). Raises
+    VersionImportError if the story is already importing the same file.
+    """
+    digest = hashlib.sha256(source).hexdigest()
+    busy = (
+        "This file is already being imported into the story: follow its progress on the story page."
+    )
+    if story.import_jobs.filter(status__in=ImportJob.ACTIVE, source_sha256=digest).exists():
+        raise VersionImportError(busy)
+    return _queue(
+        busy,
+        story=story,
+        created_by=created_by,
+        kind=Kind.ANNOTATIONS,
+        label=(file_name or "annotations")[:120],
+        file_name=file_name[:255],
+        site=site[:200],
+        source=source,
+        source_sha256=digest,
+        source_size=len(source),
+    )
+
+
+def _queue(busy: str, **fields) -> ImportJob:
+    """Create the job and its task in one transaction; ``busy`` if the database refuses it."""
+    from articles import tasks
+
     try:
         with transaction.atomic():
-            job = ImportJob.objects.create(
-                story=story,
-                created_by=created_by,
-                label=label,
-                outlet=outlet,
-                byline=byline,
-                url=url,
-                published_on=published_on,
-                file_name=file_name,
-                source=source,
-                source_sha256=digest,
-                source_size=len(source),
-            )
+            job = ImportJob.objects.create(**fields)
             # The task row is written in this transaction: both exist, or neither.
             result = tasks.run_import.enqueue(job.pk)
             job.task_id = str(result.id)
             job.save(update_fields=["task_id"])
     except IntegrityError:
         # Two submissions at once: the partial unique constraints let one through.
-        raise VersionImportError(
-            "This file, or a version with this label, is already being imported into the story."
-        ) from None
+        raise VersionImportError(busy) from None
     return job
 
 
@@ -125,9 +164,10 @@ def job_cancel(*, job: ImportJob) -> str:
             job.save(update_fields=["cancel_requested"])
             return f"Cancelling the import of “{job.label}”: it stops at its next step."
     if job.status == Status.SUCCEEDED:
+        stored = "the version is" if job.kind == Kind.VERSION else "its annotations are"
         return (
-            f"The import of “{job.label}” had already finished, so it was not cancelled: the "
-            "version is in the story."
+            f"The import of “{job.label}” had already finished, so it was not cancelled: "
+            f"{stored} in the story."
         )
     return f"The import of “{job.label}” had already stopped."
 
@@ -161,9 +201,12 @@ def run(job_id: int) -> None:
         _finish(job_id, attempt, Status.CANCELLED)
     except (VersionImportError, importing.UnreadableFile) as exc:
         _finish(job_id, attempt, Status.FAILED, str(exc))
+    except webannotation.InvalidFile as exc:
+        _finish(job_id, attempt, Status.FAILED, invalid_file_message(exc.errors))
     except MemoryError:
         logger.exception("Import job %s ran out of memory", job_id)
-        _finish(job_id, attempt, Status.FAILED, OUT_OF_MEMORY)
+        kind = ImportJob.objects.values_list("kind", flat=True).get(pk=job_id)
+        _finish(job_id, attempt, Status.FAILED, OUT_OF_MEMORY[kind])
     except DatabaseError:
         # The database went away (or the write failed): the job keeps its status, and
         # its lease runs out, so recover_stalled queues it again.
@@ -175,13 +218,22 @@ def run(job_id: int) -> None:
         heartbeat.stop()
 
 
+def invalid_file_message(errors: list[str]) -> str:
+    """Why an annotation file was refused, in words: its first problems, and how many more."""
+    shown = " ".join(e if e.endswith(".") else f"{e}." for e in errors[:SHOWN_ERRORS])
+    more = len(errors) - SHOWN_ERRORS
+    rest = f" And {more:,} more problem{'s' if more > 1 else ''}." if more > 0 else ""
+    return f"The file cannot be read as annotations; nothing was stored. {shown}{rest}"
+
+
 def _claim(job_id: int) -> int | None:
     """Take a queued job for this run; return its attempt number, None if not queued."""
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().defer("source").filter(pk=job_id).first()
         if job is None or job.status != Status.QUEUED:
             return None
-        job.status, job.stage, job.progress, job.detail = Status.RUNNING, Stage.EXTRACTING, 0, ""
+        job.status, job.progress, job.detail = Status.RUNNING, 0, ""
+        job.stage = ImportJob.STAGES[job.kind][0]
         job.attempts += 1
         job.heartbeat_at = timezone.now()
         job.save(
@@ -216,6 +268,8 @@ def _progress(job_id: int, attempt: int):
 
 def _import(job_id: int, attempt: int) -> None:
     job = ImportJob.objects.select_related("story", "created_by").get(pk=job_id)
+    if job.kind == Kind.ANNOTATIONS:
+        return _import_annotations(job, attempt)
     progress = _progress(job_id, attempt)
     progress(Stage.EXTRACTING, 0.02, job.file_name or "pasted text")
     source = bytes(job.source)
@@ -243,16 +297,40 @@ def _import(job_id: int, attempt: int) -> None:
         **meta,
     )
     with transaction.atomic():
-        locked = ImportJob.objects.select_for_update().defer("source").get(pk=job_id)
-        if locked.attempts != attempt or locked.status != Status.RUNNING:
-            raise Superseded
-        if locked.cancel_requested:
-            raise Cancelled
+        locked = _lock_mine(job_id, attempt)
         version = versions.store_version(prepared)
         locked.version, locked.sentence_count = version, prepared.sentence_count
         locked.stage, locked.progress = Stage.DONE, 100
         locked.save(update_fields=["version", "sentence_count", "stage", "progress"])
         _end(locked, Status.SUCCEEDED)
+
+
+def _import_annotations(job: ImportJob, attempt: int) -> None:
+    progress = _progress(job.pk, attempt)
+    prepared = webannotation.prepare_import(
+        story=job.story,
+        user=job.created_by,
+        data=bytes(job.source),
+        site=job.site,
+        file_name=job.file_name,
+        progress=progress,
+    )
+    with transaction.atomic():
+        locked = _lock_mine(job.pk, attempt)
+        report = webannotation.store_import(prepared)
+        locked.annotation_import, locked.stage, locked.progress = report.record, Stage.DONE, 100
+        locked.save(update_fields=["annotation_import", "stage", "progress"])
+        _end(locked, Status.SUCCEEDED)
+
+
+def _lock_mine(job_id: int, attempt: int) -> ImportJob:
+    """Lock the job row for the final write: raise if the run lost it or was cancelled."""
+    locked = ImportJob.objects.select_for_update().defer("source").get(pk=job_id)
+    if locked.attempts != attempt or locked.status != Status.RUNNING:
+        raise Superseded
+    if locked.cancel_requested:
+        raise Cancelled
+    return locked
 
 
 def _finish(job_id: int, attempt: int, status: str, error: str = "") -> None:
@@ -305,12 +383,13 @@ def recover_stalled() -> int:
             if job.cancel_requested:
                 _end(job, Status.CANCELLED)
             elif job.attempts >= settings.IMPORT_MAX_ATTEMPTS:
+                smaller = "a shorter text" if job.kind == Kind.VERSION else "a smaller file"
                 _end(
                     job,
                     Status.FAILED,
                     f"The import stopped {job.attempts} times before it finished: the worker "
-                    "was stopped or ran out of memory each time. Nothing was stored. Import a "
-                    "shorter text, or ask an administrator to look at the worker's log.",
+                    f"was stopped or ran out of memory each time. Nothing was stored. Import "
+                    f"{smaller}, or ask an administrator to look at the worker's log.",
                 )
             else:
                 result = tasks.run_import.enqueue(job.pk)

@@ -22,8 +22,8 @@ def imports_context(request, story: Story) -> dict:
     """The story's import jobs not yet dismissed, newest first, for ``_imports.html``."""
     jobs = list(
         story.import_jobs.filter(dismissed=False)
-        .defer("source")
-        .select_related("version")
+        .defer("source", "annotation_import__rows")
+        .select_related("version", "annotation_import")
         .order_by("-created_at", "-pk")[:10]
     )
     now = timezone.now()

@@ -235,11 +235,16 @@ class Version(models.Model):
 
 
 class ImportJob(models.Model):
-    """A version being imported in the background (articles/import_jobs.py runs it).
+    """A version, or a file of annotations, being imported in the background
+    (articles/import_jobs.py runs it).
 
-    The upload is kept here until the job ends; nothing of the version is stored before
-    its last stage, which writes it in one transaction.
+    The upload is kept here until the job ends; nothing of it is stored before the job's
+    last stage, which writes it in one transaction.
     """
+
+    class Kind(models.TextChoices):
+        VERSION = "version", "A version"
+        ANNOTATIONS = "annotations", "Annotations"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Waiting for the worker"
@@ -250,6 +255,8 @@ class ImportJob(models.Model):
 
     class Stage(models.TextChoices):
         QUEUED = "queued", "Waiting"
+        READING = "reading", "Reading the annotations"
+        PLACING = "placing", "Placing them in the versions"
         EXTRACTING = "extracting", "Extracting the text"
         SEGMENTING = "segmenting", "Segmenting into sentences"
         ALIGNING = "aligning", "Aligning with each other version"
@@ -257,8 +264,14 @@ class ImportJob(models.Model):
         DONE = "done", "Done"
 
     ACTIVE = (Status.QUEUED, Status.RUNNING)
+    # The stages shown for each kind, in order.
+    STAGES = {
+        Kind.VERSION: (Stage.EXTRACTING, Stage.SEGMENTING, Stage.ALIGNING, Stage.PROPOSING),
+        Kind.ANNOTATIONS: (Stage.READING, Stage.PLACING, Stage.PROPOSING),
+    }
 
     story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="import_jobs")
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.VERSION)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
     )
@@ -268,6 +281,7 @@ class ImportJob(models.Model):
     url = models.URLField(max_length=2000, blank=True)
     published_on = models.DateField(null=True, blank=True)
     # The uploaded file's name ("" for pasted text) and its bytes (pasted text: UTF-8).
+    # An annotation job's label is its file's name.
     file_name = models.CharField(max_length=255, blank=True)
     source = models.BinaryField(editable=False)
     source_sha256 = models.CharField(max_length=64, editable=False)
@@ -287,6 +301,12 @@ class ImportJob(models.Model):
         Version, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     sentence_count = models.PositiveIntegerField(null=True, blank=True)
+    # Annotations: this installation's address, to recognise its own pages in the file
+    # (the worker has no request), and the report once stored.
+    site = models.CharField(max_length=200, blank=True)
+    annotation_import = models.ForeignKey(
+        "AnnotationImport", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     dismissed = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -303,7 +323,7 @@ class ImportJob(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["story", "label"],
-                condition=Q(status__in=["queued", "running"]),
+                condition=Q(status__in=["queued", "running"], kind="version"),
                 name="one_active_import_per_label",
             ),
             models.CheckConstraint(condition=Q(progress__lte=100), name="import_progress_max"),
@@ -320,12 +340,7 @@ class ImportJob(models.Model):
     @property
     def stages(self) -> list[tuple[str, str, str]]:
         """(value, label, state) for each stage shown: state is done, current or todo."""
-        shown = [
-            ImportJob.Stage.EXTRACTING,
-            ImportJob.Stage.SEGMENTING,
-            ImportJob.Stage.ALIGNING,
-            ImportJob.Stage.PROPOSING,
-        ]
+        shown = self.STAGES[self.kind]
         order = [s.value for s in ImportJob.Stage]
         here = order.index(self.stage)
         out = []

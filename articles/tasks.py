@@ -5,7 +5,7 @@ from django_tasks import task
 
 @task()
 def run_import(job_id: int) -> None:
-    """Import the version of an ImportJob (articles/import_jobs.py)."""
+    """Run an ImportJob: a version or a file of annotations (articles/import_jobs.py)."""
     from articles import import_jobs
 
     import_jobs.run(job_id)

@@ -62,6 +62,11 @@ urlpatterns = [
         name="story_import_annotations",
     ),
     path(
+        "stories/<int:pk>/import/annotations/<int:import_pk>/",
+        export_views.story_import_report_page,
+        name="story_import_report_page",
+    ),
+    path(
         "stories/<int:pk>/import/annotations/<int:import_pk>/report.csv",
         export_views.story_import_report,
         name="story_import_report",

@@ -39,6 +39,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -46,18 +48,22 @@ from urllib.parse import urlsplit
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Count, Max, Q
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from simple_history.utils import bulk_create_with_history
 
 from articles import claim_status, live, validation
+from articles.comparison import propose_counterparts, rank_counterparts
 from articles.models import (
     EDITORS_GROUP,
     AnnotationImport,
     Claim,
+    Counterpart,
     Note,
+    Sentence,
+    SentenceLink,
     Source,
     Story,
     Verdict,
@@ -78,6 +84,7 @@ EXT = "factcheck:"
 HYPOTHESIS_LINK = "https://hypothes.is/a/"
 # The tagging body every exported claim carries; not a tag anyone gave.
 CLAIM_MARKER = "claim"
+NO_VERSIONS = "The story has no versions yet: import the versions' texts first."
 PAGE_NOTE = "It comments on a whole page, not on words of it; notes here belong to claims."
 
 
@@ -183,6 +190,15 @@ class Row:
     reason: str = ""
 
 
+COUNTED = (
+    "claims_created",
+    "claims_matched",
+    "verdicts_created",
+    "claims_settled",
+    "notes_created",
+)
+
+
 @dataclass
 class ImportReport:
     claims_created: int = 0
@@ -202,6 +218,17 @@ class ImportReport:
     def total_stored(self) -> int:
         return (
             self.claims_created + self.verdicts_created + self.claims_settled + self.notes_created
+        )
+
+    @classmethod
+    def from_record(cls, record: AnnotationImport) -> ImportReport:
+        """The report of an earlier import, as stored."""
+        counts = record.counts
+        return cls(
+            **{name: counts.get(name, 0) for name in COUNTED},
+            rows=[Row(**row) for row in record.rows],
+            format=counts.get("format", ""),
+            record=record,
         )
 
     def counts(self) -> dict:
@@ -925,6 +952,122 @@ class _People:
 # ---------------------------------------------------------------------------- import
 
 
+# progress(stage, fraction of the whole import done, detail): may raise to stop the work.
+Progress = Callable[[str, float, str], None]
+# A progress report is a write to the job's row: at most one this often within a stage.
+PROGRESS_SECONDS = 0.5
+
+
+def _no_progress(stage: str, fraction: float, detail: str) -> None:
+    return None
+
+
+class _Steps:
+    """Counts the steps of a stage and reports them, at most every PROGRESS_SECONDS."""
+
+    def __init__(self, progress: Progress, stage: str, span: tuple, total: int, what: str):
+        self.progress, self.stage, self.span = progress, stage, span
+        self.total, self.what = total, what
+        self.done, self.last = 0, time.monotonic()
+        self._report()
+
+    def _report(self) -> None:
+        low, high = self.span
+        fraction = low + (high - low) * self.done / max(1, self.total)
+        self.progress(self.stage, fraction, f"({self.done:,} of {self.total:,} {self.what})")
+
+    def __call__(self) -> None:
+        self.done += 1
+        if time.monotonic() - self.last >= PROGRESS_SECONDS:
+            self.last = time.monotonic()
+            self._report()
+
+
+@dataclass
+class PreparedImport:
+    """A file read, its claims placed and their counterparts ranked; nothing stored yet."""
+
+    story: Story
+    user: object
+    site: str
+    file_name: str
+    format: str
+    claim_notes: list
+    others: list
+    skipped: list
+    # What the placements and counterparts were computed on (see ``_state``).
+    state: tuple = ()
+    placed: dict = field(default_factory=dict)  # ClaimNote.n -> Placed
+    # (version pk, start, end) of a claim to create -> its Counterpart rows, unsaved.
+    counterparts: dict = field(default_factory=dict)
+
+
+def _state(story: Story) -> tuple:
+    """The story's versions, sentences and alignment as they stand: a new version, a
+    re-segmentation, a re-alignment or an editor's link correction changes it (sentences
+    and links are replaced, never updated)."""
+    links = SentenceLink.objects.filter(left_version__story=story).aggregate(
+        n=Count("pk"), last=Max("pk")
+    )
+    sentences = Sentence.objects.filter(version__story=story).aggregate(last=Max("pk"))
+    return (
+        tuple(story.versions.order_by("pk").values_list("pk", flat=True)),
+        links["n"],
+        links["last"],
+        sentences["last"],
+    )
+
+
+def prepare_import(
+    *,
+    story: Story,
+    user,
+    data: bytes,
+    site: str = "",
+    file_name: str = "",
+    progress: Progress = _no_progress,
+) -> PreparedImport:
+    """Read a file, place its claims and rank their counterparts; write nothing.
+
+    The slow part of an import, run before its transaction (by the background worker,
+    which passes ``progress``). Raises InvalidFile (see ``read_file`` and ``parse_all``).
+    """
+    progress("reading", 0.02, "")
+    items, kind = read_file(data)
+    claim_notes, others, skipped = parse_all(items)
+    prepared = PreparedImport(
+        story, user, site, file_name, kind, claim_notes, others, skipped, _state(story)
+    )
+    versions = list(story.versions.all())
+    if not versions and (claim_notes or others):
+        raise InvalidFile([NO_VERSIONS])
+    step = _Steps(progress, "placing", (0.1, 0.3), len(claim_notes), "claims")
+    for note in claim_notes:
+        prepared.placed[note.n] = place(note, versions, site)
+        step()
+    # The claims the file will add (what the store will find new, unless someone marks
+    # the same words meanwhile), ranked against the other versions.
+    existing = set(
+        Claim.objects.filter(version__story=story).values_list("version_id", "start", "end")
+    )
+    new: dict[tuple, Claim] = {}
+    for placed in prepared.placed.values():
+        if (
+            placed.version is None
+            or placed.span.end - placed.span.start > anchoring.MAX_CLAIM_CHARS
+        ):
+            continue
+        key = (placed.version.pk, placed.span.start, placed.span.end)
+        if key not in existing and key not in new:
+            text = placed.version.text[placed.span.start : placed.span.end]
+            new[key] = Claim(version=placed.version, start=key[1], end=key[2], exact=text)
+    step = _Steps(progress, "proposing", (0.3, 0.95), len(new), "new claims")
+    prepared.counterparts = {key: [] for key in new}
+    for row in rank_counterparts(list(new.values()), step=step):
+        prepared.counterparts[(row.claim.version_id, row.claim.start, row.claim.end)].append(row)
+    return prepared
+
+
 def annotations_import(
     *, story: Story, user, data: bytes, site: str = "", file_name: str = ""
 ) -> ImportReport:
@@ -933,175 +1076,201 @@ def annotations_import(
     Raises InvalidFile (nothing stored) for a file that cannot be read or holds a malformed
     annotation; returns a report with a row for every annotation (also stored, as an
     AnnotationImport, for download). ``site`` is this installation's address, to recognise
-    its own version and claim pages.
+    its own version and claim pages. The web page runs it in two steps, in the background
+    (``prepare_import``, then ``store_import``: articles/import_jobs.py).
     """
-    from articles.comparison import propose_counterparts  # comparison imports models too
+    prepared = prepare_import(story=story, user=user, data=data, site=site, file_name=file_name)
+    return store_import(prepared)
 
-    items, kind = read_file(data)
-    claim_notes, others, skipped = parse_all(items)
+
+@transaction.atomic
+def store_import(prepared: PreparedImport) -> ImportReport:
+    """Store a prepared import in one transaction; return its report (see annotations_import).
+
+    Should the story's versions or alignment have changed since the preparation, its
+    claims are placed again and their counterparts ranked here, under the story's lock.
+    """
+    story, user, site = prepared.story, prepared.user, prepared.site
+    claim_notes, others, kind = prepared.claim_notes, prepared.others, prepared.format
     report = ImportReport(format=kind)
     rows: dict[int, Row] = {
-        s.n: Row(s.n, s.id, s.what, "skipped", "Not imported.", s.reason) for s in skipped
+        s.n: Row(s.n, s.id, s.what, "skipped", "Not imported.", s.reason) for s in prepared.skipped
     }
-    with transaction.atomic():
-        # The story row lock serialises claim numbering with concurrent claim_create calls.
-        Story.objects.select_for_update().filter(pk=story.pk).first()
-        versions = list(story.versions.all())
-        if not versions and (claim_notes or others):
-            raise InvalidFile(["The story has no versions yet: import the versions' texts first."])
-        people = _People(story, user)
-        existing = {
-            (c.version_id, c.start, c.end): c for c in Claim.objects.filter(version__story=story)
-        }
-        numbers = {
-            row["version_id"]: row["n"] or 0
-            for row in Claim.objects.filter(version__story=story)
-            .values("version_id")
-            .annotate(n=Max("number"))
-        }
-        taken = {(c.version_id, c.number) for c in existing.values()}
-        # Comments already imported as notes: importing a file twice adds nothing.
-        noted = set(
-            Note.objects.filter(claim__version__story=story)
-            .exclude(source_annotation="")
-            .values_list("claim_id", "source_annotation")
-        )
-        by_id: dict[str, Claim] = {}
-        unplaced: dict[str, int] = {}
-        replayed: set[int] = set()
-        # New claims and notes are written in bulk (a file may hold thousands), after the
-        # loops that decide what becomes of each annotation.
-        created: list[tuple[Claim, ClaimNote]] = []
-        new_notes: list[Note] = []
-        for note in claim_notes:
-            what = f"claim {_quote_preview(note.exact)}"
-            placed = place(note, versions, site)
-            version, span = placed.version, placed.span
-            if version is None:
-                rows[note.n] = Row(note.n, note.id, what, "skipped", "Not imported.", placed.why)
-                unplaced[note.id] = note.n
-                continue
-            if span.end - span.start > anchoring.MAX_CLAIM_CHARS:
+    # The story row lock serialises claim numbering with concurrent claim_create calls.
+    Story.objects.select_for_update().filter(pk=story.pk).first()
+    versions = list(story.versions.all())
+    if not versions and (claim_notes or others):
+        raise InvalidFile([NO_VERSIONS])
+    placements, counterparts = prepared.placed, prepared.counterparts
+    if _state(story) != prepared.state:
+        placements = {note.n: place(note, versions, site) for note in claim_notes}
+        counterparts = {}
+    people = _People(story, user)
+    existing = {
+        (c.version_id, c.start, c.end): c for c in Claim.objects.filter(version__story=story)
+    }
+    numbers = {
+        row["version_id"]: row["n"] or 0
+        for row in Claim.objects.filter(version__story=story)
+        .values("version_id")
+        .annotate(n=Max("number"))
+    }
+    taken = {(c.version_id, c.number) for c in existing.values()}
+    # Comments already imported as notes: importing a file twice adds nothing.
+    noted = set(
+        Note.objects.filter(claim__version__story=story)
+        .exclude(source_annotation="")
+        .values_list("claim_id", "source_annotation")
+    )
+    by_id: dict[str, Claim] = {}
+    unplaced: dict[str, int] = {}
+    replayed: set[int] = set()
+    # New claims and notes are written in bulk (a file may hold thousands), after the
+    # loops that decide what becomes of each annotation.
+    created: list[tuple[Claim, ClaimNote]] = []
+    new_notes: list[Note] = []
+    for note in claim_notes:
+        what = f"claim {_quote_preview(note.exact)}"
+        placed = placements[note.n]
+        version, span = placed.version, placed.span
+        if version is None:
+            rows[note.n] = Row(note.n, note.id, what, "skipped", "Not imported.", placed.why)
+            unplaced[note.id] = note.n
+            continue
+        if span.end - span.start > anchoring.MAX_CLAIM_CHARS:
+            rows[note.n] = Row(
+                note.n,
+                note.id,
+                what,
+                "skipped",
+                "Not imported.",
+                f"A claim can be at most {anchoring.MAX_CLAIM_CHARS:,} characters long.",
+            )
+            unplaced[note.id] = note.n
+            continue
+        key = (version.pk, span.start, span.end)
+        if key in existing:
+            claim = by_id[note.id] = existing[key]
+            report.claims_matched += 1
+            outcome, detail = "matched", f"Already claim #{claim.number} in “{version.label}”."
+        else:
+            number = note.number
+            if number is None or (version.pk, number) in taken:
+                number = numbers.get(version.pk, 0) + 1
+            taken.add((version.pk, number))
+            numbers[version.pk] = max(numbers.get(version.pk, 0), number)
+            quote = anchoring.describe(version.text, span)
+            claim = Claim(
+                version=version,
+                number=number,
+                start=span.start,
+                end=span.end,
+                exact=quote.exact,
+                prefix=quote.prefix,
+                suffix=quote.suffix,
+                created_by=people.resolve(note.creator),
+                imported_by_name=people.imported_name(note.creator),
+                imported_created=note.created,
+                tags=list(note.tags),
+            )
+            # The history dates the claim when it was made, by whom it is credited to.
+            claim._history_date = note.created or timezone.now()
+            claim._history_user = claim.created_by
+            existing[key] = by_id[note.id] = claim
+            created.append((claim, note))
+            report.claims_created += 1
+            outcome, detail = "created", f"New claim #{claim.number} in “{version.label}”."
+        if note.tags and outcome == "matched":
+            merged = claim.tags + [t for t in note.tags if t not in claim.tags]
+            if merged != claim.tags:
+                claim.tags = merged[: validation.MAX_TAGS]
+                if claim.pk is not None:  # a new claim is saved with its tags below
+                    claim.save(update_fields=["tags"])
+        if note.tags:
+            detail += f" Tags kept: {', '.join(note.tags)}."
+        if note.comment:
+            detail += " " + _add_note(
+                claim,
+                note.id,
+                note.comment,
+                (),
+                note.creator,
+                note.created,
+                people,
+                report,
+                noted,
+                new_notes,
+            )
+        rows[note.n] = Row(note.n, note.id, what, outcome, detail, placed.why)
+    if created:
+        bulk_create_with_history([c for c, _ in created], Claim, batch_size=500)
+        for claim, note in created:
+            del claim._history_date, claim._history_user
+            if note.trail:
+                _replay(claim, note.trail, people)
+                replayed.add(claim.pk)
+        _store_counterparts([c for c, _ in created], counterparts)
+    judged = set(
+        Verdict.objects.filter(claim__version__story=story).values_list("claim_id", "reviewer_id")
+    )
+    judged_claims: set[int] = set()
+    for note in others:
+        claim = _claim_for(by_id, note.target, story, site)
+        if isinstance(note, CommentNote):
+            if claim is None and _page_note(note.target, versions, site):
                 rows[note.n] = Row(
                     note.n,
                     note.id,
-                    what,
+                    "page note",
                     "skipped",
                     "Not imported.",
-                    f"A claim can be at most {anchoring.MAX_CLAIM_CHARS:,} characters long.",
+                    PAGE_NOTE,
                 )
-                unplaced[note.id] = note.n
                 continue
-            key = (version.pk, span.start, span.end)
-            if key in existing:
-                claim = by_id[note.id] = existing[key]
-                report.claims_matched += 1
-                outcome, detail = "matched", f"Already claim #{claim.number} in “{version.label}”."
-            else:
-                number = note.number
-                if number is None or (version.pk, number) in taken:
-                    number = numbers.get(version.pk, 0) + 1
-                taken.add((version.pk, number))
-                numbers[version.pk] = max(numbers.get(version.pk, 0), number)
-                quote = anchoring.describe(version.text, span)
-                claim = Claim(
-                    version=version,
-                    number=number,
-                    start=span.start,
-                    end=span.end,
-                    exact=quote.exact,
-                    prefix=quote.prefix,
-                    suffix=quote.suffix,
-                    created_by=people.resolve(note.creator),
-                    imported_by_name=people.imported_name(note.creator),
-                    imported_created=note.created,
-                    tags=list(note.tags),
-                )
-                # The history dates the claim when it was made, by whom it is credited to.
-                claim._history_date = note.created or timezone.now()
-                claim._history_user = claim.created_by
-                existing[key] = by_id[note.id] = claim
-                created.append((claim, note))
-                report.claims_created += 1
-                outcome, detail = "created", f"New claim #{claim.number} in “{version.label}”."
-            if note.tags and outcome == "matched":
-                merged = claim.tags + [t for t in note.tags if t not in claim.tags]
-                if merged != claim.tags:
-                    claim.tags = merged[: validation.MAX_TAGS]
-                    if claim.pk is not None:  # a new claim is saved with its tags below
-                        claim.save(update_fields=["tags"])
-            if note.tags:
-                detail += f" Tags kept: {', '.join(note.tags)}."
-            if note.comment:
-                detail += " " + _add_note(
-                    claim,
-                    note.id,
-                    note.comment,
-                    (),
-                    note.creator,
-                    note.created,
-                    people,
-                    report,
-                    noted,
-                    new_notes,
-                )
-            rows[note.n] = Row(note.n, note.id, what, outcome, detail, placed.why)
-        if created:
-            bulk_create_with_history([c for c, _ in created], Claim, batch_size=500)
-            for claim, note in created:
-                del claim._history_date, claim._history_user
-                if note.trail:
-                    _replay(claim, note.trail, people)
-                    replayed.add(claim.pk)
-            propose_counterparts(Claim.objects.filter(pk__in=[c.pk for c, _ in created]))
-        judged = set(
-            Verdict.objects.filter(claim__version__story=story).values_list(
-                "claim_id", "reviewer_id"
-            )
+            rows[note.n] = _comment_row(note, claim, unplaced, people, report, noted, new_notes)
+            continue
+        rows[note.n] = _verdict_row(note, claim, unplaced, people, report, judged, replayed)
+        if claim is not None:
+            judged_claims.add(claim.pk)
+    # New claims, verdicts and settlements: their stored status, and that of the claims
+    # in other versions that take them as counterparts.
+    values = claim_status.refresh({c.pk for c in by_id.values() if c.pk} | judged_claims)
+    for new in new_notes:
+        new.claim_id = new.claim.pk  # claims created above got their pk after the note
+    bulk_create_with_history(new_notes, Note, batch_size=500)
+    report.rows = [rows[n] for n in sorted(rows)]
+    if report.total_stored:
+        # Open pages redraw the claims this file created, judged or settled.
+        live.bump(
+            story.pk,
+            changed=sorted({c.pk for c in by_id.values() if c.pk} | judged_claims | set(values)),
+            created=[c.pk for c, _ in created],
         )
-        judged_claims: set[int] = set()
-        for note in others:
-            claim = _claim_for(by_id, note.target, story, site)
-            if isinstance(note, CommentNote):
-                if claim is None and _page_note(note.target, versions, site):
-                    rows[note.n] = Row(
-                        note.n,
-                        note.id,
-                        "page note",
-                        "skipped",
-                        "Not imported.",
-                        PAGE_NOTE,
-                    )
-                    continue
-                rows[note.n] = _comment_row(note, claim, unplaced, people, report, noted, new_notes)
-                continue
-            rows[note.n] = _verdict_row(note, claim, unplaced, people, report, judged, replayed)
-            if claim is not None:
-                judged_claims.add(claim.pk)
-        # New claims, verdicts and settlements: their stored status, and that of the claims
-        # in other versions that take them as counterparts.
-        values = claim_status.refresh({c.pk for c in by_id.values() if c.pk} | judged_claims)
-        for new in new_notes:
-            new.claim_id = new.claim.pk  # claims created above got their pk after the note
-        bulk_create_with_history(new_notes, Note, batch_size=500)
-        report.rows = [rows[n] for n in sorted(rows)]
-        if report.total_stored:
-            # Open pages redraw the claims this file created, judged or settled.
-            live.bump(
-                story.pk,
-                changed=sorted(
-                    {c.pk for c in by_id.values() if c.pk} | judged_claims | set(values)
-                ),
-                created=[c.pk for c, _ in created],
-            )
-        report.record = AnnotationImport.objects.create(
-            story=story,
-            imported_by=user,
-            file_name=file_name[:255],
-            counts=report.counts() | {"format": kind},
-            rows=[asdict(r) for r in report.rows],
-        )
+    report.record = AnnotationImport.objects.create(
+        story=story,
+        imported_by=user,
+        file_name=prepared.file_name[:255],
+        counts=report.counts() | {"format": kind, "annotations": len(report.rows)},
+        rows=[asdict(r) for r in report.rows],
+    )
     return report
+
+
+def _store_counterparts(claims: list[Claim], ranked: dict) -> None:
+    """Write the new claims' counterparts ranked beforehand; rank here those that were not
+    (words someone else's claim held then, or all of them if the versions changed)."""
+    rows, missing = [], []
+    for claim in claims:
+        fresh = ranked.get((claim.version_id, claim.start, claim.end))
+        if fresh is None:
+            missing.append(claim.pk)
+            continue
+        for row in fresh:
+            row.claim = claim
+            rows.append(row)
+    Counterpart.objects.bulk_create(rows, batch_size=500)
+    if missing:
+        propose_counterparts(Claim.objects.filter(pk__in=missing))
 
 
 def _claim_for(by_id: dict, target: str, story: Story, site: str) -> Claim | None:

@@ -110,3 +110,21 @@ def run_queued_tasks() -> int:
         worker.run_task(result)
         count += 1
     return count
+
+
+def import_annotations(client, story, data: bytes, name: str = "annotations.json"):
+    """Upload an annotation file through the import page, run its job as the worker does,
+    and return the job (its ``annotation_import`` is the report once it succeeded)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from articles.models import ImportJob
+
+    response = client.post(
+        reverse("articles:story_import_annotations", args=[story.pk]),
+        {"file": SimpleUploadedFile(name, data, content_type="application/json")},
+    )
+    assert response.status_code == 302, response.status_code
+    assert response["Location"] == f"{story.get_absolute_url()}#imports"
+    run_queued_tasks()
+    return ImportJob.objects.filter(story=story, kind="annotations").latest("pk")

@@ -12,7 +12,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from articles.ratings import SCALE
-from tests.fuzz.test_fuzz_endpoints import BIDI, check, fuzz, long_word, nasty_text, nasty_url
+from tests.conftest import run_queued_tasks
+from tests.fuzz.test_fuzz_endpoints import (
+    BIDI,
+    assert_consistent,
+    check,
+    fuzz,
+    long_word,
+    nasty_text,
+    nasty_url,
+)
 
 pytestmark = pytest.mark.django_db
 CONTEXT = "http://www.w3.org/ns/anno.jsonld"
@@ -187,6 +196,20 @@ annotation_file = st.one_of(
 # ---------------------------------------------------------------------------- tests
 
 
+def check_job():
+    """Run the queued annotation import as the worker does: it ends, never by a crash."""
+    from articles import import_jobs
+    from articles.models import ImportJob
+
+    run_queued_tasks()
+    job = ImportJob.objects.filter(kind="annotations").order_by("pk").last()
+    if job is not None:
+        assert job.status in ("succeeded", "failed"), job.status
+        assert job.error != import_jobs.UNEXPECTED
+    assert_consistent()
+    return job
+
+
 @fuzz(60)
 @given(content=annotation_file)
 def test_annotation_import_never_fails(client, editor, original, rewritten, content):
@@ -196,6 +219,7 @@ def test_annotation_import_never_fails(client, editor, original, rewritten, cont
         reverse("articles:story_import_annotations", args=[original.story_id]), {"file": upload}
     )
     check(response)
+    check_job()
 
 
 @fuzz(25)
@@ -207,6 +231,7 @@ def test_hypothesis_import_never_fails(client, editor, original, rewritten, cont
         reverse("articles:story_import_annotations", args=[original.story_id]), {"file": upload}
     )
     check(response)
+    check_job()
 
 
 @fuzz(15)
@@ -217,8 +242,9 @@ def test_deeply_nested_annotation_files_are_refused(client, editor, original, de
     response = client.post(
         reverse("articles:story_import_annotations", args=[original.story_id]), {"file": upload}
     )
-    assert response.status_code == 400
     check(response)
+    job = check_job()
+    assert job.status == "failed" and "nested too deeply" in job.error
 
 
 @fuzz(15)

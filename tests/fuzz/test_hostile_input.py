@@ -108,12 +108,10 @@ def verdict_ann(**extra):
 
 
 def post_annotations(client, story, data: bytes):
-    from django.core.files.uploadedfile import SimpleUploadedFile
+    """Import the file as the page and the worker do; return the job."""
+    from tests.conftest import import_annotations
 
-    return client.post(
-        reverse("articles:story_import_annotations", args=[story.pk]),
-        {"file": SimpleUploadedFile("a.jsonld", data)},
-    )
+    return import_annotations(client, story, data, "a.jsonld")
 
 
 @pytest.fixture
@@ -123,17 +121,16 @@ def importer(client, editor, original, rewritten):
 
 
 def test_3_json_nested_ten_thousand_levels_is_refused(importer, story):
-    response = post_annotations(importer, story, b"[" * 10_000 + b"]" * 10_000)
-    assert response.status_code == 400
-    assert "nested too deeply" in response.text
+    job = post_annotations(importer, story, b"[" * 10_000 + b"]" * 10_000)
+    assert job.status == "failed" and "nested too deeply" in job.error
 
 
 @pytest.mark.parametrize("number", [2**31, 2**63, 2**64, -1, 0, True, 1.5, "7"])
 def test_3_a_huge_or_odd_claim_number_is_ignored_not_an_overflow(importer, story, number):
-    response = post_annotations(
+    job = post_annotations(
         importer, story, annotation_file(claim_ann(**{"factcheck:number": number}))
     )
-    assert response.status_code == 200
+    assert job.status == "succeeded"
     claim = Claim.objects.get(version__story=story)
     assert claim.number == 1
 
@@ -164,8 +161,8 @@ def test_3_a_huge_or_odd_claim_number_is_ignored_not_an_overflow(importer, story
 )
 def test_3_the_import_makes_the_checks_the_forms_make(importer, story, verdict):
     before = (Claim.objects.count(), Verdict.objects.count(), Source.objects.count())
-    response = post_annotations(importer, story, annotation_file(claim_ann(), verdict))
-    assert response.status_code == 400
+    job = post_annotations(importer, story, annotation_file(claim_ann(), verdict))
+    assert job.status == "failed"
     assert (Claim.objects.count(), Verdict.objects.count(), Source.objects.count()) == before
     assert not any("\x00" in c.settled_note for c in Claim.objects.all())
 
@@ -179,7 +176,8 @@ def test_3_imported_source_titles_lose_bidi_controls(importer, story):
         }
     )
     assert (
-        post_annotations(importer, story, annotation_file(claim_ann(), verdict)).status_code == 200
+        post_annotations(importer, story, annotation_file(claim_ann(), verdict)).status
+        == "succeeded"
     )
     assert Source.objects.get().title == "reporttxt.exe"
 

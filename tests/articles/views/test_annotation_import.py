@@ -10,11 +10,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from articles import notes
-from articles.models import AnnotationImport, Claim, Note, Story, Verdict, Version
+from articles import import_jobs, notes
+from articles.models import AnnotationImport, Claim, ImportJob, Note, Story, Verdict, Version
 from articles.versions import import_version
 from tests.articles.test_export import ANNOTATION_MUSTS, failures
-from tests.conftest import ORIGINAL, REWRITTEN
+from tests.conftest import ORIGINAL, REWRITTEN, import_annotations, run_queued_tasks
 
 pytestmark = pytest.mark.django_db
 CONTEXT = "http://www.w3.org/ns/anno.jsonld"
@@ -97,11 +97,18 @@ def w3c(exact, *, ann_id="urn:x:1", source=COAST, prefix="", suffix="", **extra)
     }
 
 
-def post(client, story, doc, name="annotations.json"):
+def send(client, story, doc, name="annotations.json"):
+    """Upload the file and let the worker import it; return the job."""
     data = doc if isinstance(doc, bytes) else json.dumps(doc).encode()
-    upload = SimpleUploadedFile(name, data, content_type="application/json")
-    return client.post(
-        reverse("articles:story_import_annotations", args=[story.pk]), {"file": upload}
+    return import_annotations(client, story, data, name)
+
+
+def post(client, story, doc, name="annotations.json"):
+    """Import the file in the background; return its report page."""
+    job = send(client, story, doc, name)
+    assert job.status == "succeeded", job.error
+    return client.get(
+        reverse("articles:story_import_report_page", args=[story.pk, job.annotation_import_id])
     )
 
 
@@ -320,10 +327,13 @@ def test_the_ambiguity_is_resolved_by_context_when_there_is_some(client, editor,
 @pytest.mark.parametrize("depth", [40, 5000])
 def test_deeply_nested_json_is_refused_with_a_message(client, editor, fresh, depth):
     client.force_login(editor)
-    response = post(client, fresh, ("[" * depth + "]" * depth).encode())
-    assert response.status_code == 400
-    assert "nested too deeply" in response.text and "Nothing was imported." in response.text
+    job = send(client, fresh, ("[" * depth + "]" * depth).encode())
+    assert job.status == "failed"
+    assert job.error.startswith("The file cannot be read as annotations; nothing was stored.")
+    assert "nested too deeply" in job.error
     assert not AnnotationImport.objects.exists()
+    page = client.get(fresh.get_absolute_url()).text  # the story page says so
+    assert "Not imported. The file cannot be read as annotations; nothing was stored." in page
 
 
 def test_a_malformed_annotation_among_good_ones_stores_nothing(client, editor, fresh):
@@ -332,8 +342,8 @@ def test_a_malformed_annotation_among_good_ones_stores_nothing(client, editor, f
         "target": {"source": COAST, "selector": {"type": "TextQuoteSelector", "exact": 5}},
     }
     client.force_login(editor)
-    response = post(client, fresh, [w3c("It protects", source=GAZETTE), bad])
-    assert response.status_code == 400 and "exact is not text" in response.text
+    job = send(client, fresh, [w3c("It protects", source=GAZETTE), bad])
+    assert job.status == "failed" and "exact is not text" in job.error
     assert not Claim.objects.exists() and not AnnotationImport.objects.exists()
 
 
@@ -527,3 +537,76 @@ def test_the_settle_and_reopen_trail_survives_export_and_import(
     ) == claim.settled_at.replace(microsecond=0)
     row = next(r for r in rows(response) if r.what.startswith("final verdict"))
     assert row.outcome == "settled" and "earlier settlements and reopenings" in row.detail
+
+
+# ---------------------------------------------------------------------------- in the background
+
+
+def upload(client, story, doc, name="annotations.json"):
+    data = json.dumps(doc).encode()
+    return client.post(
+        reverse("articles:story_import_annotations", args=[story.pk]),
+        {"file": SimpleUploadedFile(name, data, content_type="application/json")},
+    )
+
+
+def test_the_upload_is_queued_and_the_story_page_shows_its_progress(
+    client, editor, reviewer, fresh
+):
+    client.force_login(editor)
+    response = upload(client, fresh, hyp("It protects", uri=GAZETTE), name="hyp.json")
+    assert response.status_code == 302
+    assert response["Location"] == f"{fresh.get_absolute_url()}#imports"
+    assert not Claim.objects.exists()  # nothing is imported inside the request
+    job = ImportJob.objects.get(story=fresh)
+    assert (job.kind, job.status, job.file_name, job.site) == (
+        "annotations", "queued", "hyp.json", "http://testserver"
+    )  # fmt: skip
+    page = client.get(response["Location"]).text
+    assert "Importing the annotations of “hyp.json” in the background" in page
+    assert 'data-hx-trigger="every 1000ms"' in page and "<strong>Annotations</strong>" in page
+    for stage in ("Reading the annotations", "Placing them in the versions",
+                  "Proposing counterparts"):  # fmt: skip
+        assert stage in page
+    assert "Segmenting into sentences" not in page
+    import_jobs._claim(job.pk)
+    ImportJob.objects.filter(pk=job.pk).update(
+        stage="placing", progress=20, detail="(3 of 9 claims)"
+    )
+    region = client.get(reverse("articles:story_imports", args=[fresh.pk]), HTTP_HX_REQUEST="true")
+    assert "Placing them in the versions (3 of 9 claims): 20%." in region.text
+    assert 'aria-current="step">Placing' in region.text and "Cancel import" in region.text
+
+
+def test_the_finished_job_links_to_its_report_for_editors(client, editor, reviewer, fresh):
+    client.force_login(editor)
+    job = send(client, fresh, [hyp("It protects", uri=GAZETTE, text="Which homes?"), reply("h1")])
+    link = reverse("articles:story_import_report_page", args=[fresh.pk, job.annotation_import_id])
+    region = client.get(reverse("articles:story_imports", args=[fresh.pk]), HTTP_HX_REQUEST="true")
+    assert "data-hx-trigger" not in region.text  # polling stops
+    assert "Imported: 1 new claim, 2 notes, 0 verdicts, 0 final verdicts; 0 skipped." in region.text
+    assert f'<a href="{link}">What became of each annotation</a>' in region.text
+    report = client.get(link)
+    assert "Read as Hypothesis annotations (a list): 2 annotations." in report.text
+    client.force_login(reviewer)
+    assert "What became of each annotation" not in client.get(fresh.get_absolute_url()).text
+    assert client.get(link).status_code == 403
+
+
+def test_an_editor_cancels_an_annotation_import_from_the_story_page(client, editor, fresh):
+    client.force_login(editor)
+    upload(client, fresh, hyp("It protects", uri=GAZETTE), name="hyp.json")
+    job = ImportJob.objects.get(story=fresh)
+    response = client.post(reverse("articles:import_cancel", args=[job.pk]), follow=True)
+    assert "The import of “hyp.json” was cancelled. Nothing was stored." in response.text
+    run_queued_tasks()
+    assert ImportJob.objects.get().status == "cancelled" and not Claim.objects.exists()
+
+
+def test_the_same_file_uploaded_again_while_importing_is_refused_on_the_form(client, editor, fresh):
+    client.force_login(editor)
+    upload(client, fresh, hyp("It protects", uri=GAZETTE))
+    response = upload(client, fresh, hyp("It protects", uri=GAZETTE), name="again.json")
+    assert response.status_code == 400
+    assert "This file is already being imported into the story" in response.text
+    assert ImportJob.objects.count() == 1

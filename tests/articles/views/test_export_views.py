@@ -12,7 +12,7 @@ from articles import webannotation
 from articles.models import Claim, Story, Verdict
 from articles.versions import import_version
 from tests.articles.test_export import add_claims
-from tests.conftest import ORIGINAL, REWRITTEN
+from tests.conftest import ORIGINAL, REWRITTEN, import_annotations
 
 pytestmark = pytest.mark.django_db
 
@@ -185,7 +185,10 @@ def test_an_editor_sees_the_import_form(client, editor, fresh):
 def test_an_editor_imports_an_export_and_sees_the_report(client, editor, judged, fresh):
     client.force_login(editor)
     data = client.get(url("story_export_annotations", judged)).content
-    response = client.post(url("story_import_annotations", fresh), {"file": upload(data)})
+    job = import_annotations(client, fresh, data)
+    response = client.get(
+        reverse("articles:story_import_report_page", args=[fresh.pk, job.annotation_import_id])
+    )
     assert response.status_code == 200
     assert "4 new claims" in response.text and "5 verdicts" in response.text
     assert "Nothing was skipped." in response.text
@@ -204,8 +207,9 @@ def test_the_report_lists_skipped_annotations_and_escapes_them(client, editor, f
             "selector": {"type": "TextQuoteSelector", "exact": "<i>nowhere</i>"},
         },
     }
-    response = client.post(
-        url("story_import_annotations", fresh), {"file": upload(json.dumps(ann).encode())}
+    job = import_annotations(client, fresh, json.dumps(ann).encode())
+    response = client.get(
+        reverse("articles:story_import_report_page", args=[fresh.pk, job.annotation_import_id])
     )
     assert response.status_code == 200
     assert "Skipped: 1" in response.text and "no version contains the words" in response.text
@@ -215,9 +219,9 @@ def test_the_report_lists_skipped_annotations_and_escapes_them(client, editor, f
 
 def test_a_broken_file_is_refused_and_nothing_is_stored(client, editor, fresh):
     client.force_login(editor)
-    response = client.post(url("story_import_annotations", fresh), {"file": upload(b"{oops")})
-    assert response.status_code == 400
-    assert "Nothing was imported." in response.text and "not JSON" in response.text
+    job = import_annotations(client, fresh, b"{oops")
+    assert job.status == "failed" and "The file is not JSON" in job.error
+    assert "nothing was stored" in job.error
     assert not Claim.objects.filter(version__story=fresh).exists()
 
 

@@ -6,7 +6,6 @@ import subprocess
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from articles.models import Claim, Publication
@@ -14,6 +13,7 @@ from articles.notes import note_add
 from tests.articles.conftest import ORGANISATION
 from tests.articles.test_export import _vnu_jar, needs_vnu
 from tests.browser.test_export import build_demo
+from tests.conftest import import_annotations
 
 pytestmark = pytest.mark.django_db
 
@@ -138,10 +138,11 @@ def test_every_app_page_is_valid_html(tmp_path, settings):
             ],
         }
     ).encode()
-    pages["annotations import report"] = client.post(
-        f"/stories/{story.pk}/import/annotations/",
-        {"file": SimpleUploadedFile("h.json", hypothesis_file, "application/json")},
+    job = import_annotations(client, story, hypothesis_file, "h.json")
+    pages["annotations import report"] = client.get(
+        f"/stories/{story.pk}/import/annotations/{job.annotation_import_id}/"
     )
+    pages["story page with an annotation import"] = client.get(story.get_absolute_url())
     assert "Download this report" in pages["annotations import report"].content.decode()
     for label, response in pages.items():
         assert response.status_code in {200, 409, 410, 422}, label
