@@ -9,6 +9,19 @@ content (``data-n``/``data-close``), never text. So a W3C TextPositionSelector's
 offsets into the stored text are offsets into that element's text, and a TextQuoteSelector
 cut from the stored text matches it exactly (``tests/articles/test_reading.py``,
 ``tests/browser/test_anchoring.py``).
+
+A version past ``LAZY_CHARS`` (or ``LAZY_SENTENCES``) is shown in windows of blocks
+(``Window``): the page opens with one, and the others load as the reader scrolls up or
+down, or jumps to a claim or sentence. What holds then: each window's text nodes are the
+stored text from its start to the next window's, so windows loaded next to each other
+are the stored text between their ends, and once every window has loaded (as by
+scrolling from the top to the end) the element's text is the whole stored text again
+(``tests/browser/test_lazy_reading.py``). Until then a TextPositionSelector's offsets
+are not offsets into the element's text: anchoring a W3C annotation in the page needs
+the whole text loaded. Sentences carry their stored offsets (``data-start``), so marking
+a claim by selecting words in any loaded window sends the right offsets. A live update's
+block (``render_blocks`` with ``oob``) that the page has not loaded finds no target and is
+dropped; the window brings that block's current state when it loads.
 Every piece of text goes through ``escape``; nothing the user wrote becomes markup.
 """
 

@@ -349,8 +349,7 @@
     jumpTarget = target;
     window.htmx
       .ajax("GET", `${el.dataset.blocksUrl}?${query}`, { target: "#version-text", swap: "innerHTML" })
-      .catch(() => {})
-      .finally(() => setTimeout(() => (jumpTarget = null), 100));
+      .catch(() => (jumpTarget = null));
     return true;
   }
   // #s12 (a sentence), #b3 (a block), #hl-40 (a claim's highlight) -> the window's query.
@@ -368,6 +367,23 @@
     }
   });
   document.addEventListener("DOMContentLoaded", () => jumpToHash(window.location.hash));
+  // Text loaded above what the reader sees must not move it: browsers keep the view still
+  // (scroll anchoring) except at the very top of the page, so the view is put back here.
+  let anchor = null;
+  document.addEventListener("htmx:beforeSwap", (event) => {
+    const target = event.detail.target;
+    const next = target.classList && target.classList.contains("more--earlier") && target.nextElementSibling;
+    anchor = next ? { el: next, top: next.getBoundingClientRect().top } : null;
+  });
+  document.addEventListener("htmx:afterSwap", () => {
+    if (!anchor) return;
+    const moved = anchor.el.getBoundingClientRect().top - anchor.top;
+    if (Math.abs(moved) > 1) window.scrollBy(0, moved);
+    anchor = null;
+  });
+  document.addEventListener("htmx:responseError", (event) => {
+    if (event.detail.target && event.detail.target.id === "version-text") jumpTarget = null;
+  });
 
   document.addEventListener("htmx:afterSettle", (event) => {
     const region = event.target;
