@@ -27,6 +27,7 @@ from articles import (
     notes,
     reading,
     reviewing,
+    suggestions,
     validation,
 )
 from articles.forms import (
@@ -211,6 +212,7 @@ def _reading_context(
         "show_earlier": True,
         "show_later": True,
         "sentence_count": sentence_count,
+        "suggestions_off": suggestions.too_many_sentences(sentence_count),
         "other_versions": [
             v for v in version.story.versions.defer("text").all() if v.pk != version.pk
         ],
