@@ -95,3 +95,27 @@ def test_a_link_to_a_sentence_not_yet_loaded_loads_its_window(
     start = int(sentence.get_attribute("data-start"))
     end = int(sentence.get_attribute("data-end"))
     assert sentence.text_content() == long_version.text[start:end]
+
+
+def test_a_live_update_in_a_window_not_loaded_arrives_with_it(
+    page, live_server, login, reviewer, reviewer2, long_version
+):
+    """Another reviewer's claim far down: listed at once; its block is drawn when it loads."""
+    login(page, reviewer).goto(version_url(live_server, long_version))
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    expect(page.locator("#b0")).to_be_attached()
+    phrase = words_in_block(long_version, 25)
+    claim = claim_on(long_version, reviewer2, phrase)
+
+    expect(page.locator(f"#claim-item-{claim.pk}")).to_be_attached(timeout=10_000)
+    expect(page.locator("#claim-count")).to_have_text("1")
+    expect(page.locator("#b25")).not_to_be_attached()
+    for _ in range(20):
+        if page.locator("#b25").count():
+            break
+        page.mouse.wheel(0, 20_000)
+        page.wait_for_timeout(300)
+    expect(page.locator(f'#b25 mark[data-claim="{claim.pk}"]')).to_have_text(phrase)
+    assert page.locator("#b25").count() == 1
+    assert not errors
