@@ -9,6 +9,19 @@ content (``data-n``/``data-close``), never text. So a W3C TextPositionSelector's
 offsets into the stored text are offsets into that element's text, and a TextQuoteSelector
 cut from the stored text matches it exactly (``tests/articles/test_reading.py``,
 ``tests/browser/test_anchoring.py``).
+
+A version past ``LAZY_CHARS`` (or ``LAZY_SENTENCES``) is shown in windows of blocks
+(``Window``): the page opens with one, and the others load as the reader scrolls up or
+down, or jumps to a claim or sentence. What holds then: each window's text nodes are the
+stored text from its start to the next window's, so windows loaded next to each other
+are the stored text between their ends, and once every window has loaded (as by
+scrolling from the top to the end) the element's text is the whole stored text again
+(``tests/browser/test_lazy_reading.py``). Until then a TextPositionSelector's offsets
+are not offsets into the element's text: anchoring a W3C annotation in the page needs
+the whole text loaded. Sentences carry their stored offsets (``data-start``), so marking
+a claim by selecting words in any loaded window sends the right offsets. A live update's
+block (``render_blocks`` with ``oob``) that the page has not loaded finds no target and is
+dropped; the window brings that block's current state when it loads.
 Every piece of text goes through ``escape``; nothing the user wrote becomes markup.
 """
 
@@ -54,21 +67,40 @@ def render_text(text: str, blocks: Sequence, sentences: Sequence, claims: Sequen
 
 
 def render_blocks(
-    text: str, blocks: Sequence, sentences: Sequence, claims: Sequence, *, oob: bool = False
+    text: str,
+    blocks: Sequence,
+    sentences: Sequence,
+    claims: Sequence,
+    *,
+    oob: bool = False,
+    offset: int = 0,
 ) -> list[str]:
     """Each block's HTML (``id="b<position>"``), as in ``render_text``; any subset of blocks.
 
     ``sentences`` are those of the given blocks, ``claims`` at least those overlapping them.
     With ``oob`` each block replaces its namesake in the page (an htmx out-of-band swap):
-    a live update redraws only the blocks whose claims changed.
+    a live update redraws only the blocks whose claims changed. ``text`` may be a slice
+    of the stored text that starts at code point ``offset`` and covers the blocks.
     """
-    return [html for _, _, html in _render_blocks(text, blocks, sentences, claims, oob=oob)]
+    return [
+        html
+        for _, _, html in _render_blocks(text, blocks, sentences, claims, oob=oob, offset=offset)
+    ]
 
 
 def _render_blocks(
-    text: str, blocks: Sequence, sentences: Sequence, claims: Sequence, *, oob: bool = False
+    text: str,
+    blocks: Sequence,
+    sentences: Sequence,
+    claims: Sequence,
+    *,
+    oob: bool = False,
+    offset: int = 0,
 ) -> list[tuple[int, int, str]]:
-    """(start, end, HTML) of each block; the text between blocks is left to the caller."""
+    """(start, end, HTML) of each block; the text between blocks is left to the caller.
+
+    Offsets are into the stored text; ``text`` is that text from code point ``offset`` on.
+    """
     by_block: dict[int, list] = {}
     for sentence in sentences:
         by_block.setdefault(sentence.block_id, []).append(sentence)
@@ -79,7 +111,7 @@ def _render_blocks(
     # or after its sentences.
     starts: list[int] = []
     runs: list[tuple[int, int, object]] = []
-    position = 0
+    position = offset
     for block in blocks:
         block_sentences = by_block.get(block.pk, [])
         start = block_sentences[0].start if block_sentences else position
@@ -100,7 +132,7 @@ def _render_blocks(
     for (start, _end, sentence), run_pieces in zip(runs, pieces, strict=True):
         # A claim's first piece (its number, its keyboard stop) is the one at its start, so
         # that a block drawn alone looks as it does in the whole text.
-        inner = "".join(_piece_html(text, p) for p in run_pieces)
+        inner = "".join(_piece_html(text, p, offset) for p in run_pieces)
         if sentence is None:
             html_by_run.append((start, inner))
         else:
@@ -132,8 +164,8 @@ def _render_blocks(
     return out  # every text piece is escaped in _piece_html
 
 
-def _piece_html(text: str, piece) -> str:
-    chunk = escape(text[piece.start : piece.end])
+def _piece_html(text: str, piece, offset: int = 0) -> str:
+    chunk = escape(text[piece.start - offset : piece.end - offset])
     if not piece.keys:
         return chunk
     claims = piece.keys
@@ -196,15 +228,19 @@ class ClaimMark:
         return "; ".join(claim_status.REASONS[c][0] for c in codes if c in claim_status.REASONS)
 
 
-def version_claims(version) -> list[ClaimMark]:
-    """The version's claims as ClaimMark rows, ordered by start (longest first): three queries."""
+def version_claims(version, span: tuple[int, int] | None = None) -> list[ClaimMark]:
+    """The version's claims as ClaimMark rows, ordered by start (longest first): three queries.
+
+    With ``span`` (code points, half-open), only the claims that overlap it.
+    """
     from articles.models import Claim, Counterpart, Verdict
 
+    rows = Claim.objects.filter(version=version)
+    if span is not None:
+        rows = rows.filter(start__lt=span[1], end__gt=span[0])
     claims = {
         row[0]: ClaimMark(*row)
-        for row in Claim.objects.filter(version=version)
-        .order_by("start", "-end", "pk")
-        .values_list(
+        for row in rows.order_by("start", "-end", "pk").values_list(
             "pk",
             "number",
             "start",
@@ -215,15 +251,15 @@ def version_claims(version) -> list[ClaimMark]:
             "settled_rating",
         )
     }
-    for claim_id, rating in (
-        Verdict.objects.filter(claim__version=version)
-        .order_by("created_at", "pk")
-        .values_list("claim_id", "rating")
-    ):
+    verdicts = Verdict.objects.filter(claim__version=version)
+    missing = Counterpart.objects.filter(claim__version=version)
+    if span is not None:
+        verdicts = verdicts.filter(claim__start__lt=span[1], claim__end__gt=span[0])
+        missing = missing.filter(claim__start__lt=span[1], claim__end__gt=span[0])
+    for claim_id, rating in verdicts.order_by("created_at", "pk").values_list("claim_id", "rating"):
         claims[claim_id].ratings.append(rating)
     for claim_id, label in (
-        Counterpart.objects.filter(
-            claim__version=version,
+        missing.filter(
             start__isnull=True,
             status__in=(Counterpart.Status.CONFIRMED, Counterpart.Status.NOT_FOUND),
         )
@@ -241,11 +277,40 @@ def rendered(version, claims: Sequence[ClaimMark]) -> tuple[SafeString, SafeStri
     statuses, ratings; the version's blocks, which re-segmenting replaces), so every reader
     of an unchanged version gets the same HTML without rendering it again.
     """
+    first_block = _first_block(version)
+    key = f"reading:{version.pk}:{_digest(version, first_block, claims)}"
+    cached = cache.get(key)
+    if cached is None:
+        blocks, sentences = _segments(version, first_block)
+        cached = (
+            str(render_text(version.text, blocks, sentences, claims)),
+            str(render_claim_items(claims)),
+        )
+        cache.set(key, cached, CACHE_SECONDS)
+    text_html, items_html = cached
+    # Both were built from escaped text only (render_text, render_claim_items).
+    return mark_safe(text_html), mark_safe(items_html)  # noqa: S308
+
+
+def rendered_claim_items(version, claims: Sequence[ClaimMark]) -> SafeString:
+    """The claim list's items, cached like ``rendered``: for a version read in windows."""
+    key = f"claim-items:{version.pk}:{_digest(version, [], claims)}"
+    cached = cache.get(key)
+    if cached is None:
+        cached = str(render_claim_items(claims))
+        cache.set(key, cached, CACHE_SECONDS)
+    return mark_safe(cached)  # noqa: S308 -- built by render_claim_items from escaped text
+
+
+def _first_block(version) -> list[int]:
     from articles.models import Block
 
-    first_block = list(
+    return list(
         Block.objects.filter(version=version).order_by("pk").values_list("pk", flat=True)[:1]
     )
+
+
+def _digest(version, first_block: list[int], claims: Sequence[ClaimMark]) -> str:
     digest = hashlib.blake2b(digest_size=16)
     digest.update(repr((version.pk, first_block, version.segmenter, version.text_sha256)).encode())
     for c in claims:
@@ -265,18 +330,7 @@ def rendered(version, claims: Sequence[ClaimMark]) -> tuple[SafeString, SafeStri
                 )
             ).encode()
         )
-    key = f"reading:{version.pk}:{digest.hexdigest()}"
-    cached = cache.get(key)
-    if cached is None:
-        blocks, sentences = _segments(version, first_block)
-        cached = (
-            str(render_text(version.text, blocks, sentences, claims)),
-            str(render_claim_items(claims)),
-        )
-        cache.set(key, cached, CACHE_SECONDS)
-    text_html, items_html = cached
-    # Both were built from escaped text only (render_text, render_claim_items).
-    return mark_safe(text_html), mark_safe(items_html)  # noqa: S308
+    return digest.hexdigest()
 
 
 class _Block(NamedTuple):
@@ -365,3 +419,172 @@ def status_html(c: ClaimMark) -> str:
             f' was found">Not in {escape(", ".join(c.missing_from))}</span>'
         )
     return f'<span class="status-group">{badge}</span>'
+
+
+# ---------------------------------------------------------------------------- windows
+
+# A version longer than this is read in windows of blocks that load as the reader scrolls
+# (or jumps): a 1,000-page report opens at its top at once. Shorter ones render whole.
+LAZY_CHARS = 200_000
+LAZY_SENTENCES = 3_000
+# A window ends before the block that takes it past WINDOW_CHARS code points (it holds at
+# least one block, however long) or at WINDOW_BLOCKS blocks.
+WINDOW_CHARS = 40_000
+WINDOW_BLOCKS = 200
+
+
+def is_lazy(*, text_length: int, sentence_count: int) -> bool:
+    """True if a version this long is read in windows rather than whole."""
+    return text_length > LAZY_CHARS or sentence_count > LAZY_SENTENCES
+
+
+@dataclass(frozen=True)
+class Window:
+    """A run of a long version's blocks with the text between and after them, as HTML.
+
+    The text nodes of ``html`` concatenate to ``Version.text[start:end]``; the windows
+    that follow each other (``later`` is the next one's first block, ``earlier`` this
+    one's, for the window before it; None at either end of the text) tile the whole text.
+    """
+
+    html: SafeString
+    start: int
+    end: int
+    first: int  # block positions, inclusive
+    last: int
+    earlier: int | None
+    later: int | None
+
+
+class _WindowBlock(NamedTuple):
+    pk: int
+    position: int
+    kind: str
+    start: int
+    end: int
+
+
+def window_from(version, position: int) -> Window | None:
+    """The window that starts at block ``position``; None if the version has no such block.
+
+    Five queries: blocks, text, sentences, claims (three).
+    """
+    from articles.models import Block
+
+    rows = [
+        _WindowBlock(*row)
+        for row in Block.objects.filter(version=version, position__gte=position)
+        .order_by("position")
+        .values_list("pk", "position", "kind", "start", "end")[: WINDOW_BLOCKS + 1]
+    ]
+    if not rows or rows[0].position != position:
+        return None
+    keep = rows[:1]
+    for row in rows[1:WINDOW_BLOCKS]:
+        if row.end - rows[0].start > WINDOW_CHARS:
+            break
+        keep.append(row)
+    following = rows[len(keep)] if len(rows) > len(keep) else None
+    return _window(version, keep, following)
+
+
+def window_before(version, position: int) -> Window | None:
+    """The window that ends where block ``position`` starts; None if there is none."""
+    from articles.models import Block
+
+    rows = [
+        _WindowBlock(*row)
+        for row in Block.objects.filter(version=version, position__lte=position)
+        .order_by("-position")
+        .values_list("pk", "position", "kind", "start", "end")[: WINDOW_BLOCKS + 1]
+    ]
+    if len(rows) < 2 or rows[0].position != position:
+        return None
+    following, rows = rows[0], rows[1:]
+    keep = rows[:1]
+    for row in rows[1:]:
+        if rows[0].end - row.start > WINDOW_CHARS:
+            break
+        keep.append(row)
+    keep.reverse()
+    return _window(version, keep, following)
+
+
+def window(version, where: str, number: int) -> Window | None:
+    """The window ``where`` (``from``, ``before``, ``claim``, ``sentence``) and ``number``
+    point at: a block position, a claim's pk, a sentence position. None if there is none.
+    """
+    from articles.models import Claim, Sentence
+
+    if where == "from":
+        return window_from(version, number)
+    if where == "before":
+        return window_before(version, number)
+    if where == "claim":
+        start = Claim.objects.filter(version=version, pk=number).values_list("start", flat=True)
+        start = start.first()
+        return None if start is None else window_from(version, block_at(version, start))
+    if where == "sentence":
+        position = (
+            Sentence.objects.filter(version=version, position=number)
+            .values_list("block__position", flat=True)
+            .first()
+        )
+        return None if position is None else window_from(version, position)
+    raise ValueError(where)
+
+
+def block_at(version, offset: int) -> int:
+    """The position of the block that holds code point ``offset`` (or the next one; 0 if none)."""
+    from articles.models import Block
+
+    found = (
+        Block.objects.filter(version=version, end__gt=offset)
+        .order_by("position")
+        .values_list("position", flat=True)
+        .first()
+    )
+    return found or 0
+
+
+def _window(version, blocks: list[_WindowBlock], following: _WindowBlock | None) -> Window:
+    from django.db.models.functions import Substr
+
+    from articles.models import Sentence, Version
+
+    start = 0 if blocks[0].position == 0 else blocks[0].start
+    # The text between the last block and the next one is this window's: the windows tile.
+    end = following.start if following else None
+    # Only the window's text leaves the database, not a 1M-word version's whole text.
+    chunk = (
+        Version.objects.filter(pk=version.pk)
+        .annotate(chunk=Substr("text", start + 1, None if end is None else end - start))
+        .values_list("chunk", flat=True)
+        .get()
+    )
+    end = start + len(chunk)
+    sentences = [
+        _Sentence(*row)
+        for row in Sentence.objects.filter(block_id__in=[b.pk for b in blocks])
+        .order_by("position")
+        .values_list("block_id", "position", "start", "end")
+    ]
+    claims = version_claims(version, (start, end))
+    out = []
+    position = start
+    for block_start, block_end, html in _render_blocks(
+        chunk, blocks, sentences, claims, offset=start
+    ):
+        out.append(escape(chunk[position - start : block_start - start]))
+        out.append(html)
+        position = block_end
+    out.append(escape(chunk[position - start :]))
+    return Window(
+        html=mark_safe("".join(out)),  # noqa: S308 -- every text piece is escaped
+        start=start,
+        end=end,
+        first=blocks[0].position,
+        last=blocks[-1].position,
+        earlier=blocks[0].position or None,
+        later=following.position if following else None,
+    )

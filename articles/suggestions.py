@@ -67,6 +67,17 @@ def _differs(version: Version, sentences: list, texts: list[str]) -> list[bool]:
     return out
 
 
+# Ranking takes about a millisecond a sentence (more with other versions to compare): a
+# 1M-word version's 50,000 sentences ran past gunicorn's 30 s timeout on every page view.
+# Past this many sentences, suggestions are not made while a reader waits.
+MAX_SENTENCES = 3_000
+
+
+def too_many_sentences(sentence_count: int) -> bool:
+    """True if a version with this many sentences gets no suggestions."""
+    return sentence_count > MAX_SENTENCES
+
+
 def ranked(version: Version) -> list[Suggestion]:
     """Every check-worthy sentence of the version, best first (cached per text and story)."""
     sentences = list(version.sentences.select_related("block").order_by("position"))

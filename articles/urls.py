@@ -31,6 +31,7 @@ urlpatterns = [
     path("claims/<int:pk>/history/", views.claim_history, name="claim_history"),
     path("versions/<int:pk>/", views.version_detail, name="version_detail"),
     path("versions/<int:pk>/live/", views.version_live, name="version_live"),
+    path("versions/<int:pk>/blocks/", views.version_blocks, name="version_blocks"),
     path("versions/<int:pk>/claims/new/", views.claim_create, name="claim_create"),
     path("claims/<int:pk>/", views.claim_detail, name="claim_detail"),
     path("claims/<int:pk>/verdicts/", views.claim_verdicts, name="claim_verdicts"),

@@ -9,7 +9,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpResponse
+from django.db.models.functions import Substr
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -26,6 +27,7 @@ from articles import (
     notes,
     reading,
     reviewing,
+    suggestions,
     validation,
 )
 from articles.forms import (
@@ -68,11 +70,22 @@ def _get_story(user, pk) -> Story:
     return get_object_or_404(Story.objects.visible_to(user), pk=pk)
 
 
-def _get_version(user, pk) -> Version:
-    return get_object_or_404(
-        Version.objects.select_related("story").filter(story__in=Story.objects.visible_to(user)),
-        pk=pk,
+def _get_version(user, pk, *, text: str = "whole") -> Version:
+    """The version ``pk`` if the user can see it.
+
+    ``text``: "whole" loads its text; "head" only its first ``reading.LAZY_CHARS + 1``
+    characters, as ``text_head`` (the whole text if that is shorter); "none" none of it.
+    """
+    versions = Version.objects.select_related("story").filter(
+        story__in=Story.objects.visible_to(user)
     )
+    # A long version's text is megabytes; the reading view needs only a window of it.
+    if text == "head":
+        head = Substr("text", 1, reading.LAZY_CHARS + 1)
+        versions = versions.defer("text").annotate(text_head=head)
+    elif text == "none":
+        versions = versions.defer("text")
+    return get_object_or_404(versions, pk=pk)
 
 
 def _get_claim(user, pk) -> Claim:
@@ -163,34 +176,104 @@ def version_create(request, pk):
     return render(request, "articles/version_form.html", {"story": story, "form": form})
 
 
-def _reading_context(request, version: Version, open_claim: Claim | None = None) -> dict:
-    """Everything the reading view's regions need, in a fixed number of queries."""
+def _reading_context(
+    request, version: Version, open_claim: Claim | None = None, where: tuple[str, int] | None = None
+) -> dict:
+    """Everything the reading view's regions need, in a fixed number of queries.
+
+    A long version (``reading.is_lazy``) shows one window of its text, the one ``where``
+    says (``reading.window``), or the one with ``open_claim``, or the first; the others
+    load as the reader scrolls. A shorter one shows its whole text.
+    """
     claims = reading.version_claims(version)
-    text_html, claim_items_html = reading.rendered(version, claims)
+    sentence_count = version.sentences.count()
+    if "text" in version.get_deferred_fields():
+        text_length = len(version.text_head)  # past LAZY_CHARS if the text is longer
+        if text_length <= reading.LAZY_CHARS:
+            version.text = version.text_head  # the whole text
+    else:
+        text_length = len(version.text)
+    window = text_html = None
+    if reading.is_lazy(text_length=text_length, sentence_count=sentence_count):
+        if where is None and open_claim is not None:
+            where = ("claim", open_claim.pk)
+        window = reading.window(version, *where) if where else None
+        window = window or reading.window(version, "from", 0)
+        claim_items_html = reading.rendered_claim_items(version, claims)
+    else:
+        text_html, claim_items_html = reading.rendered(version, claims)
     return {
         "story": version.story,
         "version": version,
         "claims": claims,
         "claim_items_html": claim_items_html,
         "text_html": text_html,
-        "sentence_count": version.sentences.count(),
-        "other_versions": [v for v in version.story.versions.all() if v.pk != version.pk],
+        "window": window,
+        "show_earlier": True,
+        "show_later": True,
+        "sentence_count": sentence_count,
+        "suggestions_off": suggestions.too_many_sentences(sentence_count),
+        "other_versions": [
+            v for v in version.story.versions.defer("text").all() if v.pk != version.pk
+        ],
         "open_claim": open_claim,
         "revision": version.story.revision,
         "scale": SCALE.values(),
     }
 
 
+WINDOW_PARAMS = ("from", "before", "claim", "sentence")
+
+
+def _window_param(query) -> tuple[str, int] | None:
+    """The one ``WINDOW_PARAMS`` key in the query and its number; None if none or not one."""
+    keys = [key for key in WINDOW_PARAMS if key in query]
+    if len(keys) != 1:
+        return None
+    raw = query[keys[0]]
+    if not (raw.isascii() and raw.isdecimal() and len(raw) < 10):
+        return None
+    return keys[0], int(raw)
+
+
 @require_GET
 def version_detail(request, pk):
-    version = _get_version(request.user, pk)
+    version = _get_version(request.user, pk, text="head")
     open_claim = None
     if claim_id := validation.parse_id(request.GET.get("claim")):
         open_claim = version.claims.with_verdicts().filter(pk=claim_id).first()
-    context = _reading_context(request, version, open_claim)
+    where = _window_param({k: v for k, v in request.GET.items() if k != "claim"})
+    context = _reading_context(request, version, open_claim, where)
     if open_claim:
         context.update(_panel_context(request, open_claim))
     return render(request, "articles/version_detail.html", context)
+
+
+@require_GET
+def version_blocks(request, pk):
+    """A window of a long version's text (``reading.Window``), loaded as the reader scrolls.
+
+    ``from=N``: the window from block N on, ending with a link to the next; ``before=N``:
+    the one before block N, starting with a link to the one before it; ``claim=M`` or
+    ``sentence=N`` (positions): the one that holds it, with both links, for a jump there.
+    Without htmx: the reading view at that window.
+    """
+    version = _get_version(request.user, pk, text="none")
+    where = _window_param(request.GET)
+    if where is None:
+        return HttpResponseBadRequest("Give one of from, before, claim or sentence, as a number.")
+    if not request.htmx:
+        return redirect(f"{version.get_absolute_url()}?{urlencode([where])}")
+    window = reading.window(version, *where)
+    if window is None:
+        raise Http404("No such place in this version.")
+    context = {
+        "version": version,
+        "window": window,
+        "show_earlier": where[0] != "from",
+        "show_later": where[0] != "before",
+    }
+    return render(request, "articles/version_detail.html#window", context)
 
 
 @require_GET

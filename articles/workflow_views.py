@@ -174,11 +174,14 @@ def search(request):
 
 
 def _suggestions_context(version) -> dict:
-    items = suggestions.open_suggestions(version)
+    sentence_count = version.sentences.count()
+    off = suggestions.too_many_sentences(sentence_count)
     return {
         "version": version,
-        "suggestions": items,
-        "has_sentences": version.sentences.exists(),
+        "suggestions": None if off else suggestions.open_suggestions(version),
+        "suggestions_off": off,
+        "sentence_count": sentence_count,
+        "has_sentences": sentence_count > 0,
         "reasons": suggestions.SuggestionDismissal.Reason.choices,
     }
 

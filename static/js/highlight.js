@@ -339,9 +339,65 @@
     el.scrollIntoView({ block: "center" });
   }
 
+  // A long version shows windows of its text (data-blocks-url, articles/reading.py), more
+  // loading as the reader scrolls. A claim, sentence or block not in them is fetched with
+  // the window that holds it, which replaces the windows shown; then it is scrolled to.
+  let jumpTarget = null;
+  function jump(query, target) {
+    const el = textEl();
+    if (!el || !el.dataset.blocksUrl || jumpTarget) return false;
+    jumpTarget = target;
+    window.htmx
+      .ajax("GET", `${el.dataset.blocksUrl}?${query}`, { target: "#version-text", swap: "innerHTML" })
+      .catch(() => (jumpTarget = null));
+    return true;
+  }
+  // #s12 (a sentence), #b3 (a block), #hl-40 (a claim's highlight) -> the window's query.
+  function jumpToHash(hash) {
+    const m = /^#(s|b|hl-)(\d+)$/.exec(hash || "");
+    if (!m || document.getElementById(hash.slice(1))) return false;
+    const key = { s: "sentence", b: "from", "hl-": "claim" }[m[1]];
+    return jump(`${key}=${m[2]}`, () => document.getElementById(hash.slice(1)));
+  }
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest && event.target.closest('a[href^="#"]');
+    if (link && jumpToHash(link.getAttribute("href"))) {
+      event.preventDefault();
+      history.pushState(null, "", link.getAttribute("href"));
+    }
+  });
+  document.addEventListener("DOMContentLoaded", () => jumpToHash(window.location.hash));
+  // Text loaded above what the reader sees must not move it: browsers keep the view still
+  // (scroll anchoring) except at the very top of the page, so the view is put back here.
+  let anchor = null;
+  document.addEventListener("htmx:beforeSwap", (event) => {
+    const target = event.detail.target;
+    const next = target.classList && target.classList.contains("more--earlier") && target.nextElementSibling;
+    anchor = next ? { el: next, top: next.getBoundingClientRect().top } : null;
+  });
+  document.addEventListener("htmx:afterSwap", () => {
+    if (!anchor) return;
+    const moved = anchor.el.getBoundingClientRect().top - anchor.top;
+    if (Math.abs(moved) > 1) window.scrollBy(0, moved);
+    anchor = null;
+  });
+  document.addEventListener("htmx:responseError", (event) => {
+    if (event.detail.target && event.detail.target.id === "version-text") jumpTarget = null;
+  });
+
   document.addEventListener("htmx:afterSettle", (event) => {
     const region = event.target;
     const first = markActive();
+    if (region.id === "version-text" && jumpTarget) {
+      const target = jumpTarget();
+      if (target) target.scrollIntoView({ block: "center" });
+      jumpTarget = null;
+    }
+    const open = document.querySelector("#claim-panel [data-claim]");
+    if (region.id === "claim-panel" && open && !first) {
+      const id = open.dataset.claim;
+      jump(`claim=${id}`, markActive);
+    }
     if (region.id === "claim-panel") {
       // The highlight stays in view above the panel (a bottom sheet on phones).
       if (first) first.scrollIntoView({ block: "nearest" });

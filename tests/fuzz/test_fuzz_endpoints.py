@@ -434,6 +434,11 @@ def _get_urls(world):
     urls = [
         ("articles:version_detail", [version.pk], "claim"),
         ("articles:version_live", [version.pk], "rev"),
+        ("articles:version_detail", [version.pk], "from"),
+        ("articles:version_blocks", [version.pk], "from"),
+        ("articles:version_blocks", [version.pk], "before"),
+        ("articles:version_blocks", [version.pk], "sentence"),
+        ("articles:version_blocks", [version.pk], "claim"),
         ("articles:story_dashboard", [story.pk], "reason"),
         ("articles:story_dashboard", [story.pk], "status"),
         ("articles:story_dashboard", [story.pk], "version"),

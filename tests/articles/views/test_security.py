@@ -46,6 +46,7 @@ VIEWS = [
     ("articles:version_create", ["story"], "get", 403, 403, 200),
     ("articles:version_detail", ["original"], "get", 200, 404, 200),
     ("articles:version_live", ["original"], "get", 200, 404, 200),
+    ("articles:version_blocks", ["original"], "get", 400, 404, 400),  # no window asked for
     ("articles:version_compare", ["original", "rewritten"], "get", 200, 404, 200),
     ("articles:story_compare", ["story"], "get", 302, 404, 302),
     ("articles:link_correct", ["original", "rewritten"], "post", 403, 403, 302),

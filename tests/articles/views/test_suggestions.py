@@ -150,3 +150,26 @@ def test_accept_and_dismiss_need_post(client, reviewer, original):
     client.force_login(reviewer)
     assert client.get(reverse("articles:suggestion_accept", args=[original.pk])).status_code == 405
     assert client.get(reverse("articles:suggestion_dismiss", args=[original.pk])).status_code == 405
+
+
+def test_a_version_with_too_many_sentences_gets_no_suggestions(
+    client, reviewer, original, monkeypatch
+):
+    """Ranking 50,000 sentences ran past the request timeout: it is not done at all."""
+    from articles import suggestions
+    from articles.text import checkworthy
+
+    monkeypatch.setattr(suggestions, "MAX_SENTENCES", original.sentences.count() - 1)
+
+    def never(*args, **kwargs):
+        raise AssertionError("ranked while the reader waits")
+
+    monkeypatch.setattr(checkworthy, "rank", never)
+    client.force_login(reviewer)
+    html = client.get(list_url(original), **HTMX).content.decode()
+    assert "too many to suggest claims from" in html
+    assert 'class="suggestion"' not in html
+    page = client.get(original.get_absolute_url()).content.decode()
+    assert "too many to suggest claims from" in page
+    # The reading view does not ask for them when it loads or when claims change.
+    assert list_url(original) not in page.split('id="suggestions"')[1].split(">")[0]
