@@ -59,6 +59,19 @@ def test_the_story_page_lists_versions_with_sentence_counts(client, reviewer, or
     assert f'<dd class="sentence-count">{original.sentences.count()}</dd>' in response.text
 
 
+def test_long_versions_show_their_sentence_count_with_a_thousands_separator(
+    client, reviewer, story, editor
+):
+    from articles.versions import import_version
+
+    text = " ".join(f"Fact number {n} was checked." for n in range(1, 1235))
+    version = import_version(story=story, text=text, label="Long", created_by=editor)
+    assert version.sentences.count() == 1234
+    client.force_login(reviewer)
+    assert '<dd class="sentence-count">1,234</dd>' in client.get(story.get_absolute_url()).text
+    assert "1,234 sentences" in client.get(version.get_absolute_url()).text
+
+
 def test_the_story_page_hides_import_from_reviewers(client, reviewer, editor, story):
     client.force_login(reviewer)
     assert "Import a version" not in client.get(story.get_absolute_url()).text
