@@ -6,9 +6,9 @@ one connection that LISTENs on ``live.CHANNEL``; ``live.bump`` notifies it at ev
 that changes a story, in revision order. For each notice the process renders, once per
 version that has pages open here, the update from the last revision it sent to the new
 one (``live.render_update``, the same a poll answers) and sends it to all those pages. A
-page applies it only if it shows exactly that earlier revision; otherwise (it has just
-opened, its stream dropped, or the reader was selecting words) it asks the poll, which
-answers from the page's own revision. So the cost of a change is one render per version
+page applies it if it shows that earlier revision or a later one (redrawing is
+idempotent); if it is further behind (it has just opened, its stream dropped, or the
+reader was selecting words) it asks the poll, which answers from the page's own revision. So the cost of a change is one render per version
 and process, however many people read, and nothing here is state: a lost process, notice
 or stream costs a poll.
 

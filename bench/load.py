@@ -675,7 +675,7 @@ class Reviewer(threading.Thread):
         with self.page_lock:
             if message["revision"] <= self.rev:
                 return
-            if message.get("since") != self.rev or "html" not in message:
+            if "html" not in message or message["since"] > self.rev:
                 self.todo.add("poll")  # not the revision this page shows: ask the poll
                 with self.watch.lock:
                     self.watch.nudges += 1

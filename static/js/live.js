@@ -1,6 +1,6 @@
 // Push: the reading view's event stream (articles/live_push.py). Each event is the update
 // a poll would answer, from the revision the page shows to a newer one; the page swaps it
-// in as htmx swaps a poll's answer. If the page is not at that revision (it has just
+// in as htmx swaps a poll's answer. If the page is behind that revision (it has just
 // opened, its stream dropped, the reader was selecting words), it polls at once instead,
 // from its own revision. The regular poll goes on beside the stream (presence, fallback).
 (function () {
@@ -38,7 +38,10 @@
   function apply(message) {
     const shown = shownRevision();
     if (!(message.revision > shown)) return;
-    if (message.since !== shown || typeof message.html !== "string") return pollNow();
+    // An update from an earlier revision than the page shows redraws a little more than
+    // needed, harmlessly (every piece is redrawn whole); one from a later one would miss
+    // changes in between: the poll fetches them.
+    if (!(message.since <= shown) || typeof message.html !== "string") return pollNow();
     if (!document.dispatchEvent(new CustomEvent("live-push", { cancelable: true }))) return;
     if (message.removed.length) htmx.trigger(document.body, "live-removed", { ids: message.removed });
     htmx.swap(live(), message.html, { swapStyle: "outerHTML" });

@@ -22,6 +22,8 @@ pytestmark = [
 def asgi(settings, live_server):
     settings.LIVE_PUSH = True
     server = AsgiServer().start()
+    # The host live_server's pages logged in on: cookies go to each of its ports.
+    server.url = f"{live_server.url.rsplit(':', 1)[0]}:{server.port}"
     yield server
     server.stop()
 
