@@ -199,19 +199,13 @@ def shutdown() -> None:
         _hub = None
 
 
-def _open_stream(user, pk: int) -> tuple[int, int]:
-    """The story and its current revision for a version ``user`` may read; 404 otherwise.
-
-    Closes this thread's database connection: a stream must not hold one.
-    """
-    try:
-        row = (
-            Version.objects.filter(story__in=Story.objects.visible_to(user), pk=pk)
-            .values_list("story_id", "story__revision")
-            .first()
-        )
-    finally:
-        connection.close()
+def _visible(user, pk: int) -> tuple[int, int]:
+    """The story and its current revision for a version ``user`` may read; 404 otherwise."""
+    row = (
+        Version.objects.filter(story__in=Story.objects.visible_to(user), pk=pk)
+        .values_list("story_id", "story__revision")
+        .first()
+    )
     if row is None:
         raise Http404
     return row
@@ -229,15 +223,21 @@ async def version_events(request, pk):
     204 where push is off (SQLite, ``LIVE_PUSH`` unset, or a request that reached gunicorn):
     the browser stops asking.
     """
+    story_id, revision = await sync_to_async(_visible)(request.user, pk)
     if "wsgi.version" in request.META or not await sync_to_async(live.push_enabled)():
         # A sync worker must never hold a stream: 204 tells the browser to stop asking.
         return HttpResponse(status=204)
     the_hub = hub()
-    try:
-        await asyncio.wait_for(the_hub.listening.wait(), timeout=5)
-    except TimeoutError:
-        return HttpResponse("Live updates are unavailable; the page polls.", status=503)
-    story_id, revision = await sync_to_async(_open_stream)(request.user, pk)
+    if not the_hub.listening.is_set():
+        try:
+            await asyncio.wait_for(the_hub.listening.wait(), timeout=5)
+        except TimeoutError:
+            return HttpResponse("Live updates are unavailable; the page polls.", status=503)
+        # The revision the page is told must be read once notifications are heard.
+        story_id, revision = await sync_to_async(_visible)(request.user, pk)
+    # The request's thread (the middleware's and _visible's) must not keep a connection
+    # for as long as the stream is open.
+    await sync_to_async(_close_connection)()
     stream = Stream(story_id=story_id, version_id=pk)
     await the_hub.open(stream, revision)
 

@@ -690,7 +690,7 @@ class Reviewer(threading.Thread):
                     self.todo.add("refresh page")
                 if self.open_claim in message["changed"]:
                     self.todo.add("verdicts")
-                if message["refresh"] and self.refresh_at is None:
+                if message["refresh"] and message["changed"] and self.refresh_at is None:
                     # live.js: the lists reload at most every 3 s, the last change included.
                     self.refresh_at = max(received, self.last_refresh + 3.0)
         self.wake.set()

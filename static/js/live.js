@@ -49,7 +49,9 @@
     if (panel && message.changed.includes(Number(panel.dataset.claim))) {
       htmx.trigger(document.body, "claim-changed");
     }
-    if (message.refresh) claimsChanged();
+    // Only when this version's claims changed: the suggestions and the open claim's lists
+    // depend on nothing else (the poll, less precise, reloads them on any new revision).
+    if (message.refresh && message.changed.length) claimsChanged();
   }
 
   const source = new EventSource(config.dataset.url);
