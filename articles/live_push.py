@@ -125,7 +125,9 @@ class Hub:
                 except Exception:  # noqa: BLE001 -- a page polls anyway; keep the stream
                     log.exception("live push: rendering story %s failed", story_id)
                     continue
-                self.sent[story_id] = max(revision, since or 0)
+                if since is not None and revision <= since:
+                    continue  # a catch-up that found nothing new
+                self.sent[story_id] = revision
                 for stream in list(self.streams.get(story_id, ())):
                     update = updates.get(stream.version_id)
                     stream.send(update or {"revision": revision})

@@ -7,10 +7,10 @@ import re
 
 import httpx
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 
-from articles import reviewing
+from articles import live, reviewing
 from articles.models import Story
 from tests.asgi_server import AsgiServer
 
@@ -128,3 +128,38 @@ def test_the_page_opens_the_stream_only_where_push_is_on(client, reviewer, origi
     pushes = connection.vendor == "postgresql"  # SQLite cannot notify: polling only
     assert (f'data-url="/versions/{original.pk}/events/"' in page) is pushes
     assert ("js/live.js" in page) is pushes
+
+
+@postgres_only
+def test_a_rolled_back_write_is_never_pushed(asgi, client, reviewer, reviewer2, original):
+    revision = Story.objects.get(pk=original.story_id).revision
+    url = f"{asgi.url}/versions/{original.pk}/events/"
+    with httpx.stream("GET", url, cookies=cookies_of(client, reviewer), timeout=10) as stream:
+        assert events(stream, 1) == [{"revision": revision}]
+        with pytest.raises(RuntimeError), transaction.atomic():
+            live.bump(original.story_id)
+            raise RuntimeError("the write fails after taking a revision")
+        claim = claim_on(original, reviewer2, "spend £4.2m on the wall")
+        (update,) = events(stream, 1)
+    # The first event is the claim's, from the revision the page had: nothing in between.
+    assert update["since"] == revision and update["changed"] == [claim.pk]
+
+
+@postgres_only
+def test_after_a_lost_listen_connection_the_pages_catch_up(
+    asgi, client, reviewer, reviewer2, original
+):
+    revision = Story.objects.get(pk=original.story_id).revision
+    url = f"{asgi.url}/versions/{original.pk}/events/"
+    with httpx.stream("GET", url, cookies=cookies_of(client, reviewer), timeout=15) as stream:
+        assert events(stream, 1) == [{"revision": revision}]
+        with connection.cursor() as cursor:  # the test database's LISTEN backend only
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND query LIKE 'LISTEN%%'"
+            )
+            assert cursor.fetchall() == [(True,)]
+        # Written while nobody listens: its notice is lost, the reconnect sends it.
+        claim = claim_on(original, reviewer2, "spend £4.2m on the wall")
+        (update,) = events(stream, 1)
+    assert update["since"] == revision and claim.pk in update["changed"]
