@@ -466,6 +466,7 @@ class Watch:
     delays: list[float] = field(default_factory=list)
     notices: int = 0
     pushes: int = 0  # pushed updates applied
+    push_delays: list[float] = field(default_factory=list)  # commit -> page, pushed
     nudges: int = 0  # pushed notices that made the page poll
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -672,6 +673,10 @@ class Reviewer(threading.Thread):
 
     def pushed(self, message: dict) -> None:
         received = time.monotonic()
+        if message.get("noticed"):
+            # From the commit (its notice reached uvicorn) to this page: the channel's share.
+            with self.watch.lock:
+                self.watch.push_delays.append(time.time() - message["noticed"])
         with self.page_lock:
             if message["revision"] <= self.rev:
                 return
@@ -1320,8 +1325,12 @@ def main() -> int:
         f"{percentile(delays, 99):.0f} ms ({channel}); refresh notices {watch.notices}"
     )
     if args.push:
+        pushed = sorted(d * 1000 for d in watch.push_delays)
         print(
-            f"  pushed updates applied {watch.pushes}; pushes that made the page poll {watch.nudges}"
+            f"  pushed updates applied {watch.pushes}; pushes that made the page poll "
+            f"{watch.nudges}; from a commit to a page by push ({len(pushed)} updates "
+            f"received): p50/p95/p99 {percentile(pushed, 50):.0f}/{percentile(pushed, 95):.0f}/"
+            f"{percentile(pushed, 99):.0f} ms"
         )
     uptime = Path("/proc/loadavg").read_text().split()[:3]
     print(
