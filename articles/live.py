@@ -13,6 +13,11 @@ Revisions are therefore committed in the order they are taken: a page that has s
 revision N has seen every change stamped N or lower, so no change is missed. Nothing is
 locked after ``bump`` except rows the transaction already holds or inserted, so two
 writers never wait on each other in a cycle. SQLite serialises writers anyway.
+
+Push (PostgreSQL). ``bump`` also sends ``NOTIFY factcheck_live, '<story>:<revision>'``,
+which PostgreSQL delivers when the transaction commits (never for a rollback), to every
+listener in commit order, hence in revision order. ``articles/live_push.py`` listens and
+sends each open page the update ``render_update`` makes, the same a poll gets.
 """
 
 from __future__ import annotations
@@ -21,8 +26,11 @@ import functools
 import operator
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
@@ -32,6 +40,9 @@ from articles.models import Claim, Sentence, Story, VacatedSpan, Version
 # refresh rather than sent every piece.
 MAX_CLAIMS = 40
 MAX_BLOCKS = 24
+
+# The PostgreSQL channel of revision notices (``bump``), read by articles/live_push.py.
+CHANNEL = "factcheck_live"
 
 
 def share_story(story_id: int) -> None:
@@ -71,7 +82,20 @@ def bump(
         for row in vacated:
             row.revision = revision
         VacatedSpan.objects.bulk_create(vacated)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_notify(%s, %s)", [CHANNEL, f"{story_id}:{revision}"])
     return revision
+
+
+def push_enabled() -> bool:
+    """True if pages open the event stream: ``LIVE_PUSH`` is on and the database can notify."""
+    return settings.LIVE_PUSH and connection.vendor == "postgresql"
+
+
+def events_url(version: Version) -> str:
+    """The reading view's event stream, or "" where pages only poll."""
+    return reverse("articles:version_events", args=[version.pk]) if push_enabled() else ""
 
 
 # A VacatedSpan with this claim id: the version's text was split again (re-segmented), so
@@ -150,6 +174,54 @@ def changes_since(version: Version, since: int, revision: int) -> Delta:
     delta.spans_changed = bool(vacated) or any(created > since for *_, created in changed)
     ranges = [(s, e) for _, s, e, _ in changed] + [(s, e) for _, s, e in vacated]
     return _redraw(version, delta, current, ranges)
+
+
+@dataclass
+class Update:
+    """What a page at revision ``since`` swaps in to show ``revision``, as a poll sends it.
+
+    ``html``: the live element (with the new revision) and the out-of-band fragments.
+    ``removed``: list items to take out first. ``refresh``: claims were marked, moved or
+    deleted, or the page must refresh (its lists of suggestions and verdicts are stale).
+    ``changed``: the claims that changed (a page with one of them open reloads its panel).
+    """
+
+    since: int | None
+    revision: int
+    html: str
+    removed: list[int]
+    changed: list[int]
+    refresh: bool
+
+
+def render_update(version: Version, since: int | None, revision: int) -> Update:
+    """The update from ``since`` (None: unknown) to ``revision`` for ``version``'s page.
+
+    The same for every reader (nothing in it depends on who asks): a poll sends it to one
+    page, the event stream to all the pages at ``since``.
+    """
+    if since is None or since > revision:
+        delta = Delta(revision=revision, too_many=True)
+    else:
+        delta = changes_since(version, since, revision)
+    html = render_to_string(
+        "articles/version_detail.html#live-delta",
+        {
+            "version": version,
+            "story": version.story,
+            "revision": revision,
+            "delta": delta,
+            "live_poll_ms": settings.LIVE_POLL_MS,
+        },
+    )
+    return Update(
+        since=since,
+        revision=revision,
+        html=html,
+        removed=delta.removed,
+        changed=sorted(delta.changed_ids),
+        refresh=delta.spans_changed or delta.too_many or not delta.changes,
+    )
 
 
 def claim_delta(version: Version, claim: Claim, *, left: tuple[int, int] | None = None) -> Delta:

@@ -218,6 +218,7 @@ def _reading_context(
         ],
         "open_claim": open_claim,
         "revision": version.story.revision,
+        "events_url": live.events_url(version),
         "scale": SCALE.values(),
     }
 
@@ -298,24 +299,17 @@ def version_live(request, pk):
         if presence is None:
             return HttpResponse(status=204)
         return render(request, "articles/_presence.html#presence-live", presence)
-    if since is None or since > revision:
-        delta = live.Delta(revision=revision, too_many=True)
-    else:
-        delta = live.changes_since(version, since, revision)
-    response = render(
-        request,
-        "articles/version_detail.html#live-delta",
-        {"version": version, "story": version.story, "revision": revision, "delta": delta},
-    )
+    update = live.render_update(version, since, revision)
+    response = HttpResponse(update.html)
     if presence is not None:
         response.content += render_to_string(
             "articles/_presence.html#presence-region", presence, request
         ).encode()
-    if delta.removed:
-        trigger_client_event(response, "live-removed", {"ids": delta.removed})
-    if delta.spans_changed or delta.too_many or not delta.changes:
+    if update.removed:
+        trigger_client_event(response, "live-removed", {"ids": update.removed})
+    if update.refresh:
         trigger_client_event(response, "claims-changed")
-    elif validation.parse_id(request.GET.get("claim")) in delta.changed_ids:
+    elif validation.parse_id(request.GET.get("claim")) in update.changed:
         trigger_client_event(response, "claim-changed")
     return response
 

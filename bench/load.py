@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import math
 import os
 import random
@@ -72,6 +73,7 @@ ENDPOINTS = [
     "claim panel",
     "dashboard",
     "live poll",
+    "event stream",
     "suggestions",
     "verdicts",
     "claim create",
@@ -193,8 +195,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def server_env(db_name: str, poll_ms: int = 3000) -> dict:
+def server_env(db_name: str, poll_ms: int = 3000, push: bool = False) -> dict:
     env = dict(os.environ)
+    env["LIVE_PUSH"] = "1" if push else "0"
     env.update(
         DJANGO_SETTINGS_MODULE="factcheck.settings",
         DATABASE_URL=f"{PG}/{db_name}",
@@ -345,6 +348,79 @@ class Server:
         return [line for line in text.splitlines() if "Internal Server Error" in line]
 
 
+class EventsServer:
+    """uvicorn serving the event stream (``--push``), as docker-compose's ``events`` service."""
+
+    def __init__(self, env: dict, workers: int, log_dir: str):
+        # Under ASGI a request's thread ends with it: no persistent connections there.
+        self.env = env | {"CONN_MAX_AGE": "0"}
+        self.workers = workers
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = Path(log_dir) / "uvicorn.log"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self, wait: float = 120) -> None:
+        log = open(self.log_path, "a")  # noqa: SIM115 - closed with the process
+        self.proc = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "uvicorn"),
+                "factcheck.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--workers",
+                str(self.workers),
+                "--no-access-log",
+                "--timeout-graceful-shutdown",
+                "3",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            with contextlib.suppress(httpx.HTTPError):
+                # Not logged in: the login redirect says the app is up.
+                if httpx.get(f"{self.url}/login/", timeout=5).status_code == 200:
+                    return
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.3)
+        self.stop()
+        raise RuntimeError(f"uvicorn did not start; see {self.log_path}")
+
+    def pids(self) -> list[int]:
+        assert self.proc
+        path = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children")
+        with contextlib.suppress(OSError):
+            return [self.proc.pid, *(int(p) for p in path.read_text().split())]
+        return [self.proc.pid]
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes so far (their own, not their children's)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 # ---------------------------------------------------------------------------- clients
 
 
@@ -389,6 +465,9 @@ class Watch:
     acks: dict[int, list[tuple[float, str]]] = field(default_factory=lambda: defaultdict(list))
     delays: list[float] = field(default_factory=list)
     notices: int = 0
+    pushes: int = 0  # pushed updates applied
+    push_delays: list[float] = field(default_factory=list)  # commit -> page, pushed
+    nudges: int = 0  # pushed notices that made the page poll
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def acked(self, claim_id: int, writer: str) -> None:
@@ -418,9 +497,19 @@ class Reviewer(threading.Thread):
         mode: str = "closed",
         poll_every: float = 3.0,
         watch: Watch | None = None,
+        events_url: str | None = None,
     ):
         super().__init__(name=username, daemon=True)
         self.mode, self.poll_every, self.watch = mode, poll_every, watch or Watch()
+        # Push (--push): the page's event stream, read by a thread of its own as the
+        # browser does; what it asks for (a poll, the suggestions, the open claim's
+        # verdicts) the page's main thread sends, as htmx would.
+        self.events_url = events_url
+        self.page_lock = threading.RLock()
+        self.wake = threading.Event()
+        self.todo: set[str] = set()
+        self.refresh_at: float | None = None
+        self.last_refresh = 0.0
         # What a browser's page holds: its version, when it loaded, its open claim.
         self.version = list(world.versions)[index % len(world.versions)]
         self.page_loaded_at = 0.0
@@ -504,11 +593,12 @@ class Reviewer(threading.Thread):
             version = self.rng.choice(list(self.world.versions))
         sent = time.monotonic()
         response = self.request("reading view", "GET", f"/versions/{version}/")
-        self.remember_revision(response)
-        if response is not None and response.status_code == 200:
-            self.version, self.page_loaded_at, self.synced = version, sent, {}
-            self.open_claim, self.fingerprint = None, ""
-            self.learn(response.text)
+        with self.page_lock:
+            self.remember_revision(response)
+            if response is not None and response.status_code == 200:
+                self.version, self.page_loaded_at, self.synced = version, sent, {}
+                self.open_claim, self.fingerprint = None, ""
+                self.learn(response.text)
 
     def learn(self, html: str) -> None:
         """Claims the page shows: a reviewer opens and judges these."""
@@ -539,11 +629,12 @@ class Reviewer(threading.Thread):
         if response is None or response.status_code != 200:
             return
         received = time.monotonic()
-        self.remember_revision(response)
-        if m := FINGERPRINT.search(response.text):
-            self.fingerprint = m.group(1)
-        self.watch.seen(self, {int(i) for i in CLAIM_ITEM.findall(response.text)}, received)
-        self.learn(response.text)
+        with self.page_lock:
+            self.remember_revision(response)
+            if m := FINGERPRINT.search(response.text):
+                self.fingerprint = m.group(1)
+            self.watch.seen(self, {int(i) for i in CLAIM_ITEM.findall(response.text)}, received)
+            self.learn(response.text)
         if 'id="live-notice"' in response.text:
             with self.watch.lock:
                 self.watch.notices += 1
@@ -554,6 +645,79 @@ class Reviewer(threading.Thread):
                 "suggestions", "GET", f"/versions/{self.version}/suggestions/", headers=HTMX
             )
         if self.open_claim and ("claim-changed" in events or "claims-changed" in events):
+            self.request("verdicts", "GET", f"/claims/{self.open_claim}/verdicts/", headers=HTMX)
+
+    def listen(self) -> None:
+        """The page's EventSource: apply each pushed update, as static/js/live.js does."""
+        client = httpx.Client(
+            base_url=self.events_url,
+            cookies=self.http.cookies,
+            timeout=httpx.Timeout(10, read=60),
+        )
+        while time.monotonic() < self.deadline:
+            t0 = time.perf_counter()
+            try:
+                with client.stream("GET", f"/versions/{self.version}/events/") as response:
+                    self.stats.add("event stream", time.perf_counter() - t0, response.status_code)
+                    if response.status_code != 200:
+                        return  # as EventSource does: the page only polls from now on
+                    for line in response.iter_lines():
+                        if time.monotonic() >= self.deadline:
+                            return
+                        if line.startswith("data: "):
+                            self.pushed(json.loads(line.removeprefix("data: ")))
+            except httpx.HTTPError as exc:
+                with self.stats.lock:
+                    self.stats.failures[f"event stream: {type(exc).__name__}"] += 1
+            time.sleep(1)  # the stream's "retry: 1000"
+
+    def pushed(self, message: dict) -> None:
+        received = time.monotonic()
+        if message.get("noticed"):
+            # From the commit (its notice reached uvicorn) to this page: the channel's share.
+            with self.watch.lock:
+                self.watch.push_delays.append(time.time() - message["noticed"])
+        with self.page_lock:
+            if message["revision"] <= self.rev:
+                return
+            if "html" not in message or message["since"] > self.rev:
+                self.todo.add("poll")  # not the revision this page shows: ask the poll
+                with self.watch.lock:
+                    self.watch.nudges += 1
+            else:
+                html = message["html"]
+                self.rev = message["revision"]
+                self.watch.seen(self, {int(i) for i in CLAIM_ITEM.findall(html)}, received)
+                self.learn(html)
+                with self.watch.lock:
+                    self.watch.pushes += 1
+                if 'id="live-notice"' in html:
+                    self.todo.add("refresh page")
+                if self.open_claim in message["changed"]:
+                    self.todo.add("verdicts")
+                if message["refresh"] and message["changed"] and self.refresh_at is None:
+                    # live.js: the lists reload at most every 3 s, the last change included.
+                    self.refresh_at = max(received, self.last_refresh + 3.0)
+        self.wake.set()
+
+    def follow_up(self) -> None:
+        """What pushed updates asked this page to fetch."""
+        with self.page_lock:
+            todo, self.todo = self.todo, set()
+            refresh = self.refresh_at is not None and self.refresh_at <= time.monotonic()
+            if refresh:
+                self.refresh_at, self.last_refresh = None, time.monotonic()
+        if "refresh page" in todo:
+            with self.watch.lock:
+                self.watch.notices += 1
+            return self.read(self.version)
+        if "poll" in todo:
+            self.poll()
+        if refresh:
+            self.request(
+                "suggestions", "GET", f"/versions/{self.version}/suggestions/", headers=HTMX
+            )
+        if self.open_claim and (refresh or "verdicts" in todo):
             self.request("verdicts", "GET", f"/claims/{self.open_claim}/verdicts/", headers=HTMX)
 
     def dashboard(self) -> None:
@@ -752,17 +916,23 @@ class Reviewer(threading.Thread):
         """A reviewer with a page open: poll every poll_every s, the rest at random pauses."""
         time.sleep(self.rng.uniform(0, self.poll_every))  # people arrive over a few seconds
         self.read(self.version)
+        if self.events_url:
+            threading.Thread(target=self.listen, name=f"{self.name}-events", daemon=True).start()
         now = time.monotonic()
         due = {"poll": now + self.poll_every}
         for name, mean in self.PAUSES.items():
             due[name] = now + self.rng.uniform(0, 2 * mean)
         while True:
+            self.follow_up()
             name = min(due, key=due.get)
-            wait = due[name] - time.monotonic()
+            at = min(due[name], self.refresh_at or due[name])
             if due[name] >= self.deadline:
                 return
-            if wait > 0:
-                time.sleep(wait)
+            if (wait := at - time.monotonic()) > 0 and self.wake.wait(wait):
+                self.wake.clear()
+                continue
+            if at < due[name] or self.todo:
+                continue
             getattr(self, name)()
             if name == "poll":
                 # A fixed beat, like htmx's "every 3000ms" (it waits for a slow answer).
@@ -982,7 +1152,9 @@ def latency_table(stats: Stats, seconds: float, since: float = 0.0) -> tuple[str
 
 
 def prepare(args, log_dir: str) -> tuple[dict, World, Server]:
-    env = server_env(args.db, int(getattr(args, "poll", 3.0) * 1000))
+    env = server_env(
+        args.db, int(getattr(args, "poll", 3.0) * 1000), push=getattr(args, "push", False)
+    )
     t0 = time.monotonic()
     create_database(args.db)
     manage(env, "migrate", "--noinput", "-v", "0")
@@ -1001,10 +1173,27 @@ def prepare(args, log_dir: str) -> tuple[dict, World, Server]:
 
 
 def login_all(
-    world: World, server: Server, stats: Stats, *, mode="closed", poll_every=3.0, watch=None
+    world: World,
+    server: Server,
+    stats: Stats,
+    *,
+    mode="closed",
+    poll_every=3.0,
+    watch=None,
+    events_url=None,
 ) -> list[Reviewer]:
     clients = [
-        Reviewer(i, n, world, server.url, stats, mode=mode, poll_every=poll_every, watch=watch)
+        Reviewer(
+            i,
+            n,
+            world,
+            server.url,
+            stats,
+            mode=mode,
+            poll_every=poll_every,
+            watch=watch,
+            events_url=events_url,
+        )
         for i, n in enumerate(world.usernames)
     ]
     t0 = time.monotonic()
@@ -1077,24 +1266,51 @@ def main() -> int:
     )
     parser.add_argument("--poll", type=float, default=3.0, help="seconds between live polls")
     parser.add_argument(
+        "--push",
+        action="store_true",
+        help="realistic mode: pages also read the event stream (uvicorn, LISTEN/NOTIFY), as "
+        "static/js/live.js does; the poll goes on beside it",
+    )
+    parser.add_argument(
+        "--events-workers", type=int, default=1, help="uvicorn processes serving the stream"
+    )
+    parser.add_argument(
         "--app", type=Path, default=ROOT, help="checkout to serve (default: this one)"
     )
     args = parser.parse_args()
     ROOT = args.app.resolve()
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="factcheck-load-") as log_dir:
-        server = None
+        server = events = None
         try:
             env, world, server = prepare(args, log_dir)
+            if args.push:
+                events = EventsServer(env, args.events_workers, log_dir)
+                events.start()
+                print(f"event stream: uvicorn {events.url} --workers {args.events_workers}")
             stats = Stats()
             watch = Watch()
             clients = login_all(
-                world, server, stats, mode=args.mode, poll_every=args.poll, watch=watch
+                world,
+                server,
+                stats,
+                mode=args.mode,
+                poll_every=args.poll,
+                watch=watch,
+                events_url=events.url if events else None,
             )
+            pids = {"gunicorn": server.worker_pids() + [server.proc.pid]}
+            if events:
+                pids["uvicorn"] = events.pids()
+            cpu0 = {name: cpu_seconds(p) for name, p in pids.items()}
             seconds = run_clients(clients, args.duration)
+            cpu = {name: cpu_seconds(p) - cpu0[name] for name, p in pids.items()}
             result, table, _ = summarise(clients, stats, seconds, server)
             errors = server.log_errors()
         finally:
+            if events:
+                events.stop()
+                shutil.copy(events.log_path, args.log.replace(".log", "-uvicorn.log"))
             if server:
                 server.stop()
                 shutil.copy(server.log_path, args.log)
@@ -1102,11 +1318,27 @@ def main() -> int:
                 drop_database(args.db)
     print(f"\n{args.clients} reviewers ({args.mode}) for {seconds:.0f}s:\n{table}\n")
     delays = sorted(d * 1000 for d in watch.delays)
+    channel = f"polling every {args.poll:g} s" + (" and pushed" if args.push else "")
     print(
         f"  another reviewer's write seen by a page: {len(delays)} times, p50/p95/p99 "
         f"{percentile(delays, 50):.0f}/{percentile(delays, 95):.0f}/"
-        f"{percentile(delays, 99):.0f} ms (polling every {args.poll:g} s); "
-        f"refresh notices {watch.notices}"
+        f"{percentile(delays, 99):.0f} ms ({channel}); refresh notices {watch.notices}"
+    )
+    if args.push:
+        pushed = sorted(d * 1000 for d in watch.push_delays)
+        print(
+            f"  pushed updates applied {watch.pushes}; pushes that made the page poll "
+            f"{watch.nudges}; from a commit to a page by push ({len(pushed)} updates "
+            f"received): p50/p95/p99 {percentile(pushed, 50):.0f}/{percentile(pushed, 95):.0f}/"
+            f"{percentile(pushed, 99):.0f} ms"
+        )
+    uptime = Path("/proc/loadavg").read_text().split()[:3]
+    print(
+        "  server CPU: "
+        + ", ".join(
+            f"{name} {secs:.0f} s ({secs / seconds:.2f} cores)" for name, secs in cpu.items()
+        )
+        + f"; load average at the end {' '.join(uptime)}"
     )
     for key, value in result.items():
         print(f"  {key:<36} {value}")

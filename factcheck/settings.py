@@ -240,6 +240,13 @@ FACTCHECK_ORGANISATION_LOGO = os.environ.get("FACTCHECK_ORGANISATION_LOGO", "")
 
 # How often an open page asks whether other reviewers changed something (ms).
 LIVE_POLL_MS = envint("LIVE_POLL_MS", 3000)
+# Push: reading views also open /versions/<id>/events/ (server-sent events), which an ASGI
+# server (uvicorn factcheck.asgi:application) serves from PostgreSQL's LISTEN/NOTIFY.
+# Only where something routes that path to it (deploy/nginx.conf, docker-compose.yml);
+# ignored on SQLite. The poll stays: it carries presence and catches up after a drop.
+LIVE_PUSH = envbool("LIVE_PUSH", False)
+# How long one event stream stays open before the browser reconnects (and is let in again).
+LIVE_STREAM_SECONDS = envint("LIVE_STREAM_SECONDS", 300)
 
 LOGGING = {
     "version": 1,

@@ -465,11 +465,17 @@
   });
 
   // Live updates: never swap the text under a reader's selection or open popover.
+  function busyReading() {
+    const form = claimForm();
+    return (form && !form.hidden) || currentSelection() !== null;
+  }
   document.addEventListener("htmx:beforeRequest", (event) => {
     if (event.detail.elt.id !== "live") return;
-    const form = claimForm();
-    const busy = (form && !form.hidden) || currentSelection() !== null;
-    if (busy) event.preventDefault();
+    if (busyReading()) event.preventDefault();
+  });
+  // The same for an update pushed by the event stream (live.js): it waits for the poll.
+  document.addEventListener("live-push", (event) => {
+    if (busyReading()) event.preventDefault();
   });
 
   // A live update puts each changed claim's list item back where it belongs: the old

@@ -186,10 +186,46 @@ class Gunicorn:
         return self.access_log.read_text() if self.access_log.exists() else ""
 
 
+class Uvicorn:
+    """uvicorn serving factcheck.asgi on a loopback port: the event stream (docker-compose's
+    ``events`` service)."""
+
+    def __init__(self, env: dict, log_dir: Path):
+        self.env = env | {"CONN_MAX_AGE": "0"}  # as docker-compose.yml sets it
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log_dir / "uvicorn.log"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> Uvicorn:
+        with open(self.log, "a") as log:
+            self.proc = subprocess.Popen(  # noqa: S603 -- fixed arguments
+                [
+                    str(Path(sys.executable).with_name("uvicorn")),
+                    "factcheck.asgi:application",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                    "--timeout-graceful-shutdown",
+                    "2",
+                ],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        wait_until_ready(f"{self.url}/login/", self.proc, self.log)
+        return self
+
+    def stop(self) -> None:
+        stop(self.proc)
+
+
 class Nginx:
     """Debian's nginx on a loopback port, running deploy/nginx.conf in front of gunicorn."""
 
-    def __init__(self, upstream_port: int, tmp: Path):
+    def __init__(self, upstream_port: int, tmp: Path, events_port: int | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.dir = tmp / "nginx"
@@ -197,6 +233,11 @@ class Nginx:
         self.error_log = self.dir / "error.log"
         site = (ROOT / "deploy" / "nginx.conf").read_text()
         site, upstreams = re.subn(r"server web:8000;", f"server 127.0.0.1:{upstream_port};", site)
+        # The event stream's service (uvicorn), or gunicorn when a test runs none.
+        site, events = re.subn(
+            r"server events:8001;", f"server 127.0.0.1:{events_port or upstream_port};", site
+        )
+        assert events == 1, "deploy/nginx.conf changed shape"
         site, listens = re.subn(r"listen 80;", f"listen 127.0.0.1:{self.port};", site)
         assert (upstreams, listens) == (1, 1), "deploy/nginx.conf changed shape"
         (self.dir / "site.conf").write_text(site)

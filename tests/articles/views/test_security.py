@@ -47,6 +47,8 @@ VIEWS = [
     ("articles:version_detail", ["original"], "get", 200, 404, 200),
     ("articles:version_live", ["original"], "get", 200, 404, 200),
     ("articles:version_blocks", ["original"], "get", 400, 404, 400),  # no window asked for
+    # The event stream: 204 (polling only) under the test client's WSGI.
+    ("articles:version_events", ["original"], "get", 204, 404, 204),
     ("articles:version_compare", ["original", "rewritten"], "get", 200, 404, 200),
     ("articles:story_compare", ["story"], "get", 302, 404, 302),
     ("articles:link_correct", ["original", "rewritten"], "post", 403, 403, 302),

@@ -1,0 +1,68 @@
+// Push: the reading view's event stream (articles/live_push.py). Each event is the update
+// a poll would answer, from the revision the page shows to a newer one; the page swaps it
+// in as htmx swaps a poll's answer. If the page is behind that revision (it has just
+// opened, its stream dropped, the reader was selecting words), it polls at once instead,
+// from its own revision. The regular poll goes on beside the stream (presence, fallback).
+(function () {
+  "use strict";
+
+  const config = document.getElementById("live-events");
+  if (!config || !window.EventSource || !window.htmx) return;
+
+  function live() {
+    return document.getElementById("live");
+  }
+  function shownRevision() {
+    const element = live();
+    return element ? Number(element.dataset.revision) : NaN;
+  }
+  function pollNow() {
+    if (live()) htmx.trigger(live(), "live-nudge");
+  }
+
+  // The lists that depend on every claim (suggestions, the open claim's verdicts and
+  // notes) reload on "claims-changed": at most once every 3 s, the last change included.
+  const REFRESH_MS = 3000;
+  let lastRefresh = 0;
+  let refreshTimer = null;
+  function claimsChanged() {
+    if (refreshTimer) return;
+    const wait = Math.max(0, lastRefresh + REFRESH_MS - Date.now());
+    refreshTimer = setTimeout(() => {
+      refreshTimer = null;
+      lastRefresh = Date.now();
+      htmx.trigger(document.body, "claims-changed");
+    }, wait);
+  }
+
+  function apply(message) {
+    const shown = shownRevision();
+    if (!(message.revision > shown)) return;
+    // An update from an earlier revision than the page shows redraws a little more than
+    // needed, harmlessly (every piece is redrawn whole); one from a later one would miss
+    // changes in between: the poll fetches them.
+    if (!(message.since <= shown) || typeof message.html !== "string") return pollNow();
+    if (!document.dispatchEvent(new CustomEvent("live-push", { cancelable: true }))) return;
+    if (message.removed.length) htmx.trigger(document.body, "live-removed", { ids: message.removed });
+    htmx.swap(live(), message.html, { swapStyle: "outerHTML" });
+    const panel = document.querySelector("#claim-panel [data-claim]");
+    if (panel && message.changed.includes(Number(panel.dataset.claim))) {
+      htmx.trigger(document.body, "claim-changed");
+    }
+    // Only when this version's claims changed: the suggestions and the open claim's lists
+    // depend on nothing else (the poll, less precise, reloads them on any new revision).
+    if (message.refresh && message.changed.length) claimsChanged();
+  }
+
+  const source = new EventSource(config.dataset.url);
+  source.addEventListener("message", (event) => {
+    let message;
+    try {
+      message = JSON.parse(event.data);
+    } catch (e) {
+      return;
+    }
+    apply(message);
+  });
+  window.addEventListener("pagehide", () => source.close());
+})();
