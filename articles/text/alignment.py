@@ -9,12 +9,14 @@ order, which is how moved paragraphs are found.
 
 from __future__ import annotations
 
+import array
 import bisect
 import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from itertools import pairwise
 
 import numpy as np
 from scipy import sparse
@@ -211,8 +213,10 @@ def _flipped(vecs: _Vectors) -> _Vectors:
     flipped.__dict__.pop("y_t", None)  # made from flipped.y when needed
     flipped.words_x, flipped.words_y = vecs.words_y, vecs.words_x
     flipped.words_y_t = vecs.words_x.T.tocsr()
-    flipped.own_x, flipped.own_y = vecs.own_y, vecs.own_x
+    flipped.x_scale, flipped.y_scale = vecs.y_scale, vecs.x_scale
     flipped.x_len, flipped.y_len = vecs.y_len, vecs.x_len
+    flipped.x_norm2, flipped.y_norm2 = vecs.y_norm2, vecs.x_norm2
+    flipped.x_next, flipped.y_next = vecs.y_next, vecs.x_next
     flipped.x_title, flipped.y_title = vecs.y_title, vecs.x_title
     flipped.__dict__["_flipped"] = vecs
     vecs.__dict__["_flipped"] = flipped
@@ -234,43 +238,60 @@ class _Vectors:
 
     def __init__(self, left: Sequence[str], right: Sequence[str]) -> None:
         texts = [*left, *right]
+        n = len(left)
         lemmas = lemmatize(texts)
-        words, self._lemma_vectorizer, self._boost = _lemma_matrix(lemmas)
-        chars, self._char_vectorizer = _char_matrix(_char_input(texts, lemmas))
+        words, self._lemma_vectorizer = _lemma_matrix(lemmas)
+        del lemmas
+        # The character n-grams of each side apart: the left side's are freed once its
+        # vectors are built (they are the largest part of the vectors).
+        (chars_x, chars_y), self._char_vectorizer = _char_matrices(_char_input(texts, None), n)
         # A blank sentence has no context of its own: it must never be linked.
-        blank = sparse.diags([0.0 if not t.strip() else 1.0 for t in texts])
-        context = sparse.csr_matrix(blank @ _context_matrix(words, len(left)))
-        self._context_x = context[: len(left)]
+        blank = np.array([not t.strip() for t in texts])
+        context = _context_matrix(words, n)
+        context.data[np.repeat(blank, np.diff(context.indptr))] = 0
+        context.eliminate_zeros()
         wordless = np.flatnonzero(np.diff(words.indptr) == 0)
         extra = _wordless_features(texts, wordless)
         self._extra_columns = extra.shape[1]
-        w_words, w_chars, w_context = WEIGHTS
-        matrix = sparse.hstack(
-            [
-                words * math.sqrt(w_words),
-                chars * math.sqrt(w_chars),
-                context * math.sqrt(w_context),
-                extra,
-            ],
-            format="csr",
-            dtype=np.float32,
-        )
-        matrix = _normalise_rows(matrix)
-        # The sentence's own words and characters, without its context: a suggestion needs
-        # some evidence of its own, not only similar neighbours.
-        own = sparse.hstack(
-            [words * math.sqrt(w_words), chars * math.sqrt(w_chars), extra],
-            format="csr",
-            dtype=np.float32,
-        )
-        self.own_x = own[: len(left)]
-        self.own_y = own[len(left) :]
-        words = sparse.hstack([words, extra], format="csr", dtype=np.float32)
-        self.words_x = words[: len(left)]
-        self.words_y = words[len(left) :]
+        self.words_x = _hstack_rows([words, extra], 0, n)
+        self.words_y = _hstack_rows([words, extra], n, len(texts))
         self.words_y_t = self.words_y.T.tocsr()
-        self.x = matrix[: len(left)]
-        self.y = matrix[len(left) :]
+        # The parts are stacked side by side, each scaled so that the whole row has unit
+        # length: the scales follow from each part's own row norms, without a copy of
+        # the stacked matrix. ``scale`` is the stacked row's length before that.
+        w_words, w_chars, w_context = WEIGHTS
+        norm2 = (
+            w_words * _row_norms2(words)
+            + w_chars * np.concatenate([_row_norms2(chars_x), _row_norms2(chars_y)])
+            + w_context * _row_norms2(context)
+            + _row_norms2(extra)
+        )
+        scale = np.sqrt(norm2)
+        scale[scale == 0] = 1.0
+        self.x_scale = scale[:n]
+        self.y_scale = scale[n:]
+        # Columns of the context part: a suggestion also needs a sentence's own evidence
+        # (its words and characters, see own_dots).
+        start = words.shape[1] + chars_x.shape[1]
+        self._context_columns = (start, start + context.shape[1])
+        sides = []
+        for rows, chars in ((slice(0, n), chars_x), (slice(n, len(texts)), chars_y)):
+            part_scale = scale[rows]
+            sides.append(
+                [
+                    _scale_rows(words[rows], math.sqrt(w_words) / part_scale),
+                    _scale_rows(chars, math.sqrt(w_chars) / part_scale),  # in place
+                    _scale_rows(context[rows], math.sqrt(w_context) / part_scale),
+                    _scale_rows(extra[rows], 1.0 / part_scale),
+                ]
+            )
+        del chars, chars_x, chars_y
+        self._context_x = context[:n]
+        del words, context, extra
+        self.x = _hstack_rows(sides[0], 0, n)
+        sides[0] = None
+        self.y = _hstack_rows(sides[1], 0, len(texts) - n)
+        del sides
         self.x_norm2 = _row_norms2(self.x)
         self.y_norm2 = _row_norms2(self.y)
         # Dot product of each sentence with the next one on its side: with it,
@@ -301,9 +322,8 @@ class _Vectors:
         """
         texts = [text for text, _ in queries]
         anchors = [at for _, at in queries]
-        lemmas = lemmatize(texts)
-        words = _lemma_transform(self._lemma_vectorizer, self._boost, lemmas)
-        chars = _char_transform(self._char_vectorizer, _char_input(texts, lemmas))
+        words = self._lemma_vectorizer.transform(lemmatize(texts))
+        chars = _char_transform(self._char_vectorizer, _char_input(texts, None))
         context = self._context_x[anchors]
         extra = sparse.csr_matrix((len(texts), self._extra_columns), dtype=np.float32)
         w_words, w_chars, w_context = WEIGHTS
@@ -311,10 +331,23 @@ class _Vectors:
         matrix = _normalise_rows(
             sparse.hstack([*parts, context * math.sqrt(w_context), extra], format="csr")
         )
-        own = sparse.hstack([*parts, extra], format="csr", dtype=np.float32)
+        no_context = sparse.csr_matrix(context.shape, dtype=np.float32)
+        own = sparse.hstack([*parts, no_context, extra], format="csr", dtype=np.float32)
         lengths = np.array([len(_WORD.findall(t)) for t in texts], dtype=np.float64)
         titles = np.array([_title_like(t) for t in texts], dtype=bool)
         return matrix, own, lengths, titles
+
+    def own_dots(self, rows: np.ndarray, cand: np.ndarray) -> np.ndarray:
+        """Dot products of left rows' own parts (words, characters) with right cand's (-1: 0).
+
+        As if both sentences were vectors of their words and characters alone, weighted but
+        not normalised: the stacked rows without the context columns, times their scales.
+        """
+        a, b = self._context_columns
+        own = self.x[rows]
+        own.data[(own.indices >= a) & (own.indices < b)] = 0
+        dots = _pair_dots(own, self.y, np.arange(len(rows)), cand)
+        return dots * self.x_scale[rows][:, None] * self.y_scale[np.maximum(cand, 0)]
 
     def block(self, rows: slice, cols: slice) -> np.ndarray:
         """Cosines of left rows against right cols, dense."""
@@ -361,30 +394,93 @@ def _title_like(text: str) -> bool:
     return len(_WORD.findall(text)) <= 15 and not _SENTENCE_END.search(text)
 
 
-def _lemma_matrix(docs: list[list[str]]) -> sparse.csr_matrix:
-    """TF-IDF of lemma unigrams and bigrams; names and numbers weighted RARE_WEIGHT."""
-    vectorizer = TfidfVectorizer(
-        analyzer=lambda doc: [*doc, *(f"{a} {b}" for a, b in zip(doc, doc[1:], strict=False))],
-        sublinear_tf=True,
-        dtype=np.float32,
-    )
-    try:
-        matrix = vectorizer.fit_transform(docs)
-    except ValueError:  # no word at all in either version
-        return sparse.csr_matrix((len(docs), 0), dtype=np.float32), None, None
-    names = vectorizer.get_feature_names_out()
-    boost = np.array([RARE_WEIGHT if "!" in name else 1.0 for name in names], dtype=np.float32)
-    return _normalise_rows(matrix @ sparse.diags(boost)), vectorizer, boost
+def _lemma_matrix(docs: list[list[str]]):
+    """TF-IDF of lemma unigrams and bigrams; names and numbers weighted RARE_WEIGHT.
+
+    Returns the L2-normalised rows and a _LemmaIndex to transform other texts alike. The
+    weights are sklearn's ``TfidfVectorizer(sublinear_tf=True)`` (smooth idf) on the same
+    features, then RARE_WEIGHT for every feature with a marked ('!') lemma, then the rows
+    normalised again: the same vectors, built from integer ids instead of strings.
+    """
+    index = _LemmaIndex(docs)
+    return index.transform(docs, fit=True), index
 
 
-def _lemma_transform(vectorizer, boost, docs: list[list[str]]) -> sparse.csr_matrix:
-    if vectorizer is None:
-        return sparse.csr_matrix((len(docs), 0), dtype=np.float32)
-    return _normalise_rows(vectorizer.transform(docs) @ sparse.diags(boost))
+class _LemmaIndex:
+    """The lemma features of a version pair: ids of lemmas and bigrams, and their weights."""
+
+    def __init__(self, docs: list[list[str]]) -> None:
+        self.lemmas: dict[str, int] = {}
+        for doc in docs:
+            for lemma in doc:
+                self.lemmas.setdefault(lemma, len(self.lemmas))
+        self._rare = np.array([lemma.startswith("!") for lemma in self.lemmas], dtype=bool)
+        self.bigrams = np.zeros(0, dtype=np.int64)  # sorted codes a * len(lemmas) + b
+        self.weights = np.zeros(0, dtype=np.float32)
+
+    @property
+    def columns(self) -> int:
+        return len(self.lemmas) + self.bigrams.size
+
+    def feature_names(self) -> list[str]:
+        """Each column's unigram or bigram ("a b"), for tests and inspection."""
+        names = list(self.lemmas)
+        size = len(names)
+        return names + [f"{names[c // size]} {names[c % size]}" for c in self.bigrams.tolist()]
+
+    def transform(self, docs: list[list[str]], *, fit: bool = False) -> sparse.csr_matrix:
+        """The texts' weighted, L2-normalised rows; ``fit`` sets the bigrams and idf from them."""
+        rows, cols = self._features(docs, fit)
+        counts = sparse.csr_matrix(
+            (np.ones(rows.size, dtype=np.float32), (rows, cols)),
+            shape=(len(docs), self.columns),
+            dtype=np.float32,
+        )
+        counts.sum_duplicates()
+        if fit:
+            size = max(len(self.lemmas), 1)
+            df = np.bincount(counts.indices, minlength=self.columns)
+            idf = np.log((1 + len(docs)) / (1 + df)) + 1
+            codes = self.bigrams
+            rare = np.concatenate(
+                [self._rare, self._rare[codes // size] | self._rare[codes % size]]
+            )
+            self.weights = (idf * np.where(rare, RARE_WEIGHT, 1.0)).astype(np.float32)
+        counts.data = (np.log(counts.data) + 1) * self.weights[counts.indices]
+        return _normalise_rows(counts)
+
+    def _features(self, docs: list[list[str]], fit: bool) -> tuple[np.ndarray, np.ndarray]:
+        """(row, column) of every unigram and bigram occurrence; unknown ones left out."""
+        size = len(self.lemmas)
+        lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
+        get = self.lemmas.get
+        ids = np.fromiter(
+            (get(lemma, -1) for doc in docs for lemma in doc), dtype=np.int64, count=lengths.sum()
+        )
+        rows = np.repeat(np.arange(len(docs)), lengths)
+        # A bigram is a lemma and the next one of the same text.
+        ends = np.cumsum(lengths)[lengths > 0] - 1
+        follows = np.ones(ids.size, dtype=bool)
+        follows[ends] = False
+        at = np.flatnonzero(follows)
+        at = at[at + 1 < ids.size]
+        first, second = ids[at], ids[at + 1]
+        known = (first >= 0) & (second >= 0)
+        codes = first[known] * size + second[known]
+        if fit:
+            self.bigrams = np.unique(codes)
+        cols = np.searchsorted(self.bigrams, codes)
+        found = cols < self.bigrams.size
+        found[found] = self.bigrams[cols[found]] == codes[found]
+        unigram = ids >= 0
+        rows = np.concatenate([rows[unigram], rows[at][known][found]])
+        cols = np.concatenate([ids[unigram], size + cols[found]])
+        return rows, cols
 
 
-def _char_input(texts: list[str], lemmas: list[list[str]]) -> list[str]:
+def _char_input(texts: list[str], lemmas: list[list[str]] | None) -> list[str]:
     if CHAR_INPUT == "lemmas":
+        lemmas = lemmatize(texts) if lemmas is None else lemmas
         return [" ".join(w.lstrip("!") for w in doc) for doc in lemmas]
     if CHAR_INPUT == "content":
         return [content_words(t) for t in texts]
@@ -392,7 +488,15 @@ def _char_input(texts: list[str], lemmas: list[list[str]]) -> list[str]:
 
 
 def _char_matrix(texts: list[str]):
+    """TF-IDF of character 3-5-grams inside words (sklearn's ``char_wb``), and its vectorizer."""
+    (matrix,), vectorizer = _char_matrices(texts)
+    return matrix, vectorizer
+
+
+def _char_matrices(texts: list[str], *splits: int):
     """TF-IDF of character 3-5-grams inside words (sklearn's ``char_wb``), and its vectorizer.
+
+    The rows come in one matrix per run of texts between the ``splits`` (fitted on all).
 
     Equal to ``TfidfVectorizer(analyzer="char_wb", ...).fit_transform(texts)``, but each
     distinct word is cut into n-grams once: a word's n-grams do not depend on its
@@ -402,8 +506,8 @@ def _char_matrix(texts: list[str]):
     vectorizer = TfidfVectorizer(**_CHAR_SETTINGS)
     preprocess = vectorizer.build_preprocessor()
     vocabulary: dict[str, int] = {}
-    indices: list[int] = []
-    indptr = [0]
+    indices = array.array("q")
+    indptr = array.array("q", [0])
     cut: dict[str, list[int]] = {}
     for text in texts:
         for chunk in text.split():
@@ -414,25 +518,43 @@ def _char_matrix(texts: list[str]):
                     vocabulary.setdefault(word, len(vocabulary))
                     for word in preprocess(chunk).split()
                 ]
-            indices += ids
+            indices.extend(ids)
         indptr.append(len(indices))
     words = sparse.csr_matrix(
-        (np.ones(len(indices), dtype=np.float32), indices, indptr),
+        (
+            np.ones(len(indices), dtype=np.float32),
+            np.frombuffer(indices, dtype=np.int64),
+            np.frombuffer(indptr, dtype=np.int64),
+        ),
         shape=(len(texts), len(vocabulary)),
     )
+    bounds = [0, *splits, len(texts)]
     if not vocabulary:
-        return sparse.csr_matrix((len(texts), 0), dtype=np.float32), None
+        empty = [sparse.csr_matrix((b - a, 0), dtype=np.float32) for a, b in pairwise(bounds)]
+        return empty, None
     counter = CountVectorizer(**{k: v for k, v in _CHAR_SETTINGS.items() if k != "sublinear_tf"})
     grams = counter.fit_transform(list(vocabulary)).astype(np.float32)
-    counts = sparse.csr_matrix(words @ grams, dtype=np.float32)
-    counts.sort_indices()
+    matrices = []
+    df = np.zeros(grams.shape[1], dtype=np.int64)
+    for a, b in pairwise(bounds):
+        counts = sparse.csr_matrix(words[a:b] @ grams, dtype=np.float32)
+        counts.sort_indices()
+        df += np.bincount(counts.indices, minlength=grams.shape[1])
+        matrices.append(counts)
+    del words, grams
+    # sklearn's TfidfTransformer (smooth idf, sublinear tf), fitted on all the rows.
     transformer = TfidfTransformer(sublinear_tf=True)
-    matrix = transformer.fit_transform(counts).astype(np.float32)
+    transformer.idf_ = (np.log((1 + len(texts)) / (1 + df)) + 1).astype(np.float32)
+    transformer.n_features_in_ = df.size
+    matrices = [
+        sparse.csr_matrix(transformer.transform(counts, copy=False), dtype=np.float32)
+        for counts in matrices
+    ]
     # A vectorizer fitted to the same vocabulary and weights, for transform() on queries.
     vectorizer.vocabulary_ = counter.vocabulary_
     vectorizer._tfidf = transformer
     vectorizer.fixed_vocabulary_ = False
-    return matrix, vectorizer
+    return matrices, vectorizer
 
 
 _CHAR_SETTINGS = {
@@ -454,24 +576,60 @@ def _char_transform(vectorizer, texts: list[str]) -> sparse.csr_matrix:
 def _context_matrix(words: sparse.csr_matrix, n_left: int) -> sparse.csr_matrix:
     """Each sentence's neighbours on its own side (CONTEXT_WEIGHTS by distance), summed and normalised."""
     rows = words.shape[0]
+    side = np.arange(rows) >= n_left
     r, c, w = [], [], []
-    for i in range(rows):
-        lo, hi = (0, n_left) if i < n_left else (n_left, rows)
-        for distance, weight in enumerate(CONTEXT_WEIGHTS, start=1):
-            for k in (i - distance, i + distance):
-                if lo <= k < hi:
-                    r.append(i)
-                    c.append(k)
-                    w.append(weight)
-    shift = sparse.csr_matrix((np.array(w, dtype=np.float32), (r, c)), shape=(rows, rows))
+    for distance, weight in enumerate(CONTEXT_WEIGHTS, start=1):
+        for shift in (-distance, distance):
+            at = np.arange(max(0, -shift), max(0, min(rows, rows - shift)))
+            at = at[side[at] == side[at + shift]]
+            r.append(at)
+            c.append(at + shift)
+            w.append(np.full(at.size, weight, dtype=np.float32))
+    shift = sparse.csr_matrix(
+        (np.concatenate(w), (np.concatenate(r), np.concatenate(c))), shape=(rows, rows)
+    )
     return _normalise_rows(shift @ words)
 
 
 def _normalise_rows(matrix) -> sparse.csr_matrix:
     matrix = sparse.csr_matrix(matrix, dtype=np.float32)
-    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    norms = np.sqrt(_row_norms2(matrix))
     norms[norms == 0] = 1.0
-    return sparse.csr_matrix(sparse.diags(1.0 / norms) @ matrix, dtype=np.float32)
+    return _scale_rows(matrix.copy(), 1.0 / norms)
+
+
+def _scale_rows(matrix: sparse.csr_matrix, factors: np.ndarray) -> sparse.csr_matrix:
+    """Multiply each row by its factor, in place; returns the matrix."""
+    matrix.data *= np.repeat(factors.astype(np.float32), np.diff(matrix.indptr))
+    return matrix
+
+
+def _hstack_rows(parts: list[sparse.csr_matrix], start: int, stop: int) -> sparse.csr_matrix:
+    """Rows start..stop - 1 of the parts side by side, built a slice of rows at a time.
+
+    ``sparse.hstack(parts)[start:stop]``, without the whole stacked matrix, nor a copy of
+    each part, ever being in memory.
+    """
+    counts = sum(np.diff(p.indptr[start : stop + 1]) for p in parts)
+    indptr = np.zeros(stop - start + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    columns = sum(p.shape[1] for p in parts)
+    index = np.int32 if max(columns, int(indptr[-1])) < 2**31 else np.int64
+    data = np.empty(int(indptr[-1]), dtype=np.float32)
+    indices = np.empty(int(indptr[-1]), dtype=index)
+    for a in range(start, stop, STACK_ROWS):
+        b = min(a + STACK_ROWS, stop)
+        block = sparse.hstack([p[a:b] for p in parts], format="csr")
+        lo, hi = indptr[a - start], indptr[b - start]
+        data[lo:hi] = block.data
+        indices[lo:hi] = block.indices
+    return sparse.csr_matrix(
+        (data, indices, indptr.astype(index)), shape=(stop - start, columns), copy=False
+    )
+
+
+# Rows stacked (or multiplied with their neighbours) at a time: bounds the copies made.
+STACK_ROWS = 8192
 
 
 def _length_factor(left_len: np.ndarray, right_len: np.ndarray) -> np.ndarray:
@@ -495,13 +653,24 @@ def _wordless_features(texts: list[str], rows: np.ndarray) -> sparse.csr_matrix:
 
 
 def _row_norms2(matrix: sparse.csr_matrix) -> np.ndarray:
-    return np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel().astype(np.float64)
+    """Squared L2 norm of each row."""
+    squares = sparse.csr_matrix(
+        (np.square(matrix.data, dtype=np.float64), matrix.indices, matrix.indptr),
+        shape=matrix.shape,
+    )
+    return np.asarray(squares.sum(axis=1)).ravel()
 
 
 def _adjacent_dots(matrix: sparse.csr_matrix) -> np.ndarray:
-    if matrix.shape[0] < 2:
-        return np.zeros(max(matrix.shape[0] - 1, 0))
-    return np.asarray(matrix[:-1].multiply(matrix[1:]).sum(axis=1)).ravel().astype(np.float64)
+    """Dot product of each row with the next one, a slice of rows at a time."""
+    rows = matrix.shape[0]
+    out = np.zeros(max(rows - 1, 0))
+    step = max(1, STACK_ROWS // 4)
+    for a in range(0, rows - 1, step):
+        block = matrix[a : min(a + step, rows - 1) + 1]
+        dots = block[:-1].multiply(block[1:]).sum(axis=1)
+        out[a : a + block.shape[0] - 1] = np.asarray(dots).ravel()
+    return out
 
 
 def _clip(value: float) -> float:
@@ -699,6 +868,9 @@ def _fill(out: np.ndarray, row: tuple[int, np.ndarray], first: int) -> None:
         out[a:b] = values[shift + a : shift + b]
 
 
+BAND_ROWS = 128
+
+
 class _BandSims:
     """Cosines of each left sentence with the right sentences its DP rows can reach, flat."""
 
@@ -722,8 +894,11 @@ def _band_similarities(vecs: _Vectors, lo: np.ndarray, hi: np.ndarray) -> _BandS
     ends = np.maximum(np.minimum(np.maximum(hi[1:], np.r_[hi[2:], hi[-1:]]), m), starts)
     offsets = np.r_[0, np.cumsum(ends - starts)]
     values = np.empty(int(offsets[-1]), dtype=np.float32)
-    for start in range(0, n, ROW_CHUNK):
-        stop = min(start + ROW_CHUNK, n)
+    # Fewer rows than ROW_CHUNK: a block of rows spans their band and the band's slope, so
+    # tall blocks compute many cosines outside the band.
+    step = max(1, min(ROW_CHUNK, BAND_ROWS))
+    for start in range(0, n, step):
+        stop = min(start + step, n)
         c0, c1 = int(starts[start:stop].min()), int(ends[start:stop].max())
         block = vecs.block(slice(start, stop), slice(c0, c1))
         rows, cols = _ranges(starts[start:stop] - c0, ends[start:stop] - c0)
@@ -785,28 +960,41 @@ def _merge_gain(joined: np.ndarray, min_score: float) -> np.ndarray:
 
 
 def _trace(vecs, moves, offsets, lo, hi, sims: _BandSims) -> list[Link]:
-    links: list[Link] = []
+    """Follow the moves back from the last cell; 1-1 links are scored all at once."""
+    steps: list[tuple[int, int, int]] = []  # (move, r, j) of every link, last first
+    moves, offsets, lo = moves.tolist(), offsets.tolist(), lo.tolist()
     r, j = len(lo) - 1, int(hi[-1])
     while r > 0 or j > 0:
         mv = moves[offsets[r] + j - lo[r]] if r > 0 else _SKIP_RIGHT
-        if mv == _ONE_ONE:
-            factor = float(vecs.factor(r - 1, j - 1))
-            score = float(sims.get(np.array([r - 1]), np.array([j - 1]))[0])
-            links.append(Link((r - 1,), (j - 1,), _clip(score * factor)))
-            r, j = r - 1, j - 1
-        elif mv == _SKIP_LEFT:
+        if mv == _SKIP_LEFT:
             r -= 1
         elif mv == _SKIP_RIGHT:
             j -= 1
+        else:
+            steps.append((mv, r, j))
+            r, j = (
+                (r - 1, j - 1)
+                if mv == _ONE_ONE
+                else (r - 1, j - 2)
+                if mv == _ONE_TWO
+                else (r - 2, j - 1)
+            )
+    steps.reverse()
+    ones = [(r - 1, j - 1) for mv, r, j in steps if mv == _ONE_ONE]
+    i1 = np.array([i for i, _ in ones], dtype=np.int64)
+    j1 = np.array([j for _, j in ones], dtype=np.int64)
+    scores = iter((sims.get(i1, j1) * vecs.factor(i1, j1)).tolist() if ones else [])
+    links: list[Link] = []
+    for mv, r, j in steps:
+        if mv == _ONE_ONE:
+            links.append(Link((r - 1,), (j - 1,), _clip(next(scores))))
         elif mv == _ONE_TWO:
             lefts, rights = (r - 1,), (j - 2, j - 1)
             links.append(Link(lefts, rights, vecs.joined_score(lefts, rights)))
-            r, j = r - 1, j - 2
         else:
             lefts, rights = (r - 2, r - 1), (j - 1,)
             links.append(Link(lefts, rights, vecs.joined_score(lefts, rights)))
-            r, j = r - 2, j - 1
-    return links[::-1]
+    return links
 
 
 def _link_leftovers(vecs: _Vectors, links: list[Link], threshold: float) -> list[Link]:
@@ -965,7 +1153,7 @@ def _vectors(left: tuple[str, ...], right: tuple[str, ...], _settings) -> _Vecto
 def _top_k_queries(vecs: _Vectors, queries, k: int) -> list[list[Suggestion]]:
     matrix, own, lengths, titles = vecs.queries(queries)
     scores = (matrix @ vecs.y_t).toarray()
-    own_scores = (own @ vecs.own_y.T).toarray()
+    own_scores = (own @ vecs.y_t).toarray() * vecs.y_scale[None, :]
     lengths_factor = _length_factor(lengths[:, None], vecs.y_len[None, :])
     title_factor = np.where(titles[:, None] != vecs.y_title[None, :], TITLE_PROSE, 1.0)
     scores = scores * lengths_factor * title_factor
@@ -995,7 +1183,7 @@ def _top_k(vecs: _Vectors, k: int, rows: np.ndarray | None = None) -> list[list[
             cand, cand_scores = _rescore(vecs, chunk, wide[first : first + ROW_CHUNK], k)
         factors = vecs.factor(chunk[:, None], np.clip(cand, 0, m - 1))
         cand_scores = cand_scores * factors
-        own = _pair_dots(vecs.own_x, vecs.own_y, chunk, cand)
+        own = vecs.own_dots(chunk, cand)
         cand_scores[own < OWN_MIN] = 0.0
         order = np.argsort(-cand_scores, axis=1, kind="stable")
         for row in range(chunk.size):
