@@ -183,14 +183,15 @@ def _maps(index: int, matcher: difflib.SequenceMatcher) -> bool:
 
 
 @transaction.atomic
-def propose_counterparts(claims) -> None:
+def propose_counterparts(claims, *, stamp: bool = True) -> None:
     """Rank, for each claim and each other version of its story, up to three candidate spans.
 
     A strong candidate becomes the proposed counterpart; weaker ones are only suggested.
     Confirmed counterparts keep the reviewer's choice (their candidates are refreshed).
     The claims' rows are locked (in pk order) so that two proposals for one claim cannot
     interleave; they are stamped with the story's next revision (their status may change),
-    so open pages redraw them.
+    so open pages redraw them. With ``stamp=False`` the caller, a write already holding
+    the claims, refreshes their status and takes the revision itself.
     """
     ids = list(claims.values_list("pk", flat=True))
     claims = list(
@@ -201,12 +202,6 @@ def propose_counterparts(claims) -> None:
     )
     if not claims:
         return
-    story_ids = {c.version.story_id for c in claims}
-    versions = {v.pk: v for v in Version.objects.filter(story_id__in=story_ids)}
-    sentences: dict[int, list[Sentence]] = {}
-    for s in Sentence.objects.filter(version_id__in=versions).order_by("version_id", "position"):
-        sentences.setdefault(s.version_id, []).append(s)
-    links = list(SentenceLink.objects.filter(left_version_id__in=versions))
     existing = {
         (cp.claim_id, cp.version_id): cp
         # Only these rows (``of``, by pk): the default ordering by claim would join and
@@ -215,14 +210,11 @@ def propose_counterparts(claims) -> None:
         .select_for_update(of=("self",))
         .order_by("pk")
     }
-    ranker = _Ranker(versions, sentences, links, claims)
+    ranker = _Ranker.load(claims)
     new_rows, changed = [], []
     for claim in claims:
-        for other in versions.values():
-            if other.story_id != claim.version.story_id or other.pk == claim.version_id:
-                continue
-            fresh = ranker.counterpart(claim, versions[claim.version_id], other)
-            old = existing.get((claim.pk, other.pk))
+        for fresh in ranker.counterparts(claim):
+            old = existing.get((claim.pk, fresh.version_id))
             if old is None:
                 new_rows.append(fresh)
                 continue
@@ -238,9 +230,22 @@ def propose_counterparts(claims) -> None:
         ["start", "end", "exact", "score", "confidence", "fact_diffs", "candidates", "backend",
          "status"],
     )  # fmt: skip
+    if not stamp:
+        return
     claim_status.recompute(ids)
-    for story_id in sorted(story_ids):
+    for story_id in sorted({c.version.story_id for c in claims}):
         live.bump(story_id, changed=[c.pk for c in claims if c.version.story_id == story_id])
+
+
+def rank_counterparts(claim: Claim) -> list[Counterpart]:
+    """Unsaved counterpart rows of ``claim`` in each other version of its story.
+
+    The claim need not be saved yet (a claim being created is ranked before its version's
+    row is locked for numbering): give the rows their claim before saving them. Call it
+    inside the write's transaction, after ``live.share_story``, so that no re-alignment
+    changes the links meanwhile.
+    """
+    return _Ranker.load([claim]).counterparts(claim)
 
 
 # A claim shorter than this share of its sentence is also ranked by its own words...
@@ -251,8 +256,41 @@ CLAIM_SHARE = 0.5
 RANKED = 5
 
 
+@dataclass(frozen=True)
+class _Span:
+    """A sentence's offsets and position: all the ranking needs of it."""
+
+    start: int
+    end: int
+    position: int
+
+
 class _Ranker:
     """Candidate counterparts of claims, from stored links and from suggest(), per version pair."""
+
+    @classmethod
+    def load(cls, claims) -> _Ranker:
+        """A ranker over every version of the claims' stories (sentences, links) in 3 queries."""
+        story_ids = {c.version.story_id for c in claims}
+        versions = {v.pk: v for v in Version.objects.filter(story_id__in=story_ids)}
+        sentences: dict[int, list[_Span]] = {}
+        for version_id, start, end, position in (
+            Sentence.objects.filter(version_id__in=versions)
+            .order_by("version_id", "position")
+            .values_list("version_id", "start", "end", "position")
+        ):
+            sentences.setdefault(version_id, []).append(_Span(start, end, position))
+        links = list(SentenceLink.objects.filter(left_version_id__in=versions))
+        return cls(versions, sentences, links, claims)
+
+    def counterparts(self, claim: Claim) -> list[Counterpart]:
+        """The claim's rows (unsaved) for each other version of its story."""
+        own = self.versions[claim.version_id]
+        return [
+            self.counterpart(claim, own, other)
+            for other in self.versions.values()
+            if other.story_id == own.story_id and other.pk != own.pk
+        ]
 
     def __init__(self, versions, sentences, links, claims) -> None:
         self.versions, self.sentences, self.links = versions, sentences, links

@@ -178,6 +178,7 @@ def _suggestions_context(version) -> dict:
     return {
         "version": version,
         "suggestions": items,
+        "fingerprint": suggestions.fingerprint(items),
         "has_sentences": version.sentences.exists(),
         "reasons": suggestions.SuggestionDismissal.Reason.choices,
     }
@@ -185,8 +186,12 @@ def _suggestions_context(version) -> dict:
 
 @require_GET
 def version_suggestions(request, pk):
+    """The version's open suggestions. The page's list refetches them whenever claims
+    change, sending the fingerprint of what it shows (``fp``): 204 if that is still right."""
     version = _get_version(request.user, pk)
     context = _suggestions_context(version) | {"story": version.story}
+    if request.htmx and request.GET.get("fp") == context["fingerprint"]:
+        return HttpResponse(status=204)
     if request.htmx:
         return render(request, "articles/_suggestions.html#suggestion-list", context)
     return render(request, "articles/suggestions_page.html", context)
