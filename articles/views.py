@@ -201,8 +201,8 @@ def version_live(request, pk):
     The blocks of text and the list items of the claims changed since (out-of-band swaps),
     or, past ``live.MAX_CLAIMS`` changes, a notice to refresh. Events: ``live-removed``
     (list items to take out first), ``claims-changed`` when claims were marked, moved or
-    deleted (or something else changed), ``claim-changed`` when only the claim the page
-    has open (``claim``) changed.
+    deleted (or something else changed: the suggestion list refetches), ``claim-changed``
+    when the claim the page has open (``claim``) changed (its verdicts and notes refetch).
     """
     version = _get_version(request.user, pk)
     from articles import workflow_views  # it builds on this module's helpers
@@ -233,7 +233,7 @@ def version_live(request, pk):
         trigger_client_event(response, "live-removed", {"ids": delta.removed})
     if delta.spans_changed or delta.too_many or not delta.changes:
         trigger_client_event(response, "claims-changed")
-    elif validation.parse_id(request.GET.get("claim")) in delta.changed_ids:
+    if delta.too_many or validation.parse_id(request.GET.get("claim")) in delta.changed_ids:
         trigger_client_event(response, "claim-changed")
     return response
 

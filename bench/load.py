@@ -384,6 +384,7 @@ FINGERPRINT = re.compile(r'data-fingerprint="([^"]*)"')
 # refetch, as htmx does: the list's hidden input, the verdicts region's URL).
 SUGGESTIONS_FP = re.compile(r'id="suggestions-fp" name="fp" value="([^"]*)"')
 VERDICTS_REV = re.compile(r'/verdicts/\?rev=(\d+)"')
+VERDICTS_TRIGGER = re.compile(r'<div id="verdicts"[^>]*data-hx-trigger="([^"]*)"')
 
 
 @dataclass
@@ -434,6 +435,7 @@ class Reviewer(threading.Thread):
         self.fingerprint = ""
         self.suggestions_fp = ""  # of the suggestion list the page shows
         self.verdicts_rev = ""  # of the open panel's verdicts
+        self.verdicts_events = {"claims-changed", "claim-changed"}  # that refetch them
         self.index, self.username, self.world, self.stats = index, username, world, stats
         self.rng = random.Random(1000 + index)
         self.http = httpx.Client(base_url=base_url, timeout=30, follow_redirects=False)
@@ -572,7 +574,7 @@ class Reviewer(threading.Thread):
             if answer is not None and answer.status_code == 200:
                 m = SUGGESTIONS_FP.search(answer.text)
                 self.suggestions_fp = m.group(1) if m else ""
-        if self.open_claim and ("claim-changed" in events or "claims-changed" in events):
+        if self.open_claim and any(f'"{e}"' in events for e in self.verdicts_events):
             params = {"rev": self.verdicts_rev} if self.verdicts_rev else None
             answer = self.request(
                 "verdicts",
@@ -629,6 +631,8 @@ class Reviewer(threading.Thread):
         html = response.text
         m = VERDICTS_REV.search(html)
         self.verdicts_rev = m.group(1) if m else ""
+        if m := VERDICTS_TRIGGER.search(html):
+            self.verdicts_events = {t.split()[0] for t in m.group(1).split(",") if t.strip()}
         form = VERDICT_FORM.search(html)
         form_html = form.group(0) if form else ""
         m = REVISION.search(form_html)
@@ -1061,6 +1065,19 @@ def _try(action) -> None:
         print(f"  {exc}")
 
 
+def cpu_seconds(pids: list[int], since: dict[int, float] | None = None) -> dict[int, float]:
+    """CPU seconds (user + system) each process has used, minus ``since`` (by pid)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {}
+    for pid in pids:
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            out[pid] = (int(fields[11]) + int(fields[12])) / tick
+    if since is not None:
+        out = {pid: value - since.get(pid, 0.0) for pid, value in out.items()}
+    return out
+
+
 def run_clients(clients: list[Reviewer], duration: float) -> float:
     t0, cpu0 = time.monotonic(), time.process_time()
     for c in clients:
@@ -1124,7 +1141,9 @@ def main() -> int:
             clients = login_all(
                 world, server, stats, mode=args.mode, poll_every=args.poll, watch=watch
             )
+            app_cpu = cpu_seconds(server.worker_pids())
             seconds = run_clients(clients, args.duration)
+            app_cpu = cpu_seconds(server.worker_pids(), since=app_cpu)
             result, table, _ = summarise(clients, stats, seconds, server)
             errors = server.log_errors()
         finally:
@@ -1134,6 +1153,14 @@ def main() -> int:
             if not args.keep_db:
                 drop_database(args.db)
     print(f"\n{args.clients} reviewers ({args.mode}) for {seconds:.0f}s:\n{table}\n")
+    answered = sum(
+        1 for name, rows in stats.samples.items() if name != "login" for *_, code in rows if code
+    )
+    print(
+        f"  gunicorn workers' CPU during the run: {sum(app_cpu.values()):.1f} s, "
+        f"{1000 * sum(app_cpu.values()) / max(answered, 1):.1f} ms per answered request "
+        f"(a figure a busy machine hardly changes; PostgreSQL's not included)"
+    )
     delays = sorted(d * 1000 for d in watch.delays)
     print(
         f"  another reviewer's write seen by a page: {len(delays)} times, p50/p95/p99 "

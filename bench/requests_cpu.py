@@ -229,10 +229,10 @@ class Bench:
     REQUESTS = {
         "live poll": live_poll,
         "suggestions": suggestions,
-        "suggestions, same": suggestions_unchanged,
+        "suggestions again": suggestions_unchanged,
         "claim panel": claim_panel,
         "verdicts": verdicts,
-        "verdicts, same": verdicts_unchanged,
+        "verdicts again": verdicts_unchanged,
         "verdict save": verdict_save,
         "claim create": claim_create,
         "reading view": reading_view,
