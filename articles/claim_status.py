@@ -10,8 +10,8 @@ change them:
   moved, deleted: pass the old span in ``spans``). It also recomputes the claims in other
   versions whose counterparts cover those spans: whether they are contested "cross" depends
   on this claim's rating.
-- ``recompute(ids)`` after only the claims' counterparts changed (proposed, confirmed,
-  re-aligned): nobody else's status depends on them.
+- ``recompute(ids, written=set())`` after only the claims' counterparts changed (proposed,
+  confirmed, re-aligned): nobody else's status depends on them.
 
 The rules (pure functions below) are those of ``Claim.contest_reasons`` and the dashboard,
 which use them too: contested if the versions state different facts (a chosen counterpart
@@ -144,6 +144,7 @@ class _Claim:
     keys: str = ""
     ratings: list[str] = field(default_factory=list)
     reviewers: list[int] = field(default_factory=list)
+    story_id: int = 0
 
     @property
     def display_rating(self) -> str | None:
@@ -166,47 +167,36 @@ def _models(apps, *names: str) -> list:
 
 
 def _copy_search_keys(apps, claims: dict[int, _Claim], values: dict[int, tuple[str, str]]):
-    """Copy the claims' story and status onto their verdicts and sources (search keys)."""
+    """Copy the claims' story and status onto their verdicts and sources (search keys), and
+    each verdict's rating and reviewer onto its sources: two statements per (status, story)
+    of the claims, each writing only the rows whose copies differ."""
     from django.db.models import F, OuterRef, Subquery
 
-    Verdict, Source, Version = _models(apps, "Verdict", "Source", "Version")
-    by_status: dict[str, list[int]] = {}
-    for pk, (status, _) in values.items():
-        by_status.setdefault(status, []).append(pk)
-    for status, pks in by_status.items():
-        Verdict.objects.filter(claim_id__in=pks).exclude(claim_status=status).update(
-            claim_status=status
-        )
-        Source.objects.filter(verdict__claim_id__in=pks).exclude(claim_status=status).update(
-            claim_status=status
-        )
-    # The story never changes: set it once, on rows written since the last refresh.
-    story_of = dict(
-        Version.objects.filter(pk__in={c.version_id for c in claims.values()}).values_list(
-            "pk", "story_id"
-        )
-    )
-    by_story: dict[int, list[int]] = {}
-    for claim in claims.values():
-        by_story.setdefault(story_of[claim.version_id], []).append(claim.pk)
-    for story_id, pks in by_story.items():
-        Verdict.objects.filter(claim_id__in=pks, story__isnull=True).update(story_id=story_id)
-        Source.objects.filter(verdict__claim_id__in=pks, story__isnull=True).update(
-            story_id=story_id
-        )
-    # A source's rating and reviewer are its verdict's (the rating changes with a new verdict).
+    Verdict, Source = _models(apps, "Verdict", "Source")
+    groups: dict[tuple[str, int], list[int]] = {}
+    for pk, claim in claims.items():
+        groups.setdefault((values[pk][0], claim.story_id), []).append(pk)
     verdict = Verdict.objects.filter(pk=OuterRef("verdict_id"))
-    Source.objects.filter(verdict__claim_id__in=list(claims)).exclude(
-        rating=F("verdict__rating"), reviewer_id=F("verdict__reviewer_id")
-    ).update(
-        rating=Subquery(verdict.values("rating")[:1]),
-        reviewer_id=Subquery(verdict.values("reviewer_id")[:1]),
-    )
+    for (status, story_id), pks in groups.items():
+        Verdict.objects.filter(claim_id__in=pks).exclude(
+            claim_status=status, story_id=story_id
+        ).update(claim_status=status, story_id=story_id)
+        Source.objects.filter(verdict__claim_id__in=pks).exclude(
+            claim_status=status,
+            story_id=story_id,
+            rating=F("verdict__rating"),
+            reviewer_id=F("verdict__reviewer_id"),
+        ).update(
+            claim_status=status,
+            story_id=story_id,
+            rating=Subquery(verdict.values("rating")[:1]),
+            reviewer_id=Subquery(verdict.values("reviewer_id")[:1]),
+        )
 
 
 def _load(Claim, Verdict, query) -> dict[int, _Claim]:
     rows = {
-        row[0]: _Claim(row[0], row[1], row[2], row[3], row[4] is not None, *row[5:])
+        row[0]: _Claim(*row[:4], row[4] is not None, *row[5:9], story_id=row[9])
         for row in Claim.objects.filter(query)
         .order_by()
         .values_list(
@@ -219,6 +209,7 @@ def _load(Claim, Verdict, query) -> dict[int, _Claim]:
             "status",
             "contest_codes",
             "verdict_keys",
+            "version__story_id",
         )
     }
     if rows:
@@ -247,12 +238,17 @@ def reviewer_key(reviewer_id: int) -> str:
     return f" reviewer:{reviewer_id} "
 
 
-def recompute(claim_ids: Iterable[int], *, apps=None) -> dict[int, tuple[str, str]]:
+def recompute(
+    claim_ids: Iterable[int], *, apps=None, written: set[int] | None = None
+) -> dict[int, tuple[str, str]]:
     """Recompute and store the status of these claims; return {id: (status, codes)}.
 
     A few queries per CHUNK claims; only rows whose values changed are written (no history
     row, no ``updated_at`` change: these are derived values). Also stores the claims'
-    ``verdict_keys`` and copies the search keys onto their verdicts and sources.
+    ``verdict_keys`` and copies the search keys onto their verdicts and sources: of every
+    judged claim, or with ``written`` (the claims whose verdicts or sources the caller
+    wrote), of those and of the judged claims whose status changed (the others' copies are
+    up to date already). Claims without verdicts have nothing to copy.
     """
     from django.db.models import Q
 
@@ -310,8 +306,13 @@ def recompute(claim_ids: Iterable[int], *, apps=None) -> dict[int, tuple[str, st
         Claim.objects.bulk_update(
             changed, ["status", "contest_codes", "verdict_keys"], batch_size=500
         )
-        if claims:
-            _copy_search_keys(apps, claims, {pk: result[pk] for pk in claims})
+        copy = {
+            pk: claim
+            for pk, claim in claims.items()
+            if claim.ratings and (written is None or pk in written or result[pk][0] != claim.status)
+        }
+        if copy:
+            _copy_search_keys(apps, copy, {pk: result[pk] for pk in copy})
     return result
 
 
@@ -348,7 +349,7 @@ def refresh(
         spans += (
             Claim.objects.filter(pk__in=ids).order_by().values_list("version_id", "start", "end")
         )
-    return recompute(ids | covering(spans, apps=apps), apps=apps)
+    return recompute(ids | covering(spans, apps=apps), apps=apps, written=ids)
 
 
 def apply(claim, values: dict[int, tuple[str, str]]) -> None:

@@ -184,14 +184,15 @@ def _maps(index: int, matcher: difflib.SequenceMatcher) -> bool:
 
 
 @transaction.atomic
-def propose_counterparts(claims) -> None:
+def propose_counterparts(claims, *, stamp: bool = True) -> None:
     """Rank, for each claim and each other version of its story, up to three candidate spans.
 
     A strong candidate becomes the proposed counterpart; weaker ones are only suggested.
     Confirmed counterparts keep the reviewer's choice (their candidates are refreshed).
     The claims' rows are locked (in pk order) so that two proposals for one claim cannot
     interleave; they are stamped with the story's next revision (their status may change),
-    so open pages redraw them.
+    so open pages redraw them. With ``stamp=False`` the caller, a write already holding
+    the claims, refreshes their status and takes the revision itself.
     """
     ids = list(claims.values_list("pk", flat=True))
     claims = list(
@@ -210,51 +211,49 @@ def propose_counterparts(claims) -> None:
         .select_for_update(of=("self",))
         .order_by("pk")
     }
+    ranker = _Ranker.load(claims)
     new_rows, changed = [], []
-    for fresh in rank_counterparts(claims):
-        old = existing.get((fresh.claim.pk, fresh.version_id))
-        if old is None:
-            new_rows.append(fresh)
-            continue
-        old.candidates, old.backend = fresh.candidates, fresh.backend
-        if old.status != Counterpart.Status.CONFIRMED:
-            for name in ("start", "end", "exact", "score", "confidence", "fact_diffs"):
-                setattr(old, name, getattr(fresh, name))
-            old.status = fresh.status
-        changed.append(old)
+    for claim in claims:
+        for fresh in ranker.counterparts(claim):
+            old = existing.get((claim.pk, fresh.version_id))
+            if old is None:
+                new_rows.append(fresh)
+                continue
+            old.candidates, old.backend = fresh.candidates, fresh.backend
+            if old.status != Counterpart.Status.CONFIRMED:
+                for name in ("start", "end", "exact", "score", "confidence", "fact_diffs"):
+                    setattr(old, name, getattr(fresh, name))
+                old.status = fresh.status
+            changed.append(old)
     Counterpart.objects.bulk_create(new_rows)
     Counterpart.objects.bulk_update(
         changed,
         ["start", "end", "exact", "score", "confidence", "fact_diffs", "candidates", "backend",
          "status"],
     )  # fmt: skip
+    if not stamp:
+        return
     claim_status.recompute(ids)
     for story_id in sorted({c.version.story_id for c in claims}):
         live.bump(story_id, changed=[c.pk for c in claims if c.version.story_id == story_id])
 
 
 def rank_counterparts(claims: list[Claim], *, step=None) -> list[Counterpart]:
-    """Fresh counterpart rows, not saved, for each claim in each other version of its story.
+    """Unsaved counterpart rows for each claim in each other version of its story.
 
-    Reads only: the claims may be unsaved (an import ranks the claims it is about to
-    create before its transaction). ``step()``, if given, is called after each claim and
-    may raise to stop the work. The claims' ``version`` must be loaded.
+    Reads only: the claims need not be saved yet (a claim being created is ranked before
+    its version's row is locked for numbering; an annotation import ranks the claims it
+    is about to create before its transaction): give the rows their claim before saving
+    them. A write calls it inside its transaction, after ``live.share_story``, so that no
+    re-alignment changes the links meanwhile. ``step()``, if given, is called after each
+    claim and may raise to stop the work. The claims' ``version`` must be loaded.
     """
     if not claims:
         return []
-    story_ids = {c.version.story_id for c in claims}
-    versions = {v.pk: v for v in Version.objects.filter(story_id__in=story_ids).order_by("pk")}
-    sentences: dict[int, list[Sentence]] = {}
-    for s in Sentence.objects.filter(version_id__in=versions).order_by("version_id", "position"):
-        sentences.setdefault(s.version_id, []).append(s)
-    links = list(SentenceLink.objects.filter(left_version_id__in=versions))
-    ranker = _Ranker(versions, sentences, links, claims)
+    ranker = _Ranker.load(claims)
     rows = []
     for claim in claims:
-        for other in versions.values():
-            if other.story_id != claim.version.story_id or other.pk == claim.version_id:
-                continue
-            rows.append(ranker.counterpart(claim, versions[claim.version_id], other))
+        rows.extend(ranker.counterparts(claim))
         if step is not None:
             step()
     return rows
@@ -268,8 +267,41 @@ CLAIM_SHARE = 0.5
 RANKED = 5
 
 
+@dataclass(frozen=True)
+class _Span:
+    """A sentence's offsets and position: all the ranking needs of it."""
+
+    start: int
+    end: int
+    position: int
+
+
 class _Ranker:
     """Candidate counterparts of claims, from stored links and from suggest(), per version pair."""
+
+    @classmethod
+    def load(cls, claims) -> _Ranker:
+        """A ranker over every version of the claims' stories (sentences, links) in 3 queries."""
+        story_ids = {c.version.story_id for c in claims}
+        versions = {v.pk: v for v in Version.objects.filter(story_id__in=story_ids)}
+        sentences: dict[int, list[_Span]] = {}
+        for version_id, start, end, position in (
+            Sentence.objects.filter(version_id__in=versions)
+            .order_by("version_id", "position")
+            .values_list("version_id", "start", "end", "position")
+        ):
+            sentences.setdefault(version_id, []).append(_Span(start, end, position))
+        links = list(SentenceLink.objects.filter(left_version_id__in=versions))
+        return cls(versions, sentences, links, claims)
+
+    def counterparts(self, claim: Claim) -> list[Counterpart]:
+        """The claim's rows (unsaved) for each other version of its story."""
+        own = self.versions[claim.version_id]
+        return [
+            self.counterpart(claim, own, other)
+            for other in self.versions.values()
+            if other.story_id == own.story_id and other.pk != own.pk
+        ]
 
     def __init__(self, versions, sentences, links, claims) -> None:
         self.versions, self.sentences, self.links = versions, sentences, links

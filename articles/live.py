@@ -184,6 +184,7 @@ class Update:
     ``removed``: list items to take out first. ``refresh``: claims were marked, moved or
     deleted, or the page must refresh (its lists of suggestions and verdicts are stale).
     ``changed``: the claims that changed (a page with one of them open reloads its panel).
+    ``too_many``: more changed than the update carries (every open panel reloads).
     """
 
     since: int | None
@@ -192,6 +193,7 @@ class Update:
     removed: list[int]
     changed: list[int]
     refresh: bool
+    too_many: bool = False
 
 
 def render_update(version: Version, since: int | None, revision: int) -> Update:
@@ -221,6 +223,7 @@ def render_update(version: Version, since: int | None, revision: int) -> Update:
         removed=delta.removed,
         changed=sorted(delta.changed_ids),
         refresh=delta.spans_changed or delta.too_many or not delta.changes,
+        too_many=delta.too_many,
     )
 
 

@@ -177,6 +177,7 @@ def _render(story_id: int, version_ids: set[int], since: int | None, target: int
                 "removed": update.removed,
                 "changed": update.changed,
                 "refresh": update.refresh,
+                "too_many": update.too_many,
             }
         return revision, updates
     finally:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -25,7 +26,8 @@ def _context(claim, **extra) -> dict:
 
 @require_http_methods(["GET", "POST"])
 def claim_notes(request, pk):
-    """GET: the thread (refreshed when the story changes). POST: add the user's note."""
+    """GET: the thread (refreshed when the story changes; 204 if the page's ``rev`` is still
+    the claim's ``changed_revision``). POST: add the user's note."""
     if request.method == "POST" and _claim_was_deleted(request.user, pk):
         message = "This claim was deleted by someone else; your note was not saved."
         if request.htmx:
@@ -39,6 +41,8 @@ def claim_notes(request, pk):
     if request.method == "GET":
         if not request.htmx:
             return redirect(back)
+        if request.GET.get("rev") == str(claim.changed_revision):
+            return HttpResponse(status=204)  # a note stamps its claim: none since
         return render(request, "articles/_claim_notes.html#note-list", _context(claim))
     text = request.POST.get("text", "")
     try:

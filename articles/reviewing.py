@@ -15,7 +15,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from articles import claim_status, live, validation
-from articles.models import Claim, Source, Story, Verdict, Version, is_editor
+from articles.models import Claim, Counterpart, Source, Story, Verdict, Version, is_editor
 from articles.ratings import SCALE
 from articles.text import anchoring
 
@@ -61,29 +61,43 @@ def claim_create(*, version: Version, user, start, end, exact: str) -> tuple[Cla
 
     Selecting the span of an existing claim returns that claim. Raises
     anchoring.SelectionError for a selection that does not match the stored text.
+
+    The claim is stored with its counterparts in the other versions, ranked in the same
+    transaction before the version's row is taken for numbering, and its status reflects
+    them: one transaction and one revision, so open pages redraw it once.
     """
+    from articles.comparison import rank_counterparts  # comparison imports these models
+
     span = anchoring.check_selection(version.text, start, end, exact)
     quote = anchoring.describe(version.text, span)
+    existing = Claim.objects.filter(version=version, start=span.start, end=span.end)
+    if claim := existing.first():
+        return claim, False
+    draft = Claim(
+        version=version,
+        start=span.start,
+        end=span.end,
+        exact=quote.exact,
+        prefix=quote.prefix,
+        suffix=quote.suffix,
+        created_by=user,
+    )
     try:
         with transaction.atomic():
             live.share_story(version.story_id)
+            # Ranking is the CPU-heavy part: done before numbering holds the version's row.
+            counterparts = rank_counterparts([draft])
             # The version's row serialises numbering (and same-span creates) until commit,
             # a few statements later; other versions and other writes go on meanwhile.
             _lock_row(Version, version.pk)
-            existing = Claim.objects.filter(version=version, start=span.start, end=span.end)
             if claim := existing.first():
                 return claim, False
-            number = (version.claims.aggregate(n=Max("number"))["n"] or 0) + 1
-            claim = Claim.objects.create(
-                version=version,
-                number=number,
-                start=span.start,
-                end=span.end,
-                exact=quote.exact,
-                prefix=quote.prefix,
-                suffix=quote.suffix,
-                created_by=user,
-            )
+            draft.number = (version.claims.aggregate(n=Max("number"))["n"] or 0) + 1
+            draft.save(force_insert=True)
+            claim = draft
+            for row in counterparts:
+                row.claim = claim
+            Counterpart.objects.bulk_create(counterparts)
             values = claim_status.refresh([claim.pk])
             claim_status.apply(claim, values)
             claim.created_revision = claim.changed_revision = live.bump(
@@ -92,12 +106,13 @@ def claim_create(*, version: Version, user, start, end, exact: str) -> tuple[Cla
     except IntegrityError:
         # Lost a race for the same span on a database without row locks (SQLite).
         return Claim.objects.get(version=version, start=span.start, end=span.end), False
-    _refresh_counterparts(claim)
     return claim, True
 
 
 def claim_update_span(*, claim: Claim, user, start, end, exact: str, revision: int) -> Claim:
     """Move a claim to a new span; only its author may. Raises Conflict if stale."""
+    from articles.comparison import propose_counterparts  # comparison imports these models
+
     if claim.created_by_id != user.pk:
         raise NotAllowed("Only the reviewer who marked this claim can change its span.")
     span = anchoring.check_selection(claim.version.text, start, end, exact)
@@ -123,12 +138,13 @@ def claim_update_span(*, claim: Claim, user, start, end, exact: str, revision: i
         locked.exact, locked.prefix, locked.suffix = quote.exact, quote.prefix, quote.suffix
         locked.revision += 1
         locked.save()
+        # Its counterparts follow its new words, in this transaction: one revision.
+        propose_counterparts(Claim.objects.filter(pk=locked.pk), stamp=False)
         values = claim_status.refresh([locked.pk], spans=[old])
         claim_status.apply(locked, values)
         locked.changed_revision = live.bump(
             locked.version.story_id, changed=sorted({locked.pk, *values}), vacated=[vacated]
         )
-    _refresh_counterparts(locked)
     return locked
 
 
@@ -241,21 +257,6 @@ def _replace_sources(verdict: Verdict, sources: list[dict]) -> None:
     for pk, source in existing.items():
         if pk not in keep:
             source.delete()
-
-
-def _refresh_counterparts(claim: Claim) -> None:
-    """Propose the claim's counterparts after its own transaction has committed.
-
-    Proposing is the CPU-heavy part of a write; doing it outside the story lock keeps
-    other reviewers' writes flowing. It locks only this claim's row, then tells open
-    pages again.
-    """
-    from articles.comparison import propose_counterparts  # comparison imports these models
-
-    with transaction.atomic():
-        live.share_story(claim.version.story_id)
-        propose_counterparts(Claim.objects.filter(pk=claim.pk))  # stamps the claim
-    claim.refresh_from_db(fields=["status", "contest_codes"])  # facts may now differ
 
 
 def claim_settle(*, claim: Claim, user, rating: str, note: str, revision: int) -> Claim:

@@ -7,6 +7,7 @@ already covered by a claim, and suggestions someone dismissed, are left out.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 from dataclasses import dataclass
 
@@ -80,9 +81,6 @@ def too_many_sentences(sentence_count: int) -> bool:
 
 def ranked(version: Version) -> list[Suggestion]:
     """Every check-worthy sentence of the version, best first (cached per text and story)."""
-    sentences = list(version.sentences.select_related("block").order_by("position"))
-    if not sentences:
-        return []
     versions = sorted((v.pk, v.text_sha256) for v in version.story.versions.all())
     manual = SentenceLink.objects.filter(manual=True).filter(
         left_version__story_id=version.story_id
@@ -92,6 +90,9 @@ def ranked(version: Version) -> list[Suggestion]:
     cached = cache.get(key)
     if cached is not None:
         return cached
+    sentences = list(version.sentences.select_related("block").order_by("position"))
+    if not sentences:
+        return []
     texts = [version.text[s.start : s.end] for s in sentences]
     candidates = checkworthy.rank(
         texts,
@@ -116,14 +117,37 @@ def ranked(version: Version) -> list[Suggestion]:
 
 def open_suggestions(version: Version) -> list[Suggestion]:
     """Suggestions no one has acted on: no claim inside the sentence, not dismissed."""
-    claims = list(version.claims.values_list("start", "end"))
+    claimed = _union(version.claims.order_by("start").values_list("start", "end"))
+    starts = [start for start, _ in claimed]
     dismissed = set(version.suggestion_dismissals.values_list("start", "end"))
     return [
         s
         for s in ranked(version)
-        if (s.start, s.end) not in dismissed
-        and not any(cs < s.end and s.start < ce for cs, ce in claims)
+        if (s.start, s.end) not in dismissed and not _overlaps(claimed, starts, s.start, s.end)
     ]
+
+
+def _union(spans) -> list[tuple[int, int]]:
+    """Spans sorted by start, merged where they overlap or touch."""
+    out: list[tuple[int, int]] = []
+    for start, end in spans:
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
+
+
+def _overlaps(union: list[tuple[int, int]], starts: list[int], start: int, end: int) -> bool:
+    """True if [start, end) shares a character with a span of ``union`` (disjoint, sorted)."""
+    i = bisect.bisect_left(starts, end) - 1  # the last span starting before ``end``
+    return i >= 0 and union[i][1] > start
+
+
+def fingerprint(items: list[Suggestion]) -> str:
+    """A short digest of a list of suggestions: the page's list is up to date if it matches."""
+    state = repr([(s.start, s.end, s.position, s.score, s.reasons, s.text) for s in items])
+    return hashlib.blake2b(state.encode(), digest_size=8).hexdigest()
 
 
 class NotASuggestion(ValueError):

@@ -44,6 +44,7 @@ from articles.models import (
     Claim,
     Counterpart,
     Story,
+    Verdict,
     Version,
     VersionImportError,
     is_editor,
@@ -284,8 +285,8 @@ def version_live(request, pk):
     The blocks of text and the list items of the claims changed since (out-of-band swaps),
     or, past ``live.MAX_CLAIMS`` changes, a notice to refresh. Events: ``live-removed``
     (list items to take out first), ``claims-changed`` when claims were marked, moved or
-    deleted (or something else changed), ``claim-changed`` when only the claim the page
-    has open (``claim``) changed.
+    deleted (or something else changed: the suggestion list refetches), ``claim-changed``
+    when the claim the page has open (``claim``) changed (its verdicts and notes refetch).
     """
     version = _get_version(request.user, pk)
     from articles import workflow_views  # it builds on this module's helpers
@@ -309,7 +310,7 @@ def version_live(request, pk):
         trigger_client_event(response, "live-removed", {"ids": update.removed})
     if update.refresh:
         trigger_client_event(response, "claims-changed")
-    elif validation.parse_id(request.GET.get("claim")) in update.changed:
+    if update.too_many or validation.parse_id(request.GET.get("claim")) in update.changed:
         trigger_client_event(response, "claim-changed")
     return response
 
@@ -317,8 +318,9 @@ def version_live(request, pk):
 # ---------------------------------------------------------------------------- claims
 
 
-def _panel_context(request, claim: Claim, verdict_form=None, source_formset=None) -> dict:
-    mine = next((v for v in claim.verdicts.all() if v.reviewer_id == request.user.pk), None)
+def _my_verdict_context(claim: Claim, mine, verdict_form=None, source_formset=None) -> dict:
+    """What the panel's own-verdict form (``#my-verdict``) needs: ``mine`` is the user's
+    verdict on the claim (its sources prefetched) or None."""
     if verdict_form is None:
         verdict_form = VerdictForm(
             initial={"rating": mine.rating, "rationale": mine.rationale, "revision": mine.revision}
@@ -339,6 +341,12 @@ def _panel_context(request, claim: Claim, verdict_form=None, source_formset=None
         "my_verdict": mine,
         "verdict_form": verdict_form,
         "source_formset": source_formset,
+    }
+
+
+def _panel_context(request, claim: Claim, verdict_form=None, source_formset=None) -> dict:
+    mine = next((v for v in claim.verdicts.all() if v.reviewer_id == request.user.pk), None)
+    return _my_verdict_context(claim, mine, verdict_form, source_formset) | {
         "can_delete": claim.deletable_by(request.user),
         "can_edit_span": claim.created_by_id == request.user.pk,
         "is_editor": is_editor(request.user),
@@ -468,12 +476,16 @@ def claim_detail(request, pk):
 
 @require_GET
 def claim_verdicts(request, pk):
-    """The panel's verdicts, refreshed when anyone changes the story."""
+    """The panel's verdicts, refreshed when anyone changes the story: 204 if the page's
+    ``rev`` is still the claim's ``changed_revision`` (every write that changes what they
+    show stamps the claim, see articles/live.py)."""
     if _claim_was_deleted(request.user, pk):
         return render(request, "articles/claim_panel.html#claim-gone", {})
     claim = _get_claim(request.user, pk)
+    if request.GET.get("rev") == str(claim.changed_revision):
+        return HttpResponse(status=204)  # the page shows them as they are
     claim = Claim.objects.with_verdicts().get(pk=claim.pk)
-    return render(request, "articles/claim_panel.html#verdicts", _panel_context(request, claim))
+    return render(request, "articles/claim_panel.html#verdicts", {"claim": claim})
 
 
 @require_POST
@@ -560,7 +572,7 @@ def verdict_save(request, pk):
             if f.cleaned_data and not f.cleaned_data.get("DELETE") and f.cleaned_data.get("url")
         ]
         try:
-            reviewing.verdict_save(
+            verdict = reviewing.verdict_save(
                 claim=claim,
                 user=request.user,
                 rating=form.cleaned_data["rating"],
@@ -590,11 +602,12 @@ def verdict_save(request, pk):
         if not request.htmx:
             messages.success(request, notice)
             return redirect(f"{claim.version.get_absolute_url()}?claim={claim.pk}")
-        claim = Claim.objects.with_verdicts().get(pk=claim.pk)
+        # Only the form is redrawn; the panel's verdicts (with this one) refetch themselves.
+        mine = Verdict.objects.prefetch_related("sources").get(pk=verdict.pk)
         response = _verdict_response(
-            request, claim, _panel_context(request, claim) | {"verdict_notice": notice}
+            request, claim, _my_verdict_context(claim, mine) | {"verdict_notice": notice}
         )
-        return trigger_client_event(response, "claims-changed")
+        return trigger_client_event(response, "claim-changed")
     status = 422
     if not request.htmx:
         claim = Claim.objects.with_verdicts().get(pk=claim.pk)

@@ -176,9 +176,11 @@ def search(request):
 def _suggestions_context(version) -> dict:
     sentence_count = version.sentences.count()
     off = suggestions.too_many_sentences(sentence_count)
+    items = None if off else suggestions.open_suggestions(version)
     return {
         "version": version,
-        "suggestions": None if off else suggestions.open_suggestions(version),
+        "suggestions": items,
+        "fingerprint": "" if off else suggestions.fingerprint(items),
         "suggestions_off": off,
         "sentence_count": sentence_count,
         "has_sentences": sentence_count > 0,
@@ -188,8 +190,12 @@ def _suggestions_context(version) -> dict:
 
 @require_GET
 def version_suggestions(request, pk):
+    """The version's open suggestions. The page's list refetches them whenever claims
+    change, sending the fingerprint of what it shows (``fp``): 204 if that is still right."""
     version = _get_version(request.user, pk)
     context = _suggestions_context(version) | {"story": version.story}
+    if request.htmx and request.GET.get("fp") == context["fingerprint"]:
+        return HttpResponse(status=204)
     if request.htmx:
         return render(request, "articles/_suggestions.html#suggestion-list", context)
     return render(request, "articles/suggestions_page.html", context)

@@ -456,6 +456,11 @@ LIVE_REV = re.compile(r"\?rev=(\d+)")
 # A claim's list item, in a full page or in a live update.
 CLAIM_ITEM = re.compile(r'<li class="claim-item[^>]*data-claim="(\d+)"')
 FINGERPRINT = re.compile(r'data-fingerprint="([^"]*)"')
+# What the page's suggestion list and the open panel's verdicts show (sent back when they
+# refetch, as htmx does: the list's hidden input, the verdicts region's URL).
+SUGGESTIONS_FP = re.compile(r'id="suggestions-fp" name="fp" value="([^"]*)"')
+VERDICTS_REV = re.compile(r'/verdicts/\?rev=(\d+)"')
+VERDICTS_TRIGGER = re.compile(r'<div id="verdicts"[^>]*data-hx-trigger="([^"]*)"')
 
 
 @dataclass
@@ -517,6 +522,9 @@ class Reviewer(threading.Thread):
         self.open_claim: int | None = None
         self.tab = f"bench{index:04d}"
         self.fingerprint = ""
+        self.suggestions_fp = ""  # of the suggestion list the page shows
+        self.verdicts_rev = ""  # of the open panel's verdicts
+        self.verdicts_events = {"claims-changed", "claim-changed"}  # that refetch them
         self.index, self.username, self.world, self.stats = index, username, world, stats
         self.rng = random.Random(1000 + index)
         self.http = httpx.Client(base_url=base_url, timeout=30, follow_redirects=False)
@@ -598,6 +606,7 @@ class Reviewer(threading.Thread):
             if response is not None and response.status_code == 200:
                 self.version, self.page_loaded_at, self.synced = version, sent, {}
                 self.open_claim, self.fingerprint = None, ""
+                self.suggestions_fp = self.verdicts_rev = ""
                 self.learn(response.text)
 
     def learn(self, html: str) -> None:
@@ -639,13 +648,35 @@ class Reviewer(threading.Thread):
             with self.watch.lock:
                 self.watch.notices += 1
             return self.read(self.version)  # the reader follows "Refresh"
+        self.follow(response)
+
+    def follow(self, response: httpx.Response) -> None:
+        """The requests an answer's events set off on the page, as htmx makes them."""
         events = response.headers.get("HX-Trigger", "")
         if "claims-changed" in events:
-            self.request(
-                "suggestions", "GET", f"/versions/{self.version}/suggestions/", headers=HTMX
+            params = {"fp": self.suggestions_fp} if self.suggestions_fp else None
+            answer = self.request(
+                "suggestions",
+                "GET",
+                f"/versions/{self.version}/suggestions/",
+                params=params,
+                headers=HTMX,
             )
-        if self.open_claim and ("claim-changed" in events or "claims-changed" in events):
-            self.request("verdicts", "GET", f"/claims/{self.open_claim}/verdicts/", headers=HTMX)
+            if answer is not None and answer.status_code == 200:
+                m = SUGGESTIONS_FP.search(answer.text)
+                self.suggestions_fp = m.group(1) if m else ""
+        if self.open_claim and any(f'"{e}"' in events for e in self.verdicts_events):
+            params = {"rev": self.verdicts_rev} if self.verdicts_rev else None
+            answer = self.request(
+                "verdicts",
+                "GET",
+                f"/claims/{self.open_claim}/verdicts/",
+                params=params,
+                headers=HTMX,
+            )
+            if answer is not None and answer.status_code == 200:
+                m = VERDICTS_REV.search(answer.text)
+                self.verdicts_rev = m.group(1) if m else ""
 
     def listen(self) -> None:
         """The page's EventSource: apply each pushed update, as static/js/live.js does."""
@@ -762,6 +793,10 @@ class Reviewer(threading.Thread):
             return None
         self.open_claim = claim_id
         html = response.text
+        m = VERDICTS_REV.search(html)
+        self.verdicts_rev = m.group(1) if m else ""
+        if m := VERDICTS_TRIGGER.search(html):
+            self.verdicts_events = {t.split()[0] for t in m.group(1).split(",") if t.strip()}
         form = VERDICT_FORM.search(html)
         form_html = form.group(0) if form else ""
         m = REVISION.search(form_html)
@@ -847,6 +882,8 @@ class Reviewer(threading.Thread):
         attempt.data["revision"] = int(m.group(1)) if m else None
         self.verdicts[claim_id].append(attempt)
         self.watch.acked(claim_id, self.username)
+        if self.mode == "realistic":
+            self.follow(response)  # the panel's verdicts (and, before, the suggestions) refetch
 
     def move_claim(self) -> None:
         if not self.my_claims:
@@ -1317,6 +1354,14 @@ def main() -> int:
             if not args.keep_db:
                 drop_database(args.db)
     print(f"\n{args.clients} reviewers ({args.mode}) for {seconds:.0f}s:\n{table}\n")
+    answered = sum(
+        1 for name, rows in stats.samples.items() if name != "login" for *_, code in rows if code
+    )
+    print(
+        f"  gunicorn's CPU during the run: {cpu['gunicorn']:.1f} s, "
+        f"{1000 * cpu['gunicorn'] / max(answered, 1):.1f} ms per answered request "
+        f"(a figure a busy machine hardly changes; PostgreSQL's not included)"
+    )
     delays = sorted(d * 1000 for d in watch.delays)
     channel = f"polling every {args.poll:g} s" + (" and pushed" if args.push else "")
     print(

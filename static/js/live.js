@@ -46,7 +46,7 @@
     if (message.removed.length) htmx.trigger(document.body, "live-removed", { ids: message.removed });
     htmx.swap(live(), message.html, { swapStyle: "outerHTML" });
     const panel = document.querySelector("#claim-panel [data-claim]");
-    if (panel && message.changed.includes(Number(panel.dataset.claim))) {
+    if (panel && (message.too_many || message.changed.includes(Number(panel.dataset.claim)))) {
       htmx.trigger(document.body, "claim-changed");
     }
     // Only when this version's claims changed: the suggestions and the open claim's lists

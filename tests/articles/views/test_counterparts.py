@@ -227,3 +227,29 @@ def test_a_third_version_imported_mid_review_adds_counterparts_and_keeps_decisio
     assert set(cps) == {"Rewritten copy", "Wire copy"}
     assert cps["Rewritten copy"].absent and cps["Rewritten copy"].confirmed_by == reviewer
     assert "3,400 homes" in cps["Wire copy"].candidates[0]["exact"]
+
+
+def test_a_claim_is_stored_with_its_counterparts_in_one_revision(reviewer, original, rewritten):
+    """Open pages see the new claim once, already with its counterparts and its status."""
+    before = Story.objects.get(pk=original.story_id).revision
+    claim = mark(original, reviewer, "takes eighteen months")
+    story = Story.objects.get(pk=original.story_id)
+    assert story.revision == before + 1
+    stored = type(claim).objects.get(pk=claim.pk)
+    assert stored.created_revision == stored.changed_revision == story.revision
+    assert stored.counterparts.get().status == Counterpart.Status.PROPOSED
+    assert stored.status == "contested"
+
+
+def test_a_moved_claim_gets_the_counterpart_of_its_new_words(reviewer, original, rewritten):
+    from articles.reviewing import claim_update_span
+
+    claim = mark(original, reviewer, "takes eighteen months")
+    before = Story.objects.get(pk=original.story_id).revision
+    start, end = span_of(original, "3,400 homes")
+    moved = claim_update_span(
+        claim=claim, user=reviewer, start=start, end=end, exact="3,400 homes", revision=1
+    )
+    assert Story.objects.get(pk=original.story_id).revision == before + 1
+    cp = moved.counterparts.get()
+    assert "homes" in cp.exact and "eighteen" not in cp.exact

@@ -164,3 +164,28 @@ def test_a_resegmented_version_gets_the_notice(client, reviewer, original):
     client.force_login(reviewer)
     response = poll(client, original, rev)
     assert "This version changed" in response.text and "Refresh" in response.text
+
+
+def test_the_open_panel_refetches_only_when_its_claim_changed(
+    client, reviewer, reviewer2, original, rewritten
+):
+    """``claims-changed`` refetches the suggestion list; the open panel's verdicts and notes
+    listen to ``claim-changed`` only, sent when the claim the page has open changed."""
+    mine = claim_on(original, reviewer, "spend £4.2m on the wall")
+    client.force_login(reviewer)
+    panel = client.get(reverse("articles:claim_detail", args=[mine.pk]), **HTMX).text
+    assert 'id="verdicts"' in panel
+    assert panel.count('data-hx-trigger="claim-changed from:body"') == 2  # verdicts, notes
+    # A claim marked in another version: the list may change, the open claim did not.
+    rev = revision(original)
+    claim_on(rewritten, reviewer2, "shields 3,400 homes")
+    found = events(poll(client, original, rev, claim=mine.pk))
+    assert "claims-changed" in found and "claim-changed" not in found
+    # A claim marked here and a verdict on the open claim since: both.
+    rev = revision(original)
+    claim_on(original, reviewer2, "takes eighteen months")
+    reviewing.verdict_save(
+        claim=mine, user=reviewer2, rating="accurate", rationale="", sources=[], revision=None
+    )
+    found = events(poll(client, original, rev, claim=mine.pk))
+    assert "claims-changed" in found and "claim-changed" in found

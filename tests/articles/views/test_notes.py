@@ -105,3 +105,16 @@ def test_a_note_is_in_the_claims_history(client, reviewer, claim):
     post(client, claim, "Check the 2023 survey.")
     html = client.get(reverse("articles:claim_history", args=[claim.pk]), **HTMX).text
     assert "event--note" in html and "added note “Check the 2023 survey.”" in html
+
+
+def test_the_thread_is_sent_again_only_when_the_claim_changed(client, reviewer, reviewer2, claim):
+    client.force_login(reviewer)
+    url = reverse("articles:claim_notes", args=[claim.pk])
+    claim.refresh_from_db()
+    shown = claim.changed_revision
+    html = client.get(url, **HTMX).text
+    assert f"{url}?rev={shown}" in html
+    assert client.get(url, {"rev": shown}, **HTMX).status_code == 204
+    notes.note_add(claim=claim, user=reviewer2, text="The survey was redone in 2023.")
+    response = client.get(url, {"rev": shown}, **HTMX)
+    assert response.status_code == 200 and "redone in 2023" in response.text

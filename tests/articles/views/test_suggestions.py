@@ -2,9 +2,11 @@
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
 from django.urls import reverse
 
 from articles.models import Claim, SuggestionDismissal, Version
+from articles.reviewing import claim_create
 from tests.conftest import span_of
 
 pytestmark = pytest.mark.django_db
@@ -173,3 +175,42 @@ def test_a_version_with_too_many_sentences_gets_no_suggestions(
     assert "too many to suggest claims from" in page
     # The reading view does not ask for them when it loads or when claims change.
     assert list_url(original) not in page.split('id="suggestions"')[1].split(">")[0]
+
+
+def fingerprint_in(html: str) -> str:
+    marker = 'id="suggestions-fp" name="fp" value="'
+    return html.split(marker)[1].split('"')[0]
+
+
+def test_a_refetch_of_an_unchanged_list_is_answered_204(client, reviewer, reviewer2, original):
+    """Open pages refetch the list at every change of the story's claims, sending the
+    fingerprint of the list they show: nothing is rendered again until it changes."""
+    client.force_login(reviewer)
+    html = client.get(list_url(original), **HTMX).text
+    assert 'data-hx-include="#suggestions-fp"' in client.get(original.get_absolute_url()).text
+    fp = fingerprint_in(html)
+    assert client.get(list_url(original), {"fp": fp}, **HTMX).status_code == 204
+    # A claim on words outside every suggested sentence changes nothing in the list.
+    start, end = span_of(original, "By Ana Ruiz")
+    claim_create(version=original, user=reviewer2, start=start, end=end, exact="By Ana Ruiz")
+    assert client.get(list_url(original), {"fp": fp}, **HTMX).status_code == 204
+    # A claim inside a suggested sentence takes it out of the list: the list is sent again.
+    start, end = span_of(original, "£4.2m")
+    claim_create(version=original, user=reviewer2, start=start, end=end, exact="£4.2m")
+    response = client.get(list_url(original), {"fp": fp}, **HTMX)
+    assert response.status_code == 200
+    assert COUNCIL not in response.text
+    assert fingerprint_in(response.text) != fp
+    # A stale or made-up fingerprint gets the list; so does a page without one.
+    assert client.get(list_url(original), {"fp": "x"}, **HTMX).status_code == 200
+    assert client.get(list_url(original), **HTMX).status_code == 200
+
+
+def test_a_dismissal_by_someone_else_changes_the_fingerprint(client, reviewer, reviewer2, original):
+    client.force_login(reviewer)
+    fp = fingerprint_in(client.get(list_url(original), **HTMX).text)
+    other = Client()
+    other.force_login(reviewer2)
+    dismiss(other, original, COUNCIL, **HTMX)
+    response = client.get(list_url(original), {"fp": fp}, **HTMX)
+    assert response.status_code == 200 and COUNCIL not in response.text

@@ -56,7 +56,8 @@ def test_a_reviewer_saves_a_verdict_with_two_sources_in_one_go(client, reviewer,
     )
     assert response.status_code == 200
     assert "Verdict saved." in response.text
-    assert response.headers["HX-Trigger"] == '{"claims-changed": {}}'
+    # The panel's verdicts refetch (claim-changed); the suggestions do not: no span changed.
+    assert response.headers["HX-Trigger"] == '{"claim-changed": {}}'
     verdict = Verdict.objects.get()
     assert (verdict.reviewer, verdict.rating) == (reviewer, Rating.MOSTLY_ACCURATE)
     urls = sorted(s.url for s in verdict.sources.all())
@@ -206,3 +207,51 @@ def test_without_htmx_a_saved_verdict_redirects_to_the_claim(client, reviewer, c
     client.force_login(reviewer)
     response = save(client, claim, form(), htmx=False)
     assert response.status_code == 302 and f"?claim={claim.pk}" in response.url
+
+
+def test_the_panels_verdicts_are_sent_again_only_when_the_claim_changed(
+    client, reviewer, reviewer2, original, claim
+):
+    """Open panels refetch their verdicts at every change of the story, with the claim's
+    revision they show: 204 until a write stamps this claim."""
+    from articles import reviewing
+
+    client.force_login(reviewer)
+    url = reverse("articles:claim_verdicts", args=[claim.pk])
+    panel = client.get(reverse("articles:claim_detail", args=[claim.pk]), **HTMX).text
+    claim.refresh_from_db()
+    assert f'{url}?rev={claim.changed_revision}"' in panel
+    shown = claim.changed_revision
+    # Another claim judged: the story's revision moves on, this claim's does not.
+    start, end = span_of(original, "£4.2m")
+    other, _ = reviewing.claim_create(
+        version=original, user=reviewer2, start=start, end=end, exact="£4.2m"
+    )
+    reviewing.verdict_save(
+        claim=other, user=reviewer2, rating="accurate", rationale="", sources=[], revision=None
+    )
+    assert client.get(url, {"rev": shown}, **HTMX).status_code == 204
+    # A verdict on this claim by someone else: sent again, with the new revision.
+    reviewing.verdict_save(
+        claim=claim, user=reviewer2, rating="inaccurate", rationale="No.", sources=[], revision=None
+    )
+    response = client.get(url, {"rev": shown}, **HTMX)
+    assert response.status_code == 200 and 'data-reviewer="rami"' in response.text
+    claim.refresh_from_db()
+    assert f"?rev={claim.changed_revision}" in response.text
+    assert client.get(url, {"rev": claim.changed_revision}, **HTMX).status_code == 204
+    # Without a revision (an older page), or a deleted claim: as before.
+    assert client.get(url, **HTMX).status_code == 200
+    Claim.objects.filter(pk=claim.pk).delete()
+    gone = client.get(url, {"rev": shown}, **HTMX)
+    assert gone.status_code == 200 and "deleted" in gone.text.lower()
+
+
+def test_a_saved_verdict_redraws_only_the_form(client, reviewer, claim):
+    client.force_login(reviewer)
+    response = save(client, claim, form(sources=[{"url": "https://a.example/"}]))
+    verdict = Verdict.objects.get()
+    assert response.text.lstrip().startswith('<div id="my-verdict"')
+    assert f'name="revision" value="{verdict.revision}"' in response.text
+    assert 'value="https://a.example/"' in response.text
+    assert 'id="verdicts"' not in response.text and 'id="note-list"' not in response.text
