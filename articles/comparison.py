@@ -12,6 +12,7 @@ import hashlib
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db import transaction
 from django.utils import timezone
@@ -265,6 +266,36 @@ PART_OF_SENTENCE = 0.9
 CLAIM_SHARE = 0.5
 # Candidates looked at per sentence and per claim before the best three are kept.
 RANKED = 5
+# A pair of versions with more sentences than this is searched near each claim's aligned
+# place (NEAR_WINDOW sentences each side) instead of whole: see _Ranker._suggest.
+NEAR_PAST = 4_000
+NEAR_WINDOW = 150
+
+
+class _Link(NamedTuple):
+    """A stored SentenceLink's columns (a long pair has tens of thousands: no models)."""
+
+    left_version_id: int
+    right_version_id: int
+    left_start: int | None
+    left_count: int
+    right_start: int | None
+    right_count: int
+    score: float
+
+    def left_positions(self) -> range:
+        return (
+            range(0)
+            if self.left_start is None
+            else range(self.left_start, self.left_start + self.left_count)
+        )
+
+    def right_positions(self) -> range:
+        return (
+            range(0)
+            if self.right_start is None
+            else range(self.right_start, self.right_start + self.right_count)
+        )
 
 
 @dataclass(frozen=True)
@@ -291,7 +322,12 @@ class _Ranker:
             .values_list("version_id", "start", "end", "position")
         ):
             sentences.setdefault(version_id, []).append(_Span(start, end, position))
-        links = list(SentenceLink.objects.filter(left_version_id__in=versions))
+        links = [
+            _Link(*row)
+            for row in SentenceLink.objects.filter(left_version_id__in=versions).values_list(
+                *_Link._fields
+            )
+        ]
         return cls(versions, sentences, links, claims)
 
     def counterparts(self, claim: Claim) -> list[Counterpart]:
@@ -358,19 +394,57 @@ class _Ranker:
         return self._links_at[key]
 
     def _suggest(self, version: Version, other: Version):
-        """suggest() for one version pair, computed once for every row any claim needs."""
+        """suggest() for one version pair, computed once for every row any claim needs.
+
+        A long pair (past ``NEAR_PAST`` sentences) is searched only near where the
+        alignment puts each needed sentence (``alignment.suggest_near``): fitting a pair of
+        50,000-sentence versions took 30 s and 2 GB, past a request's time and memory.
+        """
         key = (version.pk, other.pk)
         if key not in self._suggestions:
             mine = self.sentences.get(version.pk, [])
             theirs = self.sentences.get(other.pk, [])
-            self._suggestions[key] = alignment.suggest(
-                [version.text[s.start : s.end] for s in mine],
-                [other.text[s.start : s.end] for s in theirs],
-                k=RANKED,
-                rows=sorted(self.needed.get(version.pk, ())),
-                queries=self.queries.get(version.pk, ()),
-            )
+            rows = sorted(self.needed.get(version.pk, ()))
+            left = [version.text[s.start : s.end] for s in mine]
+            right = [other.text[s.start : s.end] for s in theirs]
+            queries = self.queries.get(version.pk, ())
+            if len(mine) + len(theirs) <= NEAR_PAST:
+                ranked = alignment.suggest(left, right, k=RANKED, rows=rows, queries=queries)
+            else:
+                ranked = alignment.suggest_near(
+                    left,
+                    right,
+                    k=RANKED,
+                    rows=rows,
+                    anchors=[self._anchor(version, other, k) for k in rows],
+                    window=NEAR_WINDOW,
+                    queries=queries,
+                )
+            self._suggestions[key] = ranked
         return self._suggestions[key]
+
+    def _anchor(self, version: Version, other: Version, k: int) -> int:
+        """Where in ``other`` sentence k of ``version`` belongs: the sentence a stored link
+        gives it, or its nearest linked neighbour's (shifted by the distance), or the same
+        fraction of the text."""
+        mine = self.sentences.get(version.pk, [])
+        theirs = self.sentences.get(other.pk, [])
+        by_position = self._index(other)
+        linked = self._linked(version, other)
+        for distance in range(NEAR_WINDOW):
+            for j in {k - distance, k + distance}:
+                if 0 <= j < len(mine):
+                    for there, _ in linked.get(mine[j].position, ()):
+                        if there and there[0] in by_position:
+                            return max(0, min(len(theirs) - 1, by_position[there[0]] + k - j))
+        return k * len(theirs) // max(len(mine), 1)
+
+    def _index(self, other: Version) -> dict[int, int]:
+        """The index of each of ``other``'s sentences by its position."""
+        if other.pk not in self._index_of:
+            theirs = self.sentences.get(other.pk, [])
+            self._index_of[other.pk] = {s.position: k for k, s in enumerate(theirs)}
+        return self._index_of[other.pk]
 
     def _scores(self, claim: Claim, version: Version, other: Version, index: list[int]):
         """Similarity of each right sentence to the claim: its sentence's, blended with its own words'."""
@@ -398,9 +472,7 @@ class _Ranker:
             row.status = Counterpart.Status.NOT_FOUND
             return row
         # Targets, as tuples of indexes into theirs: linked sentences first.
-        if other.pk not in self._index_of:
-            self._index_of[other.pk] = {s.position: k for k, s in enumerate(theirs)}
-        by_position = self._index_of[other.pk]
+        by_position = self._index(other)
         linked = self._linked(version, other)
         scored: dict[tuple[int, ...], tuple[float, bool]] = {}
         for position in {mine[k].position for k in index}:

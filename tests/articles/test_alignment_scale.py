@@ -161,3 +161,44 @@ def test_character_ngrams_equal_sklearns_char_wb(texts, queries):
     assert abs(matrix - expected).max() <= 1e-6
     if queries:
         assert abs(vectorizer.transform(queries) - reference.transform(queries)).max() <= 1e-6
+
+
+def test_suggest_near_agrees_with_a_whole_search_near_the_anchor():
+    """A claim in a long pair is sought near its aligned place: the best match is the one
+    a search of the whole pair finds, when that match lies within the window."""
+    left, right = _pair(1500, seed=11)
+    rng = random.Random(3)
+    rows = sorted(rng.sample(range(len(left)), 60))
+    whole = alignment.suggest(left, right, 3, rows=rows)
+    best = {i: whole[i][0].right for i in rows if whole[i]}
+    anchors = [max(0, min(len(right) - 1, best.get(i, i) + rng.randint(-40, 40))) for i in rows]
+    near = alignment.suggest_near(left, right, 3, rows=rows, anchors=anchors, window=100)
+    assert len(near) == len(left)
+    # Only the sentences within the window of some row's anchor are searched.
+    for i in rows:
+        assert all(any(abs(s.right - a) <= 100 for a in anchors) for s in near[i])
+    agree = sum(1 for i in best if near[i] and near[i][0].right == best[i])
+    assert agree >= 0.9 * len(best), (agree, len(best))
+    assert not any(near[i] for i in range(len(left)) if i not in rows)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(st.sampled_from(FUNCTION + SYLLABLES), min_size=3, max_size=8).map(" ".join),
+    st.integers(min_value=1, max_value=12),
+    st.integers(min_value=1, max_value=12),
+    st.data(),
+)
+def test_suggest_near_over_everything_is_suggest(words, n, m, data):
+    """With a window and context covering both texts, the excerpts are the texts: the
+    result, mapped back, is exactly suggest()'s (the offset arithmetic of the mapping)."""
+    rng = random.Random(n * 31 + m)
+    left = [f"{words} {rng.choice(FUNCTION)} {rng.choice(SYLLABLES)}{i}." for i in range(n)]
+    right = [f"{rng.choice(SYLLABLES)} {words} {j % 3}." for j in range(m)]
+    rows = data.draw(st.lists(st.integers(0, n - 1), min_size=1, max_size=n, unique=True))
+    at = data.draw(st.sampled_from(rows))
+    queries = [(words, at)]
+    near = alignment.suggest_near(
+        left, right, 3, rows=rows, anchors=[0] * len(rows), window=m, queries=queries, context=n
+    )
+    assert near == alignment.suggest(left, right, 3, rows=rows, queries=queries)

@@ -99,6 +99,33 @@ def test_a_new_claim_gets_its_counterpart_with_fact_differences(original, rewrit
     assert [d["text"] for d in counterpart.fact_diffs] == ["money: £4.2m vs £42m"]
 
 
+def test_a_claim_in_a_long_pair_is_ranked_near_its_aligned_place(
+    original, rewritten, reviewer, monkeypatch
+):
+    """Past NEAR_PAST sentences a pair is not fitted whole (30 s and 2 GB for two
+    50,000-sentence versions): only the sentences near the claim's aligned one are read."""
+    from articles.text import alignment
+
+    monkeypatch.setattr(comparison, "NEAR_PAST", 0)
+    monkeypatch.setattr(comparison, "NEAR_WINDOW", 2)
+    sizes = []
+    suggest = alignment.suggest
+
+    def spy(left, right, *args, **kwargs):
+        sizes.append((len(left), len(right)))
+        return suggest(left, right, *args, **kwargs)
+
+    monkeypatch.setattr(alignment, "suggest", spy)
+    start, end = span_of(original, "spend £4.2m on the wall")
+    claim, _ = claim_create(
+        version=original, user=reviewer, start=start, end=end, exact="spend £4.2m on the wall"
+    )
+    assert sizes and all(m <= 5 for _, m in sizes) and rewritten.sentences.count() > 5
+    counterpart = Counterpart.objects.get(claim=claim)
+    assert "£42m" in counterpart.exact
+    assert [d["text"] for d in counterpart.fact_diffs] == ["money: £4.2m vs £42m"]
+
+
 def test_a_claim_with_no_counterpart_is_marked_absent(story, editor, reviewer):
     a = import_version(
         story=story, text="Cats sleep a lot. Dogs bark at night.", label="A", created_by=editor
