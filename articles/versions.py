@@ -99,7 +99,12 @@ def prepare_version(
         rows = list(other.sentences.order_by("position").values_list("start", "end", "position"))
         # The new version will have the higher pk, so it is the right-hand side of the pair
         # (comparison.ordered), as align_versions would have it.
-        links = alignment.align([other.text[s:e] for s, e, _ in rows], sentences)
+        share = (len(text) + len(other.text)) / total
+
+        def aligned(fraction, done=done, share=share, detail=detail):
+            progress("aligning", 0.25 + 0.6 * (done / total + share * fraction), detail)
+
+        links = alignment.align([other.text[s:e] for s, e, _ in rows], sentences, progress=aligned)
         prepared.alignments[other.pk] = ([p for _, _, p in rows], links)
         done += len(text) + len(other.text)
     progress("proposing", 0.85, "")

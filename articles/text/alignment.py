@@ -13,7 +13,7 @@ import array
 import bisect
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from itertools import pairwise
@@ -67,7 +67,13 @@ def similarity_backend() -> str:
     return "lemmas + character n-grams + context (TF-IDF)"
 
 
-def align(left: Sequence[str], right: Sequence[str], *, min_score: float = 0.12) -> list[Link]:
+def align(
+    left: Sequence[str],
+    right: Sequence[str],
+    *,
+    min_score: float = 0.12,
+    progress: Callable[[float], None] | None = None,
+) -> list[Link]:
     """Align two versions' sentences; return links sorted by first left index.
 
     Each link joins 1 or 2 consecutive left sentences to 1 or 2 consecutive
@@ -75,11 +81,16 @@ def align(left: Sequence[str], right: Sequence[str], *, min_score: float = 0.12)
     is in two links and no link scores below min_score. Sentences in no link
     were added or dropped. Whitespace-only sentences are never linked.
     Empty input on either side gives [].
+
+    ``progress(fraction)``, if given, is called after each stage with the share of the
+    work done (about, as the stages took at 1M words a side); it may raise to stop.
     """
+    done = progress or (lambda fraction: None)
     n, m = len(left), len(right)
     if n == 0 or m == 0:
         return []
     vecs = _Vectors(left, right)
+    done(0.45)
     if vecs.x.shape[1] == 0:
         return []
     if n * m <= FULL_DP_CELLS:
@@ -87,9 +98,12 @@ def align(left: Sequence[str], right: Sequence[str], *, min_score: float = 0.12)
         hi = np.full(n + 1, m, dtype=np.int64)
     else:
         lo, hi = _band(vecs, n, m)
+    done(0.55)
     links = _banded_dp(vecs, lo, hi, min_score)
+    done(0.8)
     links = _split_weak_merges(vecs, links, min_score)
     links += _link_leftovers(vecs, links, max(min_score, MOVED_MIN_SCORE))
+    done(0.95)
     links = _confident(vecs, links, min_score)
     return sorted(links, key=lambda link: link.left[0])
 

@@ -345,3 +345,21 @@ def test_heavily_reworded_pair_keeps_its_floors():
     assert scores.links >= 6 and scores.link_precision >= 0.9
     assert scores.changed_found == scores.changed == 3
     assert scores.false_alarms <= 2
+
+
+def test_align_reports_its_progress_in_order_and_can_be_stopped():
+    left = [f"The council met on day {i} to discuss item {i}." for i in range(30)]
+    right = [f"On day {i} the council discussed item {i}." for i in range(30)]
+    seen = []
+    links = align(left, right, progress=seen.append)
+    assert links == align(left, right)
+    assert seen == sorted(seen) and len(seen) >= 3 and seen[0] > 0 and seen[-1] <= 1
+
+    class Stop(Exception):
+        pass
+
+    def stop(fraction):
+        raise Stop
+
+    with pytest.raises(Stop):
+        align(left, right, progress=stop)
