@@ -265,29 +265,6 @@ def board_claims(story, *, reason=None, status=None, version=None, reviewer=None
     )
 
 
-EXPORT_CHUNK = 500
-
-
-def story_entries(story, *, chunk: int | None = None):
-    """Every entry of the story, in story_claims() order, loaded ``chunk`` claims at a time.
-
-    For exports: memory holds one chunk of claims (with verdicts, sources, counterparts),
-    not the whole story; a few queries per chunk.
-    """
-    chunk = chunk or EXPORT_CHUNK
-    ids = list(
-        Claim.objects.filter(version__story=story)
-        .order_by("version_id", "start", "-end", "pk")
-        .values_list("pk", flat=True)
-    )
-    for i in range(0, len(ids), chunk):
-        part = ids[i : i + chunk]
-        yield from board_entries(
-            Claim.objects.filter(pk__in=part).order_by("version_id", "start", "-end", "pk"),
-            sources=True,
-        )
-
-
 def board_entries(claims, *, sources: bool = False) -> list[Entry]:
     """Entries for one page of claims, with their counterparts' claims: a fixed number of queries.
 

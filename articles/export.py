@@ -1,9 +1,10 @@
 """Exports of a story's claims and verdicts: standalone HTML summary, schema.org ClaimReview,
 W3C Web Annotations and CSV.
 
-Pure: functions take a Bundle of already-loaded rows (see ``export_views.load_bundle``) and
-return dicts, strings or bytes; nothing here queries the database, so an export costs the
-same fixed number of queries however many claims the story has.
+Pure: functions take a Bundle (see ``export_views.load_bundle``) and return dicts or
+strings, or yield the text a piece at a time; nothing here queries the database. The
+bundle's ``source`` (``export_data.StorySource``) hands out the story's claims a chunk at a
+time, so a streamed export holds one chunk in memory and costs a few queries per chunk.
 """
 
 from __future__ import annotations
@@ -11,12 +12,18 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+import secrets
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import islice
 
 from django.template.loader import render_to_string
+from django.utils.html import conditional_escape
 
+from articles.claim_status import display_rating
 from articles.ratings import SCALE, review_rating
 from articles.text import anchoring
 
@@ -36,17 +43,18 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 @dataclass
 class Bundle:
-    """Everything one export needs, loaded in a fixed number of queries.
+    """Everything one export needs: the story, its versions, and where to read the rest.
 
-    ``entries`` are ``dashboard.Entry`` objects whose claims have verdicts (with reviewer
-    and sources) and counterparts prefetched; ``blocks`` maps version pk to its blocks.
+    ``source`` gives each version's claims as ``dashboard.Entry`` objects a chunk at a time
+    (``entries(version, settled=False)``: verdicts with reviewer and sources, counterparts,
+    ``claim.settlement_trail`` and ``claim.export_notes`` loaded), their highlights
+    (``marks(version)``) and the version's blocks (``blocks(version)``), all in text order.
     ``site`` is the installation's root URL without trailing slash ("https://fc.example").
     """
 
     story: object
     versions: list
-    blocks: dict
-    entries: list
+    source: object
     site: str
     summary_url: str
     generated_at: datetime
@@ -57,17 +65,20 @@ class Bundle:
     # The published fact-check page (absolute URL); empty while the story is not published.
     # ClaimReview markup exists only for a published fact-check: its ``url`` is that page.
     review_url: str = ""
-    # claim pk -> settlements and reopenings (history.settlement_trails)
-    trails: dict = field(default_factory=dict)
-    # claim pk -> its notes, oldest first, authors loaded (export_views.load_bundle)
-    notes: dict = field(default_factory=dict)
     by_pk: dict = field(init=False)
 
     def __post_init__(self):
         self.by_pk = {v.pk: v for v in self.versions}
 
-    def claims_of(self, version) -> list:
-        return [e.claim for e in self.entries if e.claim.version_id == version.pk]
+    @property
+    def entries(self) -> Iterator:
+        """Every claim's entry, version by version, in text order (read once, lazily)."""
+        for version in self.versions:
+            yield from self.source.entries(version)
+
+    def settled_entries(self) -> Iterator:
+        for version in self.versions:
+            yield from self.source.entries(version, settled=True)
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -114,16 +125,57 @@ def rating_key(entry) -> str:
 # ---------------------------------------------------------------------------- HTML summary
 
 
-def verdict_table(bundle: Bundle) -> dict:
-    """Rows of (label, code, key, counts per version, total) for the summary table."""
-    counts = Counter((e.claim.version_id, rating_key(e)) for e in bundle.entries)
+def mark_view(mark) -> dict:
+    """A claim's highlight in the summary's text: its number, status and shown rating."""
+    shown = display_rating(mark.settled_rating, mark.ratings)
+    status = "settled" if mark.settled else "contested" if mark.contest_codes else "open"
+    return {
+        "pk": mark.pk,
+        "anchor": f"claim-{mark.pk}",
+        "number": mark.number,
+        "status": status,
+        "rating": shown or "",
+        "code": SCALE[shown].code if shown else "",
+    }
+
+
+@dataclass
+class Tally:
+    """The summary's counts, from every claim's highlight: one pass, nothing kept."""
+
+    per_version: Counter = field(default_factory=Counter)  # version pk -> claims
+    table: Counter = field(default_factory=Counter)  # (version pk, rating key) -> claims
+    statuses: Counter = field(default_factory=Counter)  # settled / contested / open
+
+    @property
+    def total(self) -> int:
+        return sum(self.per_version.values())
+
+
+def tally(bundle: Bundle) -> Tally:
+    counts = Tally()
+    for version in bundle.versions:
+        for mark in bundle.source.marks(version):
+            view = mark_view(mark)
+            key = view["rating"] or ("contested" if view["status"] == "contested" else "unrated")
+            counts.per_version[version.pk] += 1
+            counts.table[version.pk, key] += 1
+            counts.statuses[view["status"]] += 1
+    return counts
+
+
+def verdict_table(bundle: Bundle, counts: Tally) -> dict:
+    """Rows of (label, code, key, counts per version, total) for the summary table.
+
+    A claim counts once: its final or agreed rating, else contested or unrated.
+    """
     keys = [(s.rating, s.label, s.code) for s in SCALE.values()] + [
         ("contested", "Contested, no agreed verdict", ""),
         ("unrated", "Not yet reviewed", ""),
     ]
     rows = []
     for key, label, code in keys:
-        per_version = [counts.get((v.pk, key), 0) for v in bundle.versions]
+        per_version = [counts.table.get((v.pk, key), 0) for v in bundle.versions]
         rows.append(
             {
                 "key": key,
@@ -133,8 +185,8 @@ def verdict_table(bundle: Bundle) -> dict:
                 "total": sum(per_version),
             }
         )
-    totals = [sum(1 for e in bundle.entries if e.claim.version_id == v.pk) for v in bundle.versions]
-    return {"rows": rows, "totals": totals, "total": len(bundle.entries)}
+    totals = [counts.per_version.get(v.pk, 0) for v in bundle.versions]
+    return {"rows": rows, "totals": totals, "total": counts.total}
 
 
 def _verdict_view(verdict) -> dict:
@@ -207,74 +259,155 @@ def _entry_view(bundle: Bundle, entry) -> dict:
                 "label": SCALE[event["rating"]].label if event["rating"] in SCALE else "",
                 "code": SCALE[event["rating"]].code if event["rating"] in SCALE else "",
             }
-            for event in bundle.trails.get(claim.pk, [])
+            for event in getattr(claim, "settlement_trail", [])
         ],
     }
 
 
-def _text_view(bundle: Bundle, version, views: dict) -> dict:
-    """The version's blocks cut into pieces, each with the claims covering it.
+# Claims and blocks rendered per template call in the summary (a chunk of the stream).
+RENDER_CLAIMS = 100
+RENDER_BLOCKS = 200
+
+
+def _chunked(items: Iterable, size: int) -> Iterator[list]:
+    items = iter(items)
+    while batch := list(islice(items, size)):
+        yield batch
+
+
+def _text_parts(bundle: Bundle, version) -> Iterator[str]:
+    """The version's text element's content: its blocks cut into pieces, each with the
+    claims covering it, a few hundred blocks per render.
 
     Each block carries the stored text before it (``before``, the blank line between
-    blocks), and ``after`` is the text after the last block, so that the summary's text
-    element holds the stored text character for character, as the reading view does.
+    blocks), and the text after the last block ends it, so that the summary's text element
+    holds the stored text character for character, as the reading view does. Only the
+    claims over the current block are held.
     """
-    spans = [(c.start, c.end, c) for c in bundle.claims_of(version)]
-    blocks = bundle.blocks.get(version.pk, [])
-    pieces = anchoring.pieces_by_sentence([(b.start, b.end) for b in blocks], spans)
-    started: set[int] = set()
-    result = []
+    views: dict[int, dict] = {}  # the claims over the current block, each shown once
+    started: set[int] = set()  # of those, whose number was shown already
+    blocks = ((b.start, b.end, b) for b in bundle.source.blocks(version))
+    spans = ((m.start, m.end, m) for m in bundle.source.marks(version))
     position = 0
-    for block, block_pieces in zip(blocks, pieces, strict=True):
+    batch = []
+    for block, pieces in anchoring.pieces_streamed(blocks, spans):
         out = []
-        for piece in block_pieces:
+        for piece in pieces:
             text = version.text[piece.start : piece.end]
             if not piece.keys:
                 out.append({"text": text, "claim": None})
                 continue
+            for mark in piece.keys:
+                if mark.pk not in views:
+                    views[mark.pk] = mark_view(mark)
             inner = views[piece.keys[-1].pk]
-            starts = [views[c.pk] for c in piece.keys if c.pk not in started]
-            started.update(c.pk for c in piece.keys)
+            starts = [views[m.pk] for m in piece.keys if m.pk not in started]
+            started.update(m.pk for m in piece.keys)
             out.append({"text": text, "claim": inner, "depth": len(piece.keys), "starts": starts})
-        result.append(
+        batch.append(
             {"kind": block.kind, "before": version.text[position : block.start], "pieces": out}
         )
         position = block.end
-    return {"blocks": result, "after": version.text[position:]}
+        # A claim ending before this block's end covers no later block.
+        views = {pk: v for pk, v in views.items() if pk in _over(pieces, block.end)}
+        started &= views.keys()
+        if len(batch) >= RENDER_BLOCKS:
+            yield render_to_string("articles/export/summary_text.html", {"blocks": batch})
+            batch = []
+    if batch:
+        yield render_to_string("articles/export/summary_text.html", {"blocks": batch})
+    yield conditional_escape(version.text[position:])
 
 
-def summary_html(bundle: Bundle) -> str:
-    """Return the standalone HTML summary: inline CSS, no scripts, no external requests."""
-    from articles.dashboard import summarise
+def _over(pieces, end: int) -> set[int]:
+    """The claims of the block's last piece that reach its end (they may go on)."""
+    if not pieces or pieces[-1].end != end:
+        return set()
+    return {m.pk for m in pieces[-1].keys if m.end > end}
 
-    views = {e.claim.pk: _entry_view(bundle, e) for e in bundle.entries}
-    by_version = [
-        {
-            "version": v,
-            "claims": [views[c.pk] for c in bundle.claims_of(v)],
-            "text": _text_view(bundle, v, views),
-            "source": version_source(bundle, v),
-            "linkable": is_web_url(v.url),
-        }
-        for v in bundle.versions
-    ]
-    reviews = claim_reviews(bundle)
+
+def _claim_parts(bundle: Bundle, version) -> Iterator[str]:
+    """The version's claim entries, RENDER_CLAIMS per render."""
+    for batch in _chunked(bundle.source.entries(version), RENDER_CLAIMS):
+        views = [_entry_view(bundle, e) for e in batch]
+        yield render_to_string("articles/export/summary_claims.html", {"claims": views})
+
+
+def summary_parts(bundle: Bundle) -> Iterator[str]:
+    """The standalone HTML summary a piece at a time: inline CSS, no scripts, no external
+    requests.
+
+    The page's frame (``summary.html``) is rendered once with the counts, and a marker
+    where each long part goes (the ClaimReview data, each version's claims and text);
+    those are then rendered a chunk at a time in place of their markers.
+    """
+    counts = tally(bundle)
+    token = secrets.token_hex(12)
+
+    def slot(name: str) -> str:
+        return f"{token}{name}{token}"
+
+    has_reviews = bool(bundle.review_url and bundle.organisation and counts.statuses["settled"])
+    slots = {"jsonld": lambda: _json_ld_parts(bundle)}
+    by_version = []
+    for i, v in enumerate(bundle.versions):
+        slots[f"claims{i}"] = lambda v=v: _claim_parts(bundle, v)
+        slots[f"text{i}"] = lambda v=v: _text_parts(bundle, v)
+        by_version.append(
+            {
+                "version": v,
+                "count": counts.per_version.get(v.pk, 0),
+                "claims_slot": slot(f"claims{i}"),
+                "text_slot": slot(f"text{i}"),
+                "source": version_source(bundle, v),
+                "linkable": is_web_url(v.url),
+            }
+        )
     context = {
         "story": bundle.story,
         "versions": by_version,
-        "summary": summarise(bundle.entries),
-        "table": verdict_table(bundle),
+        "summary": {
+            "claims": counts.total,
+            "contested": counts.statuses["contested"],
+            "settled": counts.statuses["settled"],
+            "open": counts.statuses["open"],
+        },
+        "table": verdict_table(bundle, counts),
         "scale": list(SCALE.values()),
         "generated_at": bundle.generated_at,
         "summary_url": bundle.summary_url,
         "organisation": bundle.organisation,
-        # "</" cannot close the data block: escape it inside the JSON strings.
-        "json_ld": _script_safe(json.dumps(reviews, ensure_ascii=False, indent=1))
-        if reviews
-        else "",
-        "has_claims": bool(bundle.entries),
+        "json_ld": slot("jsonld") if has_reviews else "",
+        "has_claims": bool(counts.total),
     }
-    return render_to_string("articles/export/summary.html", context)
+    frame = render_to_string("articles/export/summary.html", context)
+    parts = re.split(f"{token}(\\w+?){token}", frame)
+    yield parts[0]
+    for name, text in zip(parts[1::2], parts[2::2], strict=True):
+        yield from slots[name]()
+        yield text
+
+
+def _json_ld_parts(bundle: Bundle) -> Iterator[str]:
+    # "</" cannot close the data block: escape it inside the JSON strings.
+    for part in json_array_parts(claim_reviews(bundle), indent=1):
+        yield _script_safe(part)
+
+
+def summary_html(bundle: Bundle) -> str:
+    """Return the standalone HTML summary whole (``summary_parts`` joined)."""
+    return "".join(summary_parts(bundle))
+
+
+def json_array_parts(items: Iterable[dict], indent: int) -> Iterator[str]:
+    """``json.dumps(list(items), ensure_ascii=False, indent=indent)`` an item at a time."""
+    pad = " " * indent
+    first = True
+    for item in items:
+        text = json.dumps(item, ensure_ascii=False, indent=indent).replace("\n", "\n" + pad)
+        yield ("[\n" if first else ",\n") + pad + text
+        first = False
+    yield "[]" if first else "\n]"
 
 
 def _script_safe(data: str) -> str:
@@ -395,23 +528,29 @@ def claim_review(bundle: Bundle, entry, rating: str, reviewed_at: datetime | Non
     return review
 
 
-def claim_reviews(bundle: Bundle) -> list[dict]:
+def iter_claim_reviews(bundle: Bundle) -> Iterator[dict]:
     """ClaimReviews of the settled claims: what the published page shows, and nothing more.
 
-    None (an empty list) until the story is published with an organisation named: a
-    ClaimReview's url must be a public page, and its author the newsroom.
+    None until the story is published with an organisation named: a ClaimReview's url must
+    be a public page, and its author the newsroom. Read a chunk of claims at a time.
     """
     if not bundle.review_url or not bundle.organisation:
-        return []
-    return [
-        claim_review(bundle, entry, entry.claim.settled_rating, entry.claim.settled_at)
-        for entry in bundle.entries
-        if entry.claim.is_settled
-    ]
+        return
+    for entry in bundle.settled_entries():
+        yield claim_review(bundle, entry, entry.claim.settled_rating, entry.claim.settled_at)
+
+
+def claim_reviews(bundle: Bundle) -> list[dict]:
+    return list(iter_claim_reviews(bundle))
+
+
+def claim_reviews_parts(bundle: Bundle) -> Iterator[str]:
+    """The ClaimReview JSON array a review at a time."""
+    return json_array_parts(iter_claim_reviews(bundle), indent=2)
 
 
 def claim_reviews_json(bundle: Bundle) -> str:
-    return json.dumps(claim_reviews(bundle), ensure_ascii=False, indent=2)
+    return "".join(claim_reviews_parts(bundle))
 
 
 # ---------------------------------------------------------------------------- Web Annotation
@@ -585,7 +724,7 @@ def _as_bodies(body) -> list:
 def with_trail(bundle: Bundle, annotation: dict, claim) -> dict:
     """A claim annotation with its settlements and reopenings, oldest first
     (``factcheck:trail``), so that an import keeps them with their dates."""
-    events = bundle.trails.get(claim.pk, [])
+    events = getattr(claim, "settlement_trail", [])
     if events:
         annotation[EXT + "trail"] = [
             {
@@ -628,41 +767,73 @@ def note_annotation(bundle: Bundle, claim, note) -> dict:
 
 
 def note_annotations(bundle: Bundle, claim) -> list[dict]:
-    return [note_annotation(bundle, claim, n) for n in bundle.notes.get(claim.pk, [])]
+    return [note_annotation(bundle, claim, n) for n in getattr(claim, "export_notes", [])]
 
 
-def annotation_collection(bundle: Bundle, collection_id: str) -> dict:
-    """The story's claims and verdicts as an AnnotationCollection with one embedded page."""
-    items = []
+def annotation_items(bundle: Bundle) -> Iterator[dict]:
+    """Each claim, its notes, its verdicts and its final verdict as annotations, in order."""
     for entry in bundle.entries:
         claim = entry.claim
-        items.append(with_trail(bundle, with_tags(claim_annotation(bundle, claim), claim), claim))
-        items.extend(note_annotations(bundle, claim))
+        yield with_trail(bundle, with_tags(claim_annotation(bundle, claim), claim), claim)
+        yield from note_annotations(bundle, claim)
         for verdict in claim.verdicts.all():
             verdict.claim = claim  # prefetched verdicts: no query for the back reference
-            items.append(verdict_annotation(bundle, verdict))
+            yield verdict_annotation(bundle, verdict)
         if claim.is_settled:
-            items.append(final_annotation(bundle, claim))
+            yield final_annotation(bundle, claim)
+
+
+def _collection(bundle: Bundle, collection_id: str, total: int, items) -> dict:
     page_id = f"{collection_id}#page-1"
     collection = {
         "@context": ANNO_CONTEXT,
         "id": collection_id,
         "type": "AnnotationCollection",
         "label": f"{bundle.story.title}: claims, notes and verdicts",
-        "total": len(items),
+        "total": total,
         "generator": GENERATOR,
         "generated": _iso(bundle.generated_at),
     }
-    if items:
+    if total:
         collection["first"] = {
             "id": page_id,
             "type": "AnnotationPage",
-            "partOf": {"id": collection_id, "total": len(items)},
+            "partOf": {"id": collection_id, "total": total},
             "startIndex": 0,
             "items": items,
         }
         collection["last"] = page_id
     return collection
+
+
+def annotation_collection(bundle: Bundle, collection_id: str) -> dict:
+    """The story's claims and verdicts as an AnnotationCollection with one embedded page."""
+    items = list(annotation_items(bundle))
+    return _collection(bundle, collection_id, len(items), items)
+
+
+def annotations_parts(bundle: Bundle, collection_id: str, total: int) -> Iterator[str]:
+    """``annotations_json`` a piece at a time, its ``total`` counted beforehand
+    (``export_data.StorySource.annotation_total``): the items are written as they are read.
+    """
+    marker = "factcheck-items-" + secrets.token_hex(12)
+    frame = json.dumps(
+        _collection(bundle, collection_id, total, [marker]), ensure_ascii=False, indent=2
+    )
+    if not total:
+        yield frame
+        return
+    head, tail = frame.split(f'"{marker}"')
+    pad = head.rsplit("\n", 1)[1]
+    first = True
+    for item in annotation_items(bundle):
+        text = json.dumps(item, ensure_ascii=False, indent=2).replace("\n", "\n" + pad)
+        yield (head if first else ",\n" + pad) + text
+        first = False
+    if first:  # nothing after all (the story changed since it was counted)
+        yield head.rstrip() + tail.lstrip()
+        return
+    yield tail
 
 
 def annotations_json(bundle: Bundle, collection_id: str) -> str:
@@ -804,10 +975,14 @@ def published_page(bundle: Bundle) -> dict:
     the page shows each settled claim's final verdict, the editor's note, how the other
     versions state it, and the sources cited.
     """
-    settled = [e for e in bundle.entries if e.claim.is_settled]
-    claims = []
-    for entry in settled:
+    claims, reviews, counts, updated_at = [], [], Counter(), None
+    publish = bool(bundle.review_url and bundle.organisation)
+    for entry in bundle.settled_entries():
         claim = entry.claim
+        counts[claim.settled_rating] += 1
+        updated_at = max(updated_at or claim.settled_at, claim.settled_at)
+        if publish:
+            reviews.append(claim_review(bundle, entry, claim.settled_rating, claim.settled_at))
         same, different = wordings(bundle, entry)
         step = SCALE[claim.settled_rating]
         claims.append(
@@ -830,9 +1005,7 @@ def published_page(bundle: Bundle) -> dict:
                 "sources": _sources_of(claim),
             }
         )
-    counts = Counter(e.claim.settled_rating for e in settled)
     logo = bundle.organisation_logo
-    reviews = claim_reviews(bundle)
     return {
         "story": bundle.story,
         "versions": [
@@ -844,7 +1017,7 @@ def published_page(bundle: Bundle) -> dict:
             for s in SCALE.values()
             if counts[s.rating]
         ],
-        "updated_at": max((e.claim.settled_at for e in settled), default=None),
+        "updated_at": updated_at,
         "organisation": bundle.organisation,
         "organisation_url": bundle.organisation_url,
         # Only a logo served by this site is shown: the page loads nothing from elsewhere.

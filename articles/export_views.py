@@ -1,18 +1,23 @@
 """Export a story (HTML summary, ClaimReview, Web Annotations, CSV); import annotations,
 with a downloadable report.
 
-Thin views: an access-checked fetch (404 for a story the user may not see), one load in a
-fixed number of queries, one pure export function, a download response.
+Thin views: an access-checked fetch (404 for a story the user may not see), a bundle whose
+rows are read a chunk at a time (``export_data``), one pure export function, a download.
+Exports are streamed: memory holds a chunk of claims whatever the story's size, and on
+PostgreSQL the chunks are read in one REPEATABLE READ transaction, so that the counts at
+the top of a file agree with the rows below them.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from contextlib import contextmanager
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.db import connection, transaction
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,18 +25,15 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods
 
-from articles import dashboard, export, history, import_jobs, webannotation
-from articles.models import AnnotationImport, Block, Note, Publication, VersionImportError
+from articles import export, export_data, import_jobs, webannotation
+from articles.models import AnnotationImport, Publication, VersionImportError
 from articles.views import _get_story, editor_required
 
 
-def load_bundle(
-    request, story, publication=None, *, with_notes: bool = False, streamed: bool = False
-) -> export.Bundle:
-    """Versions, blocks, claims with verdicts, sources, counterparts, settlement trails,
-    the live publication, in a few queries per 500 claims; the claims' notes (for the
-    annotations export) one more. With ``streamed``, the entries are an iterator that loads
-    them a chunk at a time as they are read (once), and no blocks are loaded.
+def load_bundle(request, story, publication=None, *, with_notes: bool = False) -> export.Bundle:
+    """The story's versions and the live publication (two queries); the claims, blocks and
+    (``with_notes``, for the annotations export) notes are read a chunk at a time as the
+    export goes (``export_data.StorySource``).
 
     A published story's ClaimReview markup points at its public page and names the
     organisation recorded when it was published; an unpublished story has none.
@@ -39,16 +41,10 @@ def load_bundle(
     if publication is None:
         publication = Publication.objects.live().filter(story=story).first()
     versions = list(story.versions.all())
-    blocks: dict[int, list[Block]] = {}
-    if not streamed:
-        for block in Block.objects.filter(version__story=story).order_by("version_id", "position"):
-            blocks.setdefault(block.version_id, []).append(block)
-    entries = dashboard.story_entries(story)
     return export.Bundle(
         story=story,
         versions=versions,
-        blocks=blocks,
-        entries=entries if streamed else list(entries),
+        source=export_data.StorySource(versions, with_notes=with_notes),
         site=request.build_absolute_uri("/").rstrip("/"),
         summary_url=request.build_absolute_uri(
             reverse("articles:story_export_html", args=[story.pk])
@@ -62,17 +58,44 @@ def load_bundle(
         review_url=request.build_absolute_uri(publication.get_absolute_url())
         if publication
         else "",
-        trails=history.settlement_trails(v.pk for v in versions),
-        notes=notes_by_claim(story) if with_notes else {},
     )
 
 
-def notes_by_claim(story) -> dict[int, list[Note]]:
-    """The story's notes by claim pk, oldest first: one query."""
-    by_claim: dict[int, list[Note]] = {}
-    for note in Note.objects.filter(claim__version__story=story).select_related("author"):
-        by_claim.setdefault(note.claim_id, []).append(note)
-    return by_claim
+@contextmanager
+def snapshot():
+    """One consistent view of the database for the whole export, on PostgreSQL (a read-only
+    REPEATABLE READ transaction). On SQLite, whose transactions here take the write lock,
+    the chunks are read as they come (a write during the export may show in part of it)."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        yield
+
+
+STREAM_BYTES = 64 * 1024  # bytes per write of a streamed export
+
+
+def _encoded(parts, first: bytes = b""):
+    """The parts as UTF-8 in writes of about STREAM_BYTES, read inside one snapshot."""
+    buffer, size = [first] if first else [], len(first)
+    with snapshot():
+        for part in parts:
+            data = part.encode("utf-8")
+            buffer.append(data)
+            size += len(data)
+            if size >= STREAM_BYTES:
+                yield b"".join(buffer)
+                buffer, size = [], 0
+    if buffer:
+        yield b"".join(buffer)
+
+
+def _streamed(parts, content_type: str, story, suffix: str, first: bytes = b""):
+    response = StreamingHttpResponse(_encoded(parts, first), content_type=content_type)
+    return _attachment(response, story, suffix)
 
 
 def _download(content, content_type: str, story, suffix: str) -> HttpResponse:
@@ -88,8 +111,8 @@ def _attachment(response, story, suffix: str):
 @require_GET
 def story_export_html(request, pk):
     story = _get_story(request.user, pk)
-    html = export.summary_html(load_bundle(request, story))
-    return _download(html, "text/html; charset=utf-8", story, "summary.html")
+    parts = export.summary_parts(load_bundle(request, story))
+    return _streamed(parts, "text/html; charset=utf-8", story, "summary.html")
 
 
 @require_GET
@@ -101,32 +124,31 @@ def story_export_claimreview(request, pk):
         return render(
             request, "articles/export/claimreview_unpublished.html", {"story": story}, status=409
         )
-    data = export.claim_reviews_json(bundle)
-    return _download(data, "application/ld+json; charset=utf-8", story, "claimreview.json")
+    parts = export.claim_reviews_parts(bundle)
+    return _streamed(parts, "application/ld+json; charset=utf-8", story, "claimreview.json")
 
 
 @require_GET
 def story_export_annotations(request, pk):
     story = _get_story(request.user, pk)
     bundle = load_bundle(request, story, with_notes=True)
-    data = export.annotations_json(bundle, request.build_absolute_uri())
-    return _download(data, export.ANNO_MEDIA_TYPE, story, "annotations.jsonld")
+    collection_id = request.build_absolute_uri()
+
+    def parts():
+        # Counted inside the snapshot, with the items.
+        total = export_data.annotation_total(bundle.source)
+        yield from export.annotations_parts(bundle, collection_id, total)
+
+    return _streamed(parts(), export.ANNO_MEDIA_TYPE, story, "annotations.jsonld")
 
 
 @require_GET
 def story_export_csv(request, pk):
     story = _get_story(request.user, pk)
-    bundle = load_bundle(request, story, streamed=True)
-
-    def chunks():
-        # A byte order mark makes spreadsheet programs read the file as UTF-8.
-        yield "\ufeff".encode()
-        for line in export.csv_lines(bundle):
-            yield line.encode("utf-8")
-
-    # Streamed: a story of any size is sent a chunk of claims at a time.
-    response = StreamingHttpResponse(chunks(), content_type="text/csv; charset=utf-8")
-    return _attachment(response, story, "claims.csv")
+    bundle = load_bundle(request, story)
+    # A byte order mark makes spreadsheet programs read the file as UTF-8.
+    bom = "\ufeff".encode()
+    return _streamed(export.csv_lines(bundle), "text/csv; charset=utf-8", story, "claims.csv", bom)
 
 
 class AnnotationImportForm(forms.Form):

@@ -123,17 +123,31 @@ def _note_summary(record) -> str:
     return text
 
 
-def settlement_trails(version_ids) -> dict[int, list[dict]]:
-    """For each claim of these versions, its settlements and reopenings, oldest first.
+def settlement_trails(version_ids=None, *, claim_ids=None) -> dict[int, list[dict]]:
+    """For each claim of these versions (or these claims), its settlements and reopenings,
+    oldest first.
 
     One query over the claims' history; each entry is ``{"action": "settled" | "reopened",
     "who", "when", "rating", "note"}``.
     """
     trails: dict[int, list[dict]] = {}
     previous: dict[int, object] = {}
+    records = Claim.history.all()
+    if version_ids is not None:
+        records = records.filter(version_id__in=list(version_ids))
+    if claim_ids is not None:
+        records = records.filter(id__in=list(claim_ids))
     records = (
-        Claim.history.filter(version_id__in=list(version_ids))
-        .select_related("history_user")
+        records.select_related("history_user")
+        .only(
+            "id",
+            "history_date",
+            "history_id",
+            "history_user",
+            "settled_at",
+            "settled_rating",
+            "settled_note",
+        )
         .order_by("id", "history_date", "history_id")
     )
     for record in records:

@@ -1,22 +1,39 @@
 """Time each export of a story with many claims, through the real views; count queries.
 
-Run from the repository root:  .venv/bin/python bench/export.py [--claims 10,1000] [--repeat 3]
+Run from the repository root:
 
-Builds, in a throwaway SQLite database (or the one DATABASE_URL names: its tables are
-created by migrate and the story is left there), a two-version story with the given numbers
-of claims, two verdicts per claim (each with a source) and a quarter of the claims settled,
-then downloads each export as an editor and prints a table: size, queries, best time.
+    .venv/bin/python bench/export.py [--claims 10,1000] [--repeat 3] [--db NAME] [--reuse]
+        [--only html,csv] [--profile 25] [--app DIR]
+
+Builds a two-version story with the given numbers of claims, two verdicts per claim (each
+with a source) and a quarter of the claims settled, publishes it, then downloads each export
+(a streamed body read to the end) and the published page as an editor and prints a table:
+size, queries, best and median wall time, best CPU time of this process (the app's Python
+work, not the database's: the steadier figure on a busy machine), the peak resident memory
+of the process during the best-timed fetch's run (VmHWM, reset before each fetch through
+/proc/self/clear_refs) and the peak Python allocation (tracemalloc, one more fetch).
+
+The database: a throwaway SQLite file, or DATABASE_URL, or with ``--db NAME`` the
+PostgreSQL database NAME on 127.0.0.1:5432 (created if missing, left in place). With
+``--reuse`` a story of the same size built by an earlier run there is used again (so that
+two versions of the code can be timed on the same rows). ``--app DIR`` imports the project
+from DIR instead of this checkout (a before/after comparison: ``git archive`` a commit into
+DIR). ``--profile N`` prints cProfile's N most expensive functions per export (cumulative, then
+own time).
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
+import pstats
 import random
 import statistics
 import sys
 import tempfile
 import time
+import tracemalloc
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -114,13 +131,56 @@ def build(n_claims: int, users: dict, seed: int = 1):
     return story
 
 
+PG = "postgres://postgres@127.0.0.1:5432"
+
+
+def _peak_rss_reset() -> bool:
+    """Reset this process's peak resident set size (Linux); False where that is not possible."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+def _peak_rss_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _fetch(client, url) -> int:
+    """Fetch url and read its body to the end; return its size in bytes."""
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    if response.streaming:
+        return sum(len(chunk) for chunk in response.streaming_content)
+    return len(response.content)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--claims", default="10,1000", help="comma-separated claim counts")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--db", default="", help="a PostgreSQL database name (kept)")
+    parser.add_argument("--reuse", action="store_true", help="reuse a story built earlier")
+    parser.add_argument("--only", default="", help="comma-separated export names to time")
+    parser.add_argument("--profile", type=int, default=0, help="print N top functions")
+    parser.add_argument("--app", default="", help="import the project from this directory")
     args = parser.parse_args()
 
+    if args.app:
+        sys.path.insert(0, str(Path(args.app).resolve()))
     tmp = tempfile.TemporaryDirectory()
+    if args.db:
+        import psycopg
+
+        with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+            found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [args.db])
+            if not found.fetchone():
+                conn.execute(f'CREATE DATABASE "{args.db}"')
+        os.environ["DATABASE_URL"] = f"{PG}/{args.db}"
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{tmp.name}/bench.sqlite3")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "factcheck.settings_test")
     os.environ["ALLOWED_HOSTS"] = "testserver"
@@ -139,16 +199,19 @@ def main() -> None:
     from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
 
+    import articles
     from articles import publishing
-    from articles.models import EDITORS_GROUP
+    from articles.models import EDITORS_GROUP, Publication, Story
 
     call_command("migrate", verbosity=0)
     user_model = get_user_model()
-    tag = str(int(time.time()))
-    editor = user_model.objects.create_user(f"bench-editor-{tag}", password="x")  # noqa: S106
+    editor, _ = user_model.objects.get_or_create(username="bench-editor")
     editor.groups.add(Group.objects.get_or_create(name=EDITORS_GROUP)[0])
     reviewers = [
-        user_model.objects.create_user(f"bench-r{i}-{tag}", first_name=f"R{i}") for i in range(2)
+        user_model.objects.get_or_create(username=f"bench-r{i}", defaults={"first_name": f"R{i}"})[
+            0
+        ]
+        for i in range(2)
     ]
     users = {"editor": editor, "reviewers": reviewers}
     client = Client()
@@ -160,32 +223,62 @@ def main() -> None:
         "story_export_annotations",
         "story_export_csv",
     ]
-    print(f"database: {connection.vendor}  repeat: {args.repeat} (best and median shown)")
+    only = [w for w in args.only.split(",") if w]
+    rss = _peak_rss_reset()
+    print(f"app: {Path(articles.__file__).parent.parent}")
+    print(f"database: {connection.vendor} {connection.settings_dict['NAME']}")
+    print(f"repeat: {args.repeat} (best and median shown); load average {os.getloadavg()}")
     print(
-        f"{'claims':>7} {'export':<12} {'bytes':>11} {'queries':>8} {'best ms':>9} {'median ms':>10}"
+        f"{'claims':>7} {'export':<12} {'bytes':>11} {'queries':>8} {'best ms':>9} "
+        f"{'median ms':>10} {'cpu ms':>8} {'RSS MiB':>8} {'py MiB':>7}"
     )
     for n in (int(x) for x in args.claims.split(",")):
         t0 = time.perf_counter()
-        story = build(n, users)
-        publication = publishing.publication_publish(story=story, user=editor)
+        story = None
+        if args.reuse:
+            story = Story.objects.filter(title=f"Bench {n} claims").order_by("-pk").first()
+        if story is None:
+            story = build(n, users)
+        publication = Publication.objects.live().filter(story=story).first()
+        if publication is None:
+            publication = publishing.publication_publish(story=story, user=editor)
         setup = time.perf_counter() - t0
         urls = [(name, reverse(f"articles:{name}", args=[story.pk])) for name in names]
         urls.append(("story_export_published", publication.get_absolute_url()))
         for name, url in urls:
-            times, queries, size = [], 0, 0
-            for _ in range(args.repeat):
-                with CaptureQueriesContext(connection) as ctx:
-                    start = time.perf_counter()
-                    response = client.get(url)
-                    times.append(time.perf_counter() - start)
-                assert response.status_code == 200, response.status_code
-                queries, size = len(ctx.captured_queries), len(response.content)
             short = name.removeprefix("story_export_")
+            if only and short not in only:
+                continue
+            times, cpu, queries, size, base, peak = [], [], 0, 0, 0.0, float("nan")
+            for _ in range(args.repeat):
+                if rss:
+                    _peak_rss_reset()
+                    base = _peak_rss_mib()
+                with CaptureQueriesContext(connection) as ctx:
+                    start, start_cpu = time.perf_counter(), time.process_time()
+                    size = _fetch(client, url)
+                    times.append(time.perf_counter() - start)
+                    cpu.append(time.process_time() - start_cpu)
+                    queries = len(ctx.captured_queries)
+                if rss and times[-1] == min(times):
+                    peak = _peak_rss_mib() - base
+            tracemalloc.start()
+            _fetch(client, url)
+            traced = tracemalloc.get_traced_memory()[1] / 2**20
+            tracemalloc.stop()
             print(
                 f"{n:>7} {short:<12} {size:>11,} {queries:>8} {min(times) * 1000:>9.0f} "
-                f"{statistics.median(times) * 1000:>10.0f}"
+                f"{statistics.median(times) * 1000:>10.0f} {min(cpu) * 1000:>8.0f} "
+                f"{peak:>8.1f} {traced:>7.1f}",
+                flush=True,
             )
-        print(f"{'':>7} (setup of the {n}-claim story: {setup:.1f} s)")
+            if args.profile:
+                profiler = cProfile.Profile()
+                profiler.runcall(_fetch, client, url)
+                stats = pstats.Stats(profiler)
+                stats.sort_stats("cumulative").print_stats(args.profile)
+                stats.sort_stats("tottime").print_stats(args.profile)
+        print(f"{'':>7} (setup of the {n}-claim story: {setup:.1f} s; load {os.getloadavg()})")
     tmp.cleanup()
 
 

@@ -10,8 +10,11 @@ conversion for tests and for clients that send UTF-16 offsets.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
+
+T = TypeVar("T")
 
 CONTEXT_CHARS = 32
 # How far a quote's context grows to tell a version from the story's other versions.
@@ -243,16 +246,28 @@ def pieces_by_sentence(
     Runs in O((sentences + spans) log) rather than comparing every pair.
     """
     ordered = sorted(spans, key=lambda t: t[0])
-    result = []
+    stream = pieces_streamed(((start, end, None) for start, end in sentences), ordered)
+    return [pieces for _, pieces in stream]
+
+
+def pieces_streamed(
+    sentences: Iterable[tuple[int, int, T]], spans: Iterable[tuple[int, int, object]]
+) -> Iterator[tuple[T, list[Piece]]]:
+    """``pieces_by_sentence`` a sentence at a time, for texts too long to hold their claims.
+
+    ``sentences`` are ``(start, end, item)``, ordered and disjoint; ``spans`` must come
+    ordered by start. Both are read lazily: only the spans over the current sentence are
+    held. Yields ``(item, pieces)`` per sentence.
+    """
+    spans = iter(spans)
+    pending = next(spans, None)
     active: list[tuple[int, int, object]] = []
-    i = 0
-    for s_start, s_end in sentences:
-        while i < len(ordered) and ordered[i][0] < s_end:
-            active.append(ordered[i])
-            i += 1
+    for s_start, s_end, item in sentences:
+        while pending is not None and pending[0] < s_end:
+            active.append(pending)
+            pending = next(spans, None)
         active = [t for t in active if t[1] > s_start]
-        result.append(flatten(s_start, s_end, active))
-    return result
+        yield item, flatten(s_start, s_end, active)
 
 
 @dataclass(frozen=True)

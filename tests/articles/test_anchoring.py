@@ -14,6 +14,7 @@ from articles.text.anchoring import (
     flatten,
     match_quote,
     pieces_by_sentence,
+    pieces_streamed,
     snap_to_words,
     utf16_to_codepoint,
 )
@@ -207,3 +208,23 @@ def test_pieces_by_sentence_agrees_with_flatten_per_sentence(raw):
     spans = [(s, e, i) for i, (s, e) in enumerate(raw)]
     sentences = [(0, 9), (10, 25), (25, 26), (30, 70)]
     assert pieces_by_sentence(sentences, spans) == [flatten(s, e, spans) for s, e in sentences]
+
+
+@given(spans_strategy)
+def test_pieces_streamed_reads_the_spans_lazily_and_agrees_with_flatten(raw):
+    """The summary's text export holds only the claims over the current block."""
+    spans = sorted(((s, e, i) for i, (s, e) in enumerate(raw)), key=lambda t: t[0])
+    sentences = [(0, 9, "a"), (10, 25, "b"), (25, 26, "c"), (30, 70, "d")]
+    read = []
+
+    def lazily():
+        for span in spans:
+            read.append(span)
+            yield span
+
+    streamed = pieces_streamed(iter(sentences), lazily())
+    for (start, end, item), (got, pieces) in zip(sentences, streamed, strict=True):
+        assert got == item
+        assert pieces == flatten(start, end, spans)
+        # Read so far: the spans that start before this sentence ends, and one more.
+        assert all(t[0] < end for t in read[:-1])

@@ -454,7 +454,7 @@ def test_notes_and_tags_survive_export_and_import(client, editor, reviewer, judg
     notes.note_add(claim=claim, user=reviewer, text="Survey is from 2019.")
     notes.note_add(claim=claim, user=editor, text="Ask for the 2023 one.")
     client.force_login(editor)
-    exported = client.get(reverse("articles:story_export_annotations", args=[judged.pk])).content
+    exported = client.get(reverse("articles:story_export_annotations", args=[judged.pk])).getvalue()
     items = json.loads(exported)["first"]["items"]
     commenting = [i for i in items if i["motivation"] == "commenting"]
     assert [i["body"][0]["value"] for i in commenting] == [
@@ -506,7 +506,7 @@ def test_the_settle_and_reopen_trail_survives_export_and_import(
         )
     exported = client.get(
         reverse("articles:story_export_annotations", args=[original.story_id])
-    ).content
+    ).getvalue()
     response = post(client, fresh, exported)
     assert response.status_code == 200
     again = Claim.objects.get(version__story=fresh, exact=words)
