@@ -42,7 +42,7 @@ def load_bundle(
     if not streamed:
         for block in Block.objects.filter(version__story=story).order_by("version_id", "position"):
             blocks.setdefault(block.version_id, []).append(block)
-    entries = dashboard.story_entries(story)
+    entries = dashboard.story_entries(story, versions=versions)
     return export.Bundle(
         story=story,
         versions=versions,
