@@ -476,7 +476,7 @@ class OnlyOne:
     missing_from: list = field(default_factory=list)
 
 
-def only_one_version(story, versions, limit: int = ONLY_ONE_SHOWN) -> list[OnlyOne]:
+def only_one_version(story, versions, limit: int | None = None) -> list[OnlyOne]:
     """The first ``limit`` claims (by version and position) that another version does not
     state, with those versions: one query over their absent counterparts."""
     absent = Counterpart.objects.filter(
@@ -484,6 +484,7 @@ def only_one_version(story, versions, limit: int = ONLY_ONE_SHOWN) -> list[OnlyO
         start__isnull=True,
         status__in=(Counterpart.Status.CONFIRMED, Counterpart.Status.NOT_FOUND),
     ).order_by("claim__version_id", "claim__start", "claim_id", "version__created_at", "version_id")
+    limit = limit or ONLY_ONE_SHOWN
     # A claim has at most one counterpart per other version: enough rows for ``limit`` claims.
     rows = absent.values_list(
         "claim_id", "claim__number", "claim__version_id", "claim__exact", "version_id"
