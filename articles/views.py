@@ -173,7 +173,8 @@ def _reading_context(request, version: Version, open_claim: Claim | None = None)
         "claim_items_html": claim_items_html,
         "text_html": text_html,
         "sentence_count": version.sentences.count(),
-        "other_versions": [v for v in version.story.versions.all() if v.pk != version.pk],
+        # Links only: not the other versions' texts (megabytes for a long one).
+        "other_versions": list(version.story.versions.exclude(pk=version.pk).defer("text")),
         "open_claim": open_claim,
         "revision": version.story.revision,
         "scale": SCALE.values(),

@@ -177,3 +177,19 @@ def test_the_assignment_board_shows_the_page_of_claims_and_their_assignments(
     judged_first = board_first.split('class="judged"')[1].split("</td>")[0]
     judged_second = board_second.split('class="judged"')[1].split("</td>")[0]
     assert "Rosa" in judged_first and "Rosa" not in judged_second
+
+
+def test_the_reading_view_links_every_other_version_and_its_comparison(
+    client, reviewer, editor, story, original, rewritten
+):
+    third = import_version(
+        story=story, text="A third telling.\n\nShort.\n", label="Third copy", created_by=editor
+    )
+    client.force_login(reviewer)
+    response = client.get(original.get_absolute_url())
+    assert [v.label for v in response.context["other_versions"]] == ["Rewritten copy", "Third copy"]
+    for other in (rewritten, third):
+        assert f'<a href="{other.get_absolute_url()}">{other.label}</a>' in response.text
+        compare = reverse("articles:version_compare", args=[original.pk, other.pk])
+        assert f'<a href="{compare}">compare</a>' in response.text
+    assert original.label not in [v.label for v in response.context["other_versions"]]
