@@ -10,7 +10,18 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    Func,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Value,
+    When,
+)
 
 from articles import claim_status, validation
 from articles.models import REASONS, Claim, Counterpart, Verdict
@@ -265,21 +276,54 @@ def board_claims(story, *, reason=None, status=None, version=None, reviewer=None
     )
 
 
-def board_entries(claims, *, sources: bool = False) -> list[Entry]:
+class JSONArrayLength(Func):
+    """The length of a JSON array column, counted by the database (0 for an empty one)."""
+
+    function = "JSON_ARRAY_LENGTH"
+    output_field = IntegerField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, function="JSONB_ARRAY_LENGTH", **extra_context)
+
+
+def board_entries(claims, *, sources: bool = False, versions=None) -> list[Entry]:
     """Entries for one page of claims, with their counterparts' claims: a fixed number of queries.
 
     Their reasons are the stored ones; a counterpart's claim is looked up only among the
     claims overlapping this page's counterparts. With ``sources``, verdicts come with them.
+    Counterparts come without their ``candidates`` (only ``candidate_count``, counted in
+    SQL). ``versions``, the story's versions when the caller has them, are attached to the
+    claims and counterparts instead of joined to every row (each join copies the version's
+    text, megabytes for a long version); without them the join leaves the text out.
     """
     verdicts = Verdict.objects.select_related("reviewer").order_by("created_at")
     if sources:
         verdicts = verdicts.prefetch_related("sources")
+    # Each claim's counterparts in the order of Counterpart.Meta (its versions' order), but
+    # without that ordering's joins through every claim, version and story.
+    counterparts = (
+        Counterpart.objects.defer("candidates")
+        .annotate(candidate_count=JSONArrayLength("candidates"))
+        .order_by("version__created_at", "version_id")
+    )
+    # The board shows who settled a claim; exports (``sources``) also who marked it.
+    related = ["settled_by", "created_by"] if sources else ["settled_by"]
+    claims = claims.select_related(*related, *([] if versions is not None else ["version"]))
+    if versions is None:
+        claims = claims.defer("version__text")
+        counterparts = counterparts.select_related("version").defer("version__text")
     claims = list(
-        claims.select_related("version", "created_by", "settled_by").prefetch_related(
+        claims.prefetch_related(
             Prefetch("verdicts", queryset=verdicts),
-            Prefetch("counterparts", queryset=Counterpart.objects.select_related("version")),
+            Prefetch("counterparts", queryset=counterparts),
         )
     )
+    by_pk = {v.pk: v for v in versions} if versions is not None else None
+    if by_pk is not None:
+        for claim in claims:
+            claim.version = by_pk[claim.version_id]
+            for cp in claim.counterparts.all():
+                cp.version = by_pk[cp.version_id]
     chosen = [cp for c in claims for cp in c.counterparts.all() if cp.start is not None]
     others: list[Claim] = []
     if chosen:
@@ -295,13 +339,23 @@ def board_entries(claims, *, sources: bool = False) -> list[Entry]:
                 ranges[cp.version_id] = [min(low, cp.start), max(high, cp.end)]
             for version_id, (low, high) in ranges.items():
                 overlap |= Q(version_id=version_id, start__lt=high, end__gt=low)
-        others = list(
+        # What the board shows of a counterpart's claim: its number, link and rating.
+        # (Unordered: _Sorted orders them, and the default order joins version and story.)
+        others = (
             Claim.objects.filter(overlap)
-            .select_related("version")
-            .prefetch_related(
-                Prefetch("verdicts", queryset=Verdict.objects.only("claim_id", "rating"))
+            .only("version_id", "number", "start", "end", "settled_rating")
+            .order_by()
+        )
+        if by_pk is None:
+            others = others.select_related("version").defer("version__text")
+        others = list(
+            others.prefetch_related(
+                Prefetch("verdicts", queryset=Verdict.objects.only("claim_id", "rating").order_by())
             )
         )
+        if by_pk is not None:
+            for other in others:
+                other.version = by_pk[other.version_id]
     grouped: dict[int, list[Claim]] = {}
     for other in others:
         grouped.setdefault(other.version_id, []).append(other)
@@ -385,12 +439,53 @@ def rated_chart(rated: list[_Rated], versions) -> list[dict]:
     )
 
 
-def chart_and_agreement(story, versions) -> dict:
-    """The chart and the reviewers' agreement over the whole story, once per revision.
+@dataclass
+class OnlyOne:
+    """A claim of the "in one version only" list, as plain values (cached per revision)."""
 
-    Every write to the story's claims and verdicts bumps ``Story.revision``: until the next
-    one, every reader of the dashboard gets the same figures from the cache.
+    pk: int
+    number: int
+    version_id: int
+    exact: str
+    missing_ids: list[int] = field(default_factory=list)  # versions that do not state it
+    version: object = None
+    missing_from: list = field(default_factory=list)
+
+
+def only_one_version(story, versions, limit: int | None = None) -> list[OnlyOne]:
+    """The first ``limit`` claims (by version and position) that another version does not
+    state, with those versions: one query over their absent counterparts."""
+    absent = Counterpart.objects.filter(
+        claim__version__story=story,
+        start__isnull=True,
+        status__in=(Counterpart.Status.CONFIRMED, Counterpart.Status.NOT_FOUND),
+    ).order_by("claim__version_id", "claim__start", "claim_id", "version__created_at", "version_id")
+    limit = limit or ONLY_ONE_SHOWN
+    # A claim has at most one counterpart per other version: enough rows for ``limit`` claims.
+    rows = absent.values_list(
+        "claim_id", "claim__number", "claim__version_id", "claim__exact", "version_id"
+    )[: limit * max(1, len(versions) - 1)]
+    claims: dict[int, OnlyOne] = {}
+    for claim_id, number, version_id, exact, missing in rows:
+        entry = claims.get(claim_id)
+        if entry is None:
+            if len(claims) == limit:
+                break
+            entry = claims[claim_id] = OnlyOne(claim_id, number, version_id, exact)
+        entry.missing_ids.append(missing)
+    return list(claims.values())
+
+
+def board_figures(story, versions) -> dict:
+    """What the dashboard shows of the whole story, computed once per revision: the chart,
+    the reviewers' agreement, the counters, the reviewers to filter by and the first claims
+    in one version only.
+
+    Every write to the story's claims, verdicts and counterparts bumps ``Story.revision``:
+    until the next one, every reader of the dashboard gets the same figures from the cache
+    (no query); the first reader after a write computes them (six queries).
     """
+    from django.contrib.auth import get_user_model
     from django.core.cache import cache
 
     key = f"board:{story.pk}:{story.revision}:{','.join(str(v.pk) for v in versions)}"
@@ -402,10 +497,34 @@ def chart_and_agreement(story, versions) -> dict:
             "chart": [
                 {**row, "version": row["version"].pk} for row in rated_chart(rated, versions)
             ],
+            "summary": board_summary(story),
+            "reviewers": list(
+                get_user_model()
+                .objects.filter(
+                    Exists(
+                        Verdict.objects.filter(reviewer=OuterRef("pk"), claim__version__story=story)
+                    )
+                )
+                .only("username", "first_name", "last_name")
+                .order_by("username")
+            ),
+            "only_one": only_one_version(story, versions),
         }
         cache.set(key, figures, 600)
     by_pk = {v.pk: v for v in versions}
-    return {
-        "agreement": figures["agreement"],
+    only_one = [
+        OnlyOne(
+            e.pk,
+            e.number,
+            e.version_id,
+            e.exact,
+            e.missing_ids,
+            by_pk[e.version_id],
+            [by_pk[pk] for pk in e.missing_ids],
+        )
+        for e in figures["only_one"]
+    ]
+    return figures | {
         "chart": [{**row, "version": by_pk[row["version"]]} for row in figures["chart"]],
+        "only_one": only_one,
     }

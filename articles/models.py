@@ -231,7 +231,16 @@ class Version(models.Model):
         return f"{self.story}: {self.label}"
 
     def get_absolute_url(self):
-        return reverse("articles:version_detail", args=[self.pk])
+        # Kept on the instance: a page of claims links to its few versions hundreds of times.
+        if self.pk is None:
+            return reverse("articles:version_detail", args=[self.pk])
+        url = self.__dict__.get("_url_for")
+        if url is None or url[0] != self.pk:
+            url = self.__dict__["_url_for"] = (
+                self.pk,
+                reverse("articles:version_detail", args=[self.pk]),
+            )
+        return url[1]
 
 
 class ImportJob(models.Model):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -214,9 +213,8 @@ def _reading_context(
         "show_later": True,
         "sentence_count": sentence_count,
         "suggestions_off": suggestions.too_many_sentences(sentence_count),
-        "other_versions": [
-            v for v in version.story.versions.defer("text").all() if v.pk != version.pk
-        ],
+        # Links only: not the other versions' texts (megabytes for a long one).
+        "other_versions": list(version.story.versions.exclude(pk=version.pk).defer("text")),
         "open_claim": open_claim,
         "revision": version.story.revision,
         "events_url": live.events_url(version),
@@ -785,36 +783,33 @@ def _render_dashboard(request, story):
     Filters, counts and order are computed in the database from the stored status, so the
     page costs the same few queries whether the story has ten claims or ten thousand.
     """
-    versions = list(story.versions.all())
+    # Labels and links only: a long version's text would be copied for nothing.
+    versions = list(story.versions.defer("text"))
     filters = {
         key: request.GET.get(key) or None for key in ("reason", "status", "version", "reviewer")
     }
     page = Paginator(dashboard.board_claims(story, **filters), dashboard.PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    entries = dashboard.board_entries(page.object_list)
-    only_one = dashboard.board_claims(story, reason=dashboard.ONE_VERSION).order_by(
-        "version_id", "start", "pk"
-    )[: dashboard.ONLY_ONE_SHOWN]
+    entries = dashboard.board_entries(page.object_list, versions=versions)
     query = {k: v for k, v in filters.items() if v}
     context = {
         "story": story,
         "versions": versions,
         "entries": entries,
-        "board_claim_ids": [e.claim.pk for e in entries],
+        "board_claims": [e.claim for e in entries],
         "page": page,
         "page_query": urlencode(query),
-        "only_one": dashboard.board_entries(only_one),
-        "summary": dashboard.board_summary(story),
-        **dashboard.chart_and_agreement(story, versions),
-        "reviewers": get_user_model()
-        .objects.filter(verdicts__claim__version__story=story)
-        .distinct()
-        .order_by("username"),
+        # chart, agreement, summary, reviewers, only_one: once per revision of the story.
+        **dashboard.board_figures(story, versions),
         "filters": filters,
         "reasons": dashboard.REASONS,
         "revision": story.revision,
-        "settle_form": SettleForm(),
+        # The final verdicts offered in every contested row's Settle form, labelled once.
+        "settle_choices": [
+            (value, f"{SCALE[value].code} · {label}")
+            for value, label in SettleForm.base_fields["rating"].choices
+        ],
         "is_editor": is_editor(request.user),
     }
     template = "articles/story_dashboard.html"
@@ -860,8 +855,11 @@ def claim_settle(request, pk):
 
 def _back_to_board(request, claim, back):
     if request.htmx:
-        # The whole board re-renders: counts, chart and rows change together.
-        return _render_dashboard(request, claim.version.story)
+        # The whole board re-renders: counts, chart and rows change together, at the
+        # story's new revision (the figures are cached by revision).
+        story = claim.version.story
+        story.refresh_from_db(fields=["revision"])
+        return _render_dashboard(request, story)
     return redirect(back)
 
 

@@ -224,25 +224,42 @@ class BoardRow:
 
 
 def assignment_board(
-    story: Story, *, claim_ids=None, today: datetime.date | None = None
+    story: Story, *, claim_ids=None, claims=None, today: datetime.date | None = None
 ) -> list[BoardRow]:
     """For each claim of the story (or only those of ``claim_ids``, a page of a big story):
     who is assigned, who has judged it, who is late.
 
-    Three queries whatever the number of claims.
+    Three queries whatever the number of claims; one when the caller passes ``claims``,
+    already loaded with their version and their verdicts' reviewers (the dashboard's page).
     """
     today = today or timezone.localdate()
-    assignments = list(Assignment.objects.filter(version__story=story).select_related("assignee"))
-    verdicts = Verdict.objects.filter(claim__version__story=story).select_related("reviewer")
-    claims = Claim.objects.filter(version__story=story).select_related("version")
+    assignments = Assignment.objects.filter(version__story=story).select_related("assignee")
+    if claims is not None:
+        claim_ids = [c.pk for c in claims]
     if claim_ids is not None:
-        verdicts = verdicts.filter(claim_id__in=claim_ids)
-        claims = claims.filter(pk__in=claim_ids)
+        # A page of claims: their own assignments and the versions' (not every claim's).
+        assignments = assignments.filter(Q(claim__isnull=True) | Q(claim_id__in=claim_ids))
+    assignments = list(assignments)
     judged: dict[int, list] = {}
-    for verdict in verdicts:
-        judged.setdefault(verdict.claim_id, []).append(verdict.reviewer)
+    if claims is not None:
+        for claim in claims:
+            judged[claim.pk] = [v.reviewer for v in claim.verdicts.all()]
+        claims = sorted(claims, key=lambda c: (c.version_id, c.start, c.pk))
+    else:
+        verdicts = Verdict.objects.filter(claim__version__story=story).select_related("reviewer")
+        claims = (
+            Claim.objects.filter(version__story=story)
+            .select_related("version")
+            .defer("version__text")
+        )
+        if claim_ids is not None:
+            verdicts = verdicts.filter(claim_id__in=claim_ids)
+            claims = claims.filter(pk__in=claim_ids)
+        for verdict in verdicts:
+            judged.setdefault(verdict.claim_id, []).append(verdict.reviewer)
+        claims = claims.order_by("version_id", "start", "pk")
     rows = []
-    for claim in claims.order_by("version_id", "start", "pk"):
+    for claim in claims:
         mine = [
             a
             for a in assignments

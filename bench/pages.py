@@ -4,7 +4,7 @@ Run from the repository root (PostgreSQL on 127.0.0.1:5432, user postgres, trust
 
     .venv/bin/python bench/pages.py [--claims 1000,10000] [--runs 20] [--keep-db] [--reuse-db]
 
-It creates the database factcheck_h11p_bench (dropped at the end unless --keep-db; with
+It creates the database factcheck_h11p_bench (or --db NAME; dropped at the end unless --keep-db; with
 --reuse-db the stories of an earlier --keep-db run are used again), migrates it, and builds
 one story per size: two versions of a generated text (imported, segmented and aligned as a
 user's import is), the claims split evenly between them (one per sentence, and on every
@@ -264,18 +264,20 @@ def main() -> None:
     )
     parser.add_argument("--keep-db", action="store_true")
     parser.add_argument("--reuse-db", action="store_true")
+    parser.add_argument("--db", default=DB, help=f"database name (default {DB})")
     args = parser.parse_args()
+    db = args.db
 
     import psycopg
 
     with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB]).fetchone()
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db]).fetchone()
         if exists and not args.reuse_db:
-            conn.execute(f'DROP DATABASE "{DB}"')
+            conn.execute(f'DROP DATABASE "{db}"')
             exists = None
         if not exists:
-            conn.execute(f'CREATE DATABASE "{DB}"')
-    os.environ["DATABASE_URL"] = f"{PG}/{DB}"
+            conn.execute(f'CREATE DATABASE "{db}"')
+    os.environ["DATABASE_URL"] = f"{PG}/{db}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "factcheck.settings_test")
     os.environ["ALLOWED_HOSTS"] = "testserver"
     import django
@@ -316,7 +318,7 @@ def main() -> None:
 
             connections.close_all()
             with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE "{DB}"')
+                conn.execute(f'DROP DATABASE "{db}"')
 
 
 if __name__ == "__main__":

@@ -12,8 +12,9 @@ register = template.Library()
 
 
 @register.simple_tag
-def assignment_board(story, claim_ids=None):
-    return workflow.assignment_board(story, claim_ids=claim_ids)
+def assignment_board(story, claims=None):
+    """The board of the story's claims, or of ``claims`` (a page, loaded with their verdicts)."""
+    return workflow.assignment_board(story, claims=claims)
 
 
 @register.simple_tag
