@@ -24,7 +24,14 @@ import threading
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import (
+    DatabaseError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    connection,
+    transaction,
+)
 from django.utils import timezone
 
 from articles import importing, versions, webannotation
@@ -207,9 +214,10 @@ def run(job_id: int) -> None:
         logger.exception("Import job %s ran out of memory", job_id)
         kind = ImportJob.objects.values_list("kind", flat=True).get(pk=job_id)
         _finish(job_id, attempt, Status.FAILED, OUT_OF_MEMORY[kind])
-    except DatabaseError:
-        # The database went away (or the write failed): the job keeps its status, and
-        # its lease runs out, so recover_stalled queues it again.
+    except (OperationalError, InterfaceError):
+        # The database went away: the job keeps its status, and its lease runs out, so
+        # recover_stalled queues it again. A write the database refuses (DataError,
+        # IntegrityError) would be refused again: that fails the job, below.
         logger.exception("Import job %s lost the database; it will be run again", job_id)
     except Exception:
         logger.exception("Import job %s failed", job_id)

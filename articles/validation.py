@@ -48,6 +48,20 @@ BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2
 _BIDI = re.compile(f"[{BIDI_CONTROLS}]")
 # C0/C1 controls other than whitespace, and line or paragraph separators.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def storable(value):
+    """``value`` (str, or lists and dicts of them) with control characters, NUL included,
+    shown as U+FFFD: what PostgreSQL's jsonb and text columns accept whatever a file held."""
+    if isinstance(value, str):
+        return _CONTROL.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {key: storable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [storable(item) for item in value]
+    return value
+
+
 _LINE_BREAKS = re.compile(r"[\t\n\r\v\f\x85\u2028\u2029]+")
 
 _http_url = URLValidator(schemes=["http", "https"])

@@ -1251,7 +1251,8 @@ def store_import(prepared: PreparedImport) -> ImportReport:
         imported_by=user,
         file_name=prepared.file_name[:255],
         counts=report.counts() | {"format": kind, "annotations": len(report.rows)},
-        rows=[asdict(r) for r in report.rows],
+        # A hostile file's words reach the report's reasons (an address, a quote): no NUL.
+        rows=validation.storable([asdict(r) for r in report.rows]),
     )
     return report
 

@@ -241,6 +241,39 @@ def test_a_failure_while_writing_leaves_nothing_half_imported(fresh, editor, mon
     assert stored() == (0, 0, 0) and not Counterpart.objects.exists()
 
 
+def test_a_write_the_database_refuses_fails_the_job_instead_of_retrying_it(
+    fresh, editor, monkeypatch
+):
+    """Only a lost connection leaves the job for recover_stalled to run again: a write the
+    database refuses (here a DataError) would be refused at every retry."""
+    from django.db import DataError
+
+    job = new_job(fresh, editor)
+
+    def refused(*args, **kwargs):
+        raise DataError("unsupported Unicode escape sequence")
+
+    monkeypatch.setattr(AnnotationImport.objects, "create", refused)
+    run_queued_tasks()
+    job.refresh_from_db()
+    assert job.status == "failed" and job.error == import_jobs.UNEXPECTED
+    assert stored() == (0, 0, 0)
+
+
+def test_control_characters_of_a_file_reach_the_report_as_replacement_characters(fresh, editor):
+    """A hostile address with NUL in it is quoted in the report's reason: PostgreSQL's
+    jsonb refuses NUL, so it is stored as U+FFFD."""
+    hostile = dict(FILE["rows"][2], id="a4", uri="https://x.example/\u0000\u0007a")
+    hostile["target"] = [dict(hostile["target"][0], source=hostile["uri"])]
+    data = json.dumps({"total": 1, "rows": [hostile]}).encode()
+    job = new_job(fresh, editor, data)
+    run_queued_tasks()
+    job.refresh_from_db()
+    assert job.status == "succeeded", job.error
+    (row,) = AnnotationImport.objects.get().rows
+    assert "\x00" not in json.dumps(row) and "https://x.example/\ufffd\ufffda" in row["reason"]
+
+
 def test_a_file_that_is_not_annotations_fails_with_its_reasons_in_words(fresh, editor):
     bad = [{"id": f"urn:x:{n}", "type": "Annotation"} for n in range(15)]
     job = new_job(fresh, editor, json.dumps(bad).encode())
