@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -111,10 +112,24 @@ def test_a_version_the_user_cannot_see_has_no_stream(asgi, client, django_user_m
 
 
 def test_gunicorn_never_holds_a_stream(client, reviewer, original, settings):
-    """Under WSGI (a sync worker) the stream answers 204: the browser stops asking."""
+    """Under WSGI (a sync worker) the stream answers 204: the browser stops asking.
+
+    The request runs in a thread of its own, as a WSGI worker's would: the WSGI handler
+    runs the async view under async_to_sync, which refuses a thread that has an event
+    loop, and Playwright's sync API leaves one in this process's main thread once a
+    browser test has run.
+    """
     settings.LIVE_PUSH = True
     client.force_login(reviewer)
-    response = client.get(f"/versions/{original.pk}/events/")
+
+    def get():
+        try:
+            return client.get(f"/versions/{original.pk}/events/")
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(1) as pool:
+        response = pool.submit(get).result(timeout=30)
     assert response.status_code == 204
 
 
