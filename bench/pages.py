@@ -280,6 +280,10 @@ def main() -> None:
     os.environ["DATABASE_URL"] = f"{PG}/{db}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "factcheck.settings_test")
     os.environ["ALLOWED_HOSTS"] = "testserver"
+    # ClaimReview exists for a published fact-check only; publishing names the newsroom.
+    os.environ.setdefault("FACTCHECK_ORGANISATION", "Bench Newsroom")
+    os.environ.setdefault("FACTCHECK_ORGANISATION_URL", "https://bench.example/")
+    os.environ.setdefault("FACTCHECK_ORGANISATION_LOGO", "/static/favicon.svg")
     import django
 
     django.setup()
@@ -288,7 +292,7 @@ def main() -> None:
     from django.core.management import call_command
     from django.test import Client
 
-    from articles.models import EDITORS_GROUP, Story
+    from articles.models import EDITORS_GROUP, Publication, Story
 
     call_command("migrate", verbosity=0)
     users = get_user_model()
@@ -309,6 +313,10 @@ def main() -> None:
                 print(f"\n{n:,} claims: story built in {time.perf_counter() - t0:.1f} s")
             else:
                 print(f"\n{n:,} claims: story reused")
+            if not Publication.objects.live().filter(story=story).exists():
+                from articles import publishing
+
+                publishing.publication_publish(story=story, user=editor)
             per_version = story.versions.order_by("pk").first().claims.count()
             print(f"({per_version:,} claims on the version read; {args.runs} runs each)")
             measure(client, story, args.runs, [w for w in args.only.split(",") if w])
