@@ -10,7 +10,9 @@ overwriting.
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
+import functools
+
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -30,6 +32,35 @@ class Conflict(Exception):
 
 class NotAllowed(Exception):
     """The user may not make this change; the message says why."""
+
+
+# PostgreSQL's SQLSTATE for a transaction it aborted to break a deadlock.
+DEADLOCK_DETECTED = "40P01"
+DEADLOCK_ATTEMPTS = 3
+
+
+def retry_on_deadlock(write):
+    """Run the write again (at most DEADLOCK_ATTEMPTS times) when PostgreSQL aborted its
+    transaction to break a deadlock.
+
+    Writes lock their own claim first, then recompute the claims whose counterparts cover
+    it (claim_status.refresh): a verdict save and a claim create on facing versions can
+    take the same two rows in opposite orders. PostgreSQL then rolls one of them back
+    whole, so running it again is safe; under 50 reviewers this happened once a minute and
+    the reviewer got a 503. Only the outermost transaction is retried.
+    """
+
+    @functools.wraps(write)
+    def wrapper(*args, **kwargs):
+        for attempt in range(1, DEADLOCK_ATTEMPTS + 1):
+            try:
+                return write(*args, **kwargs)
+            except OperationalError as exc:
+                deadlock = getattr(exc.__cause__, "sqlstate", None) == DEADLOCK_DETECTED
+                if not deadlock or attempt == DEADLOCK_ATTEMPTS or connection.in_atomic_block:
+                    raise
+
+    return wrapper
 
 
 def _lock_story(story_id: int) -> None:
@@ -56,6 +87,7 @@ def _lock_claim(pk: int) -> Claim | None:
     return _lock_row(Claim, pk)
 
 
+@retry_on_deadlock
 def claim_create(*, version: Version, user, start, end, exact: str) -> tuple[Claim, bool]:
     """Create a claim from a browser selection; return (claim, created).
 
@@ -109,6 +141,7 @@ def claim_create(*, version: Version, user, start, end, exact: str) -> tuple[Cla
     return claim, True
 
 
+@retry_on_deadlock
 def claim_update_span(*, claim: Claim, user, start, end, exact: str, revision: int) -> Claim:
     """Move a claim to a new span; only its author may. Raises Conflict if stale."""
     from articles.comparison import propose_counterparts  # comparison imports these models
@@ -148,6 +181,7 @@ def claim_update_span(*, claim: Claim, user, start, end, exact: str, revision: i
     return locked
 
 
+@retry_on_deadlock
 def claim_delete(*, claim: Claim, user) -> None:
     """Delete a claim with its verdicts. Reviewers may delete only their own, unjudged by others."""
     with transaction.atomic():
@@ -169,6 +203,7 @@ def claim_delete(*, claim: Claim, user) -> None:
         live.bump(story_id, changed=sorted(values), vacated=[vacated])
 
 
+@retry_on_deadlock
 def verdict_save(
     *,
     claim: Claim,
@@ -259,6 +294,7 @@ def _replace_sources(verdict: Verdict, sources: list[dict]) -> None:
             source.delete()
 
 
+@retry_on_deadlock
 def claim_settle(*, claim: Claim, user, rating: str, note: str, revision: int) -> Claim:
     """An editor's final verdict on a contested claim. Raises Conflict if someone settled
     or changed it first, NotAllowed for non-editors and claims that are not contested."""
@@ -294,6 +330,7 @@ def claim_settle(*, claim: Claim, user, rating: str, note: str, revision: int) -
     return locked
 
 
+@retry_on_deadlock
 def claim_reopen(*, claim: Claim, user, revision: int) -> Claim:
     """Undo a settlement; the history keeps who settled, who reopened and when."""
     if not is_editor(user):
