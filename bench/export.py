@@ -134,6 +134,18 @@ def build(n_claims: int, users: dict, seed: int = 1):
 PG = "postgres://postgres@127.0.0.1:5432"
 
 
+def bench_settings() -> None:
+    """The environment of a bench run through the test client (before django.setup()).
+
+    ClaimReview exists for a published fact-check only, and publishing names the newsroom.
+    """
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "factcheck.settings_test")
+    os.environ["ALLOWED_HOSTS"] = "testserver"
+    os.environ.setdefault("FACTCHECK_ORGANISATION", "Bench Newsroom")
+    os.environ.setdefault("FACTCHECK_ORGANISATION_URL", "https://bench.example/")
+    os.environ.setdefault("FACTCHECK_ORGANISATION_LOGO", "/static/favicon.svg")
+
+
 def _peak_rss_reset() -> bool:
     """Reset this process's peak resident set size (Linux); False where that is not possible."""
     try:
@@ -182,12 +194,7 @@ def main() -> None:
                 conn.execute(f'CREATE DATABASE "{args.db}"')
         os.environ["DATABASE_URL"] = f"{PG}/{args.db}"
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{tmp.name}/bench.sqlite3")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "factcheck.settings_test")
-    os.environ["ALLOWED_HOSTS"] = "testserver"
-    # ClaimReview exists for a published fact-check only; publishing names the newsroom.
-    os.environ.setdefault("FACTCHECK_ORGANISATION", "Bench Newsroom")
-    os.environ.setdefault("FACTCHECK_ORGANISATION_URL", "https://bench.example/")
-    os.environ.setdefault("FACTCHECK_ORGANISATION_LOGO", "/static/favicon.svg")
+    bench_settings()
     import django
 
     django.setup()

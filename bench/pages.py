@@ -40,7 +40,7 @@ PG = "postgres://postgres@127.0.0.1:5432"
 DB = "factcheck_h11p_bench"
 
 # The same generated story as bench/export.py (this directory is on sys.path when run).
-from export import story_text  # noqa: E402
+from export import bench_settings, story_text  # noqa: E402
 
 
 def build(n_claims: int, editor, reviewers, seed: int = 1):
@@ -278,12 +278,7 @@ def main() -> None:
         if not exists:
             conn.execute(f'CREATE DATABASE "{db}"')
     os.environ["DATABASE_URL"] = f"{PG}/{db}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "factcheck.settings_test")
-    os.environ["ALLOWED_HOSTS"] = "testserver"
-    # ClaimReview exists for a published fact-check only; publishing names the newsroom.
-    os.environ.setdefault("FACTCHECK_ORGANISATION", "Bench Newsroom")
-    os.environ.setdefault("FACTCHECK_ORGANISATION_URL", "https://bench.example/")
-    os.environ.setdefault("FACTCHECK_ORGANISATION_LOGO", "/static/favicon.svg")
+    bench_settings()
     import django
 
     django.setup()
