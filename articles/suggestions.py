@@ -73,6 +73,11 @@ def _differs(version: Version, sentences: list, texts: list[str]) -> list[bool]:
 # Past this many sentences, suggestions are not made while a reader waits.
 MAX_SENTENCES = 3_000
 
+# The reading view's panel shows this many of the best open suggestions; the list's own
+# page shows them all. Each open page refetches its list whenever claims change, and a
+# whole list (about 2 KB an item) cost more of the server than any other request.
+SHOWN = 10
+
 
 def too_many_sentences(sentence_count: int) -> bool:
     """True if a version with this many sentences gets no suggestions."""
@@ -144,9 +149,11 @@ def _overlaps(union: list[tuple[int, int]], starts: list[int], start: int, end: 
     return i >= 0 and union[i][1] > start
 
 
-def fingerprint(items: list[Suggestion]) -> str:
-    """A short digest of a list of suggestions: the page's list is up to date if it matches."""
+def fingerprint(items: list[Suggestion], *, more: bool = False) -> str:
+    """A short digest of a list of suggestions (and whether more are left out of it): the
+    page's list is up to date if it matches."""
     state = repr([(s.start, s.end, s.position, s.score, s.reasons, s.text) for s in items])
+    state += "+" if more else ""
     return hashlib.blake2b(state.encode(), digest_size=8).hexdigest()
 
 

@@ -477,9 +477,12 @@ def claim_verdicts(request, pk):
     """The panel's verdicts, refreshed when anyone changes the story: 204 if the page's
     ``rev`` is still the claim's ``changed_revision`` (every write that changes what they
     show stamps the claim, see articles/live.py)."""
-    if _claim_was_deleted(request.user, pk):
-        return render(request, "articles/claim_panel.html#claim-gone", {})
-    claim = _get_claim(request.user, pk)
+    try:
+        claim = _get_claim(request.user, pk)
+    except Http404:
+        if _claim_was_deleted(request.user, pk):
+            return render(request, "articles/claim_panel.html#claim-gone", {})
+        raise
     if request.GET.get("rev") == str(claim.changed_revision):
         return HttpResponse(status=204)  # the page shows them as they are
     claim = Claim.objects.with_verdicts().get(pk=claim.pk)

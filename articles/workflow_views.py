@@ -173,14 +173,24 @@ def search(request):
 # ---------------------------------------------------------------------------- suggestions
 
 
-def _suggestions_context(version) -> dict:
+def _suggestions_context(version, *, every: bool = False) -> dict:
+    """The suggestion list's context: the reading view's panel shows the
+    ``suggestions.SHOWN`` best open suggestions (``every``: all of them, the list's own
+    page). The fingerprint covers what is shown only, so that a claim on a sentence further
+    down changes nothing on the pages that show the first ones (their refetch gets 204)."""
     sentence_count = version.sentences.count()
     off = suggestions.too_many_sentences(sentence_count)
-    items = None if off else suggestions.open_suggestions(version)
+    items = more = None
+    if not off:
+        items = suggestions.open_suggestions(version)
+        if not every:
+            items, more = items[: suggestions.SHOWN], len(items) > suggestions.SHOWN
     return {
         "version": version,
         "suggestions": items,
-        "fingerprint": "" if off else suggestions.fingerprint(items),
+        "more_suggestions": more,
+        "every_suggestion": every,
+        "fingerprint": "" if off else suggestions.fingerprint(items, more=bool(more)),
         "suggestions_off": off,
         "sentence_count": sentence_count,
         "has_sentences": sentence_count > 0,
@@ -188,12 +198,18 @@ def _suggestions_context(version) -> dict:
     }
 
 
+def _every(request) -> bool:
+    """True where the list asked for is the list's own page of every suggestion."""
+    data = request.POST if request.method == "POST" else request.GET
+    return not request.htmx or data.get("every") == "1"
+
+
 @require_GET
 def version_suggestions(request, pk):
     """The version's open suggestions. The page's list refetches them whenever claims
     change, sending the fingerprint of what it shows (``fp``): 204 if that is still right."""
     version = _get_version(request.user, pk)
-    context = _suggestions_context(version) | {"story": version.story}
+    context = _suggestions_context(version, every=_every(request)) | {"story": version.story}
     if request.htmx and request.GET.get("fp") == context["fingerprint"]:
         return HttpResponse(status=204)
     if request.htmx:
@@ -229,7 +245,7 @@ def suggestion_accept(request, pk):
         else f"These words are already claim #{claim.number}."
     )
     context = marked_context(request, version, claim, notice, refocus_text=False)
-    context.update(_suggestions_context(version), oob_suggestions=True)
+    context.update(_suggestions_context(version, every=_every(request)), oob_suggestions=True)
     return marked_response(request, "articles/_suggestions.html#accepted", context)
 
 
@@ -256,7 +272,7 @@ def suggestion_dismiss(request, pk):
     if not request.htmx:
         messages.info(request, notice)
         return redirect(reverse("articles:version_suggestions", args=[version.pk]))
-    context = _suggestions_context(version) | {"notice": notice}
+    context = _suggestions_context(version, every=_every(request)) | {"notice": notice}
     return render(request, "articles/_suggestions.html#suggestion-list", context)
 
 

@@ -310,6 +310,11 @@ class Server:
                 "60",
                 "--graceful-timeout",
                 "5",
+                # Browsers talk to nginx, which keeps an idle connection 30 s
+                # (deploy/nginx.conf): with gunicorn's default of 2 s, a poll every 3 s
+                # would race the server's close on a reused connection (ReadError).
+                "--keep-alive",
+                "30",
             ],
             cwd=ROOT,
             env=self.env,
@@ -652,7 +657,9 @@ class Reviewer(threading.Thread):
 
     def follow(self, response: httpx.Response) -> None:
         """The requests an answer's events set off on the page, as htmx makes them."""
-        events = response.headers.get("HX-Trigger", "")
+        self.follow_events(response.headers.get("HX-Trigger", ""))
+
+    def follow_events(self, events: str) -> None:
         if "claims-changed" in events:
             params = {"fp": self.suggestions_fp} if self.suggestions_fp else None
             answer = self.request(
@@ -744,12 +751,16 @@ class Reviewer(threading.Thread):
             return self.read(self.version)
         if "poll" in todo:
             self.poll()
+        # The same requests as an answer's events set off (htmx sends what the page shows:
+        # the suggestion list's fingerprint, the verdicts' revision), on the same events:
+        # "claims-changed" reloads the suggestions, "claim-changed" the open claim's verdicts.
+        events = []
         if refresh:
-            self.request(
-                "suggestions", "GET", f"/versions/{self.version}/suggestions/", headers=HTMX
-            )
-        if self.open_claim and (refresh or "verdicts" in todo):
-            self.request("verdicts", "GET", f"/claims/{self.open_claim}/verdicts/", headers=HTMX)
+            events.append('"claims-changed"')
+        if "verdicts" in todo:
+            events.append('"claim-changed"')
+        if events:
+            self.follow_events(", ".join(events))
 
     def dashboard(self) -> None:
         query = self.rng.choice(["", "?status=contested", "?reason=disagree", ""])

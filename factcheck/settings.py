@@ -94,7 +94,8 @@ MIDDLEWARE = [
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend, reading the editors group with the user: articles/auth.py.
+    "articles.auth.EditorAwareModelBackend",
 ]
 
 ROOT_URLCONF = "factcheck.urls"

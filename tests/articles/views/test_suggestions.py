@@ -214,3 +214,90 @@ def test_a_dismissal_by_someone_else_changes_the_fingerprint(client, reviewer, r
     dismiss(other, original, COUNCIL, **HTMX)
     response = client.get(list_url(original), {"fp": fp}, **HTMX)
     assert response.status_code == 200 and COUNCIL not in response.text
+
+
+def suggested_spans(html: str) -> list[tuple[int, int]]:
+    import re
+
+    return [
+        (int(a), int(b))
+        for a, b in re.findall(
+            r'class="suggestion" tabindex="0" data-start="(\d+)" data-end="(\d+)"', html
+        )
+    ]
+
+
+def test_the_panel_shows_the_best_few_and_the_page_shows_them_all(
+    client, reviewer, original, monkeypatch
+):
+    """The reading view's list is bounded: its first SHOWN items, then a link to the list's
+    own page, which shows every open suggestion (and keeps doing so when it refetches)."""
+    from articles import suggestions
+
+    client.force_login(reviewer)
+    every = suggested_spans(client.get(list_url(original)).text)
+    assert len(every) >= 3
+    monkeypatch.setattr(suggestions, "SHOWN", 2)
+    panel = client.get(list_url(original), **HTMX).text
+    assert suggested_spans(panel) == every[:2]
+    assert f'href="{list_url(original)}">All suggested claims</a>' in panel
+    page = client.get(list_url(original)).text
+    assert suggested_spans(page) == every
+    assert f'data-hx-get="{list_url(original)}?every=1"' in page
+    assert "All suggested claims" not in page
+    assert suggested_spans(client.get(list_url(original), {"every": "1"}, **HTMX).text) == every
+    # Its forms say so too: acting on the page's list answers with the whole list again.
+    assert page.count('<input type="hidden" name="every" value="1">') == 2 * len(every)
+    monkeypatch.setattr(suggestions, "SHOWN", len(every))
+    assert "All suggested claims" not in client.get(list_url(original), **HTMX).text
+
+
+def test_a_claim_below_the_shown_few_leaves_the_panel_alone(
+    client, reviewer, reviewer2, original, monkeypatch
+):
+    from articles import suggestions
+
+    monkeypatch.setattr(suggestions, "SHOWN", 1)
+    client.force_login(reviewer)
+    every = suggested_spans(client.get(list_url(original)).text)
+    panel = client.get(list_url(original), **HTMX).text
+    fp = fingerprint_in(panel)
+    start, end = every[-1]  # the least check-worthy: not shown in the panel
+    claim_create(
+        version=original, user=reviewer2, start=start, end=end, exact=original.text[start:end]
+    )
+    assert client.get(list_url(original), {"fp": fp}, **HTMX).status_code == 204
+    # The page of every suggestion did change.
+    assert (start, end) not in suggested_spans(client.get(list_url(original)).text)
+    # Marking the one shown brings the next one in.
+    start, end = every[0]
+    claim_create(
+        version=original, user=reviewer2, start=start, end=end, exact=original.text[start:end]
+    )
+    response = client.get(list_url(original), {"fp": fp}, **HTMX)
+    assert response.status_code == 200
+    assert suggested_spans(response.text) == [every[1]]
+
+
+def test_dismissing_from_the_page_of_every_suggestion_answers_with_them_all(
+    client, reviewer, original, monkeypatch
+):
+    from articles import suggestions
+
+    monkeypatch.setattr(suggestions, "SHOWN", 1)
+    client.force_login(reviewer)
+    every = suggested_spans(client.get(list_url(original)).text)
+    start, end = every[0]
+    response = client.post(
+        reverse("articles:suggestion_dismiss", args=[original.pk]),
+        {"start": start, "end": end, "reason": "not_worth", "every": "1"},
+        **HTMX,
+    )
+    assert suggested_spans(response.text) == every[1:]
+    start, end = every[1]
+    response = client.post(
+        reverse("articles:suggestion_dismiss", args=[original.pk]),
+        {"start": start, "end": end, "reason": "not_worth"},
+        **HTMX,
+    )
+    assert suggested_spans(response.text) == every[2:3]

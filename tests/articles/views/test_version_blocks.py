@@ -260,9 +260,9 @@ def test_a_window_takes_a_fixed_number_of_queries(
     client, reviewer, reviewer2, long_version, small_windows, django_assert_num_queries
 ):
     client.force_login(reviewer)
-    # session, user, the user's group, version, blocks, text, sentences, claims, verdicts,
-    # counterparts
-    with django_assert_num_queries(10):
+    # session, user (and whether an editor: articles/auth.py), version, blocks, text,
+    # sentences, claims, verdicts, counterparts
+    with django_assert_num_queries(9):
         client.get(blocks_url(long_version, **{"from": 0}), **HTMX)
     for block in long_version.blocks.filter(position__in=[0, 1, 2, 3]):
         words = long_version.text[block.start : block.start + 30].rsplit(" ", 1)[0]
@@ -271,12 +271,12 @@ def test_a_window_takes_a_fixed_number_of_queries(
             end=block.start + len(words), exact=words,
         )  # fmt: skip
         Verdict.objects.create(claim=claim, reviewer=reviewer2, rating=Rating.MIXED)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         html = client.get(blocks_url(long_version, **{"from": 0}), **HTMX).content.decode()
     assert html.count('tabindex="0"') == 4
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         client.get(blocks_url(long_version, before=12), **HTMX)
-    with django_assert_num_queries(12):  # and the claim's start, and its block
+    with django_assert_num_queries(11):  # and the claim's start, and its block
         client.get(blocks_url(long_version, claim=claim.pk), **HTMX)
 
 
