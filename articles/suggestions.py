@@ -86,7 +86,9 @@ def too_many_sentences(sentence_count: int) -> bool:
 
 def ranked(version: Version) -> list[Suggestion]:
     """Every check-worthy sentence of the version, best first (cached per text and story)."""
-    versions = sorted((v.pk, v.text_sha256) for v in version.story.versions.all())
+    versions = sorted(
+        Version.objects.filter(story_id=version.story_id).values_list("pk", "text_sha256")
+    )
     manual = SentenceLink.objects.filter(manual=True).filter(
         left_version__story_id=version.story_id
     )

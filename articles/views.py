@@ -89,7 +89,10 @@ def _get_version(user, pk, *, text: str = "whole") -> Version:
 
 
 def _get_claim(user, pk) -> Claim:
-    return get_object_or_404(Claim.objects.visible_to(user).select_related("version__story"), pk=pk)
+    """The claim ``pk`` if the user can see it, with its version (without the version's
+    text, loaded only if asked for: it may be megabytes) and story."""
+    claims = Claim.objects.visible_to(user).select_related("version__story")
+    return get_object_or_404(claims.defer("version__text"), pk=pk)
 
 
 def _claim_was_deleted(user, pk) -> bool:
@@ -286,7 +289,8 @@ def version_live(request, pk):
     deleted (or something else changed: the suggestion list refetches), ``claim-changed``
     when the claim the page has open (``claim``) changed (its verdicts and notes refetch).
     """
-    version = _get_version(request.user, pk)
+    # Its text is loaded only if a paragraph is redrawn: most polls find nothing new.
+    version = _get_version(request.user, pk, text="none")
     from articles import workflow_views  # it builds on this module's helpers
 
     # Who's here rides on the same poll: None if what the page shows is still right.

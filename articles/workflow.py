@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
@@ -284,31 +284,46 @@ def assignment_board(
 
 
 def presence_ttl() -> datetime.timedelta:
-    """How long a page counts as open after its last poll: three missed polls."""
-    return datetime.timedelta(milliseconds=3 * settings.LIVE_POLL_MS + 2000)
+    """How long a page counts as open after its row was last written: its row is written
+    at most every ``presence_refresh()`` (1.5 polls), and then three more polls may go
+    missing."""
+    return datetime.timedelta(milliseconds=4 * settings.LIVE_POLL_MS + 2000)
+
+
+def presence_refresh() -> datetime.timedelta:
+    """While a page shows the same claim, its row is rewritten at most this often: every
+    other poll, not every one (a poll is the request the server answers most)."""
+    return datetime.timedelta(milliseconds=1.5 * settings.LIVE_POLL_MS)
 
 
 def presence_touch(*, version: Version, user, tab: str, claim_id: int | None) -> None:
-    """Record that the user's page (``tab``) has the version open, looking at ``claim_id``."""
+    """Record that the user's page (``tab``) has the version open, looking at ``claim_id``
+    (ignored unless it is a claim of this version)."""
     now = timezone.now()
+    claim = (
+        Subquery(Claim.objects.filter(pk=claim_id, version=version).values("pk")[:1])
+        if claim_id
+        else None
+    )
+    updated = Presence.objects.filter(version=version, user=user, tab=tab).update(
+        seen_at=now, claim_id=claim
+    )
+    if updated:
+        return
     claim = (
         Claim.objects.filter(pk=claim_id, version=version).values_list("pk", flat=True).first()
         if claim_id
         else None
     )
-    with transaction.atomic():
-        updated = Presence.objects.filter(version=version, user=user, tab=tab).update(
-            seen_at=now, claim_id=claim
-        )
-        if not updated:
-            try:
-                with transaction.atomic():
-                    Presence.objects.create(
-                        version=version, user=user, tab=tab, claim_id=claim, seen_at=now
-                    )
-            except IntegrityError:
-                pass  # the same page's previous poll created it a moment ago
-    # No trace once people leave: rows of pages that stopped polling go, for every version.
+    try:
+        with transaction.atomic():
+            Presence.objects.create(
+                version=version, user=user, tab=tab, claim_id=claim, seen_at=now
+            )
+    except IntegrityError:
+        return  # the same page's previous poll created it a moment ago
+    # No trace once people leave: when a page opens, the rows of pages that stopped
+    # polling go, for every version (those of pages closed properly went at once).
     Presence.objects.filter(seen_at__lt=now - presence_ttl()).delete()
 
 
@@ -316,21 +331,43 @@ def presence_leave(*, version: Version, user, tab: str) -> None:
     Presence.objects.filter(version=version, user=user, tab=tab).delete()
 
 
-def present(version: Version, user) -> list[Presence]:
-    """Everyone else with the version open now, one entry per person (their latest page)."""
+def _rows(version: Version) -> list[Presence]:
     cutoff = timezone.now() - presence_ttl()
-    rows = (
+    return list(
         Presence.objects.filter(version=version, seen_at__gte=cutoff)
-        .exclude(user=user)
         .select_related("user", "claim")
         .order_by("user__username", "-seen_at")
     )
-    seen, people = set(), []
+
+
+def _people(rows: list[Presence], user) -> list[Presence]:
+    """Everyone but ``user``, one entry per person (their latest page)."""
+    seen, people = {user.pk}, []
     for row in rows:
         if row.user_id not in seen:
             seen.add(row.user_id)
             people.append(row)
     return people
+
+
+def present(version: Version, user) -> list[Presence]:
+    """Everyone else with the version open now, one entry per person (their latest page)."""
+    return _people(_rows(version), user)
+
+
+def presence_poll(*, version: Version, user, tab: str, claim_id: int | None) -> list[Presence]:
+    """A poll's presence: record the page (``presence_touch``) and return everyone else
+    with the version open (``present``). One query while the page shows the same claim
+    and its row is fresh; the row is written only when it is not."""
+    rows = _rows(version)
+    mine = next((r for r in rows if r.user_id == user.pk and r.tab == tab), None)
+    if (
+        mine is None
+        or mine.claim_id != claim_id
+        or mine.seen_at < timezone.now() - presence_refresh()
+    ):
+        presence_touch(version=version, user=user, tab=tab, claim_id=claim_id)
+    return _people(rows, user)  # not this user's own pages: the row just written is not needed
 
 
 def presence_fingerprint(people: list[Presence]) -> str:

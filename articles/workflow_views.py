@@ -208,7 +208,8 @@ def _every(request) -> bool:
 def version_suggestions(request, pk):
     """The version's open suggestions. The page's list refetches them whenever claims
     change, sending the fingerprint of what it shows (``fp``): 204 if that is still right."""
-    version = _get_version(request.user, pk)
+    # The text is read only to rank the sentences, once per text (suggestions.ranked).
+    version = _get_version(request.user, pk, text="none")
     context = _suggestions_context(version, every=_every(request)) | {"story": version.story}
     if request.htmx and request.GET.get("fp") == context["fingerprint"]:
         return HttpResponse(status=204)
@@ -303,8 +304,7 @@ def presence_poll(request, version) -> dict | None:
         return None
     raw = request.GET.get("claim", "")
     claim_id = int(raw) if raw.isdecimal() and len(raw) < 19 else None
-    workflow.presence_touch(version=version, user=request.user, tab=tab, claim_id=claim_id)
-    people = workflow.present(version, request.user)
+    people = workflow.presence_poll(version=version, user=request.user, tab=tab, claim_id=claim_id)
     fingerprint = workflow.presence_fingerprint(people)
     if request.GET.get("presence") == fingerprint:
         return None

@@ -248,3 +248,30 @@ def test_activity_lists_settling_and_reopening(editor, reviewer, story, original
     reviewing.claim_reopen(claim=settled, user=editor, revision=settled.revision)
     verbs = [e.verb for e in workflow.story_activity(story)]
     assert verbs[:2] == ["reopened", "settled"]
+
+
+def test_a_poll_rewrites_its_presence_only_when_it_is_stale_or_changed(
+    reviewer, reviewer2, original, claims, settings, django_assert_num_queries
+):
+    """The poll is the request answered most: while a page shows the same claim and its
+    row is fresh, recording its presence is one read; the row is written every 1.5 polls."""
+    poll = dict(version=original, user=reviewer, tab="abcdefgh1")
+    workflow.presence_poll(**poll, claim_id=claims[0].pk)
+    written = Presence.objects.get().seen_at
+    with django_assert_num_queries(1):
+        workflow.presence_poll(**poll, claim_id=claims[0].pk)
+    assert Presence.objects.get().seen_at == written
+    # Another claim opened: written at once, and seen by others.
+    workflow.presence_poll(**poll, claim_id=claims[1].pk)
+    assert Presence.objects.get().claim_id == claims[1].pk
+    [row] = workflow.presence_poll(version=original, user=reviewer2, tab="zzzzzzzz1", claim_id=None)
+    assert (row.user, row.claim) == (reviewer, claims[1])
+    # A row older than 1.5 polls is written again (and still counts as open meanwhile).
+    stale = timezone.now() - workflow.presence_refresh() - datetime.timedelta(milliseconds=100)
+    Presence.objects.filter(user=reviewer).update(seen_at=stale)
+    assert [p.user for p in workflow.present(original, reviewer2)] == [reviewer]
+    workflow.presence_poll(**poll, claim_id=claims[1].pk)
+    assert Presence.objects.get(user=reviewer).seen_at > stale
+    # A claim of another version is not recorded.
+    workflow.presence_poll(**poll, claim_id=10**9)
+    assert Presence.objects.get(user=reviewer).claim_id is None
