@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from articles import notes, validation
 from articles.models import Claim
-from articles.views import _claim_was_deleted, _get_claim, _panel_context, _reading_context
+from articles.views import _panel_context, _reading_context, _visible_claim
 
 NOTES = "articles/_claim_notes.html#notes"
 
@@ -28,7 +28,10 @@ def _context(claim, **extra) -> dict:
 def claim_notes(request, pk):
     """GET: the thread (refreshed when the story changes; 204 if the page's ``rev`` is still
     the claim's ``changed_revision``). POST: add the user's note."""
-    if request.method == "POST" and _claim_was_deleted(request.user, pk):
+    claim = _visible_claim(request.user, pk)
+    if claim is None and request.method == "GET":
+        raise Http404("This claim was deleted.")
+    if claim is None:
         message = "This claim was deleted by someone else; your note was not saved."
         if request.htmx:
             return render(
@@ -36,7 +39,6 @@ def claim_notes(request, pk):
             )
         messages.error(request, message)
         return redirect("articles:story_list")
-    claim = _get_claim(request.user, pk)
     back = f"{claim.version.get_absolute_url()}?claim={claim.pk}#notes"
     if request.method == "GET":
         if not request.htmx:

@@ -95,6 +95,17 @@ def _get_claim(user, pk) -> Claim:
     return get_object_or_404(claims.defer("version__text"), pk=pk)
 
 
+def _visible_claim(user, pk) -> Claim | None:
+    """The claim ``pk`` (as ``_get_claim``), or None if it was deleted from a story the
+    user can see (``_claim_was_deleted``); else 404. One query while the claim exists."""
+    try:
+        return _get_claim(user, pk)
+    except Http404:
+        if _claim_was_deleted(user, pk):
+            return None
+        raise
+
+
 def _claim_was_deleted(user, pk) -> bool:
     """True if the user can see the story of the claim pk, which was deleted.
 
@@ -481,12 +492,9 @@ def claim_verdicts(request, pk):
     """The panel's verdicts, refreshed when anyone changes the story: 204 if the page's
     ``rev`` is still the claim's ``changed_revision`` (every write that changes what they
     show stamps the claim, see articles/live.py)."""
-    try:
-        claim = _get_claim(request.user, pk)
-    except Http404:
-        if _claim_was_deleted(request.user, pk):
-            return render(request, "articles/claim_panel.html#claim-gone", {})
-        raise
+    claim = _visible_claim(request.user, pk)
+    if claim is None:
+        return render(request, "articles/claim_panel.html#claim-gone", {})
     if request.GET.get("rev") == str(claim.changed_revision):
         return HttpResponse(status=204)  # the page shows them as they are
     claim = Claim.objects.with_verdicts().get(pk=claim.pk)
@@ -546,7 +554,8 @@ def claim_delete(request, pk):
 
 @require_POST
 def verdict_save(request, pk):
-    if _claim_was_deleted(request.user, pk):
+    claim = _visible_claim(request.user, pk)
+    if claim is None:
         # A form left open while someone deleted the claim: say so, where the form was.
         message = "This claim was deleted by someone else; your verdict was not saved."
         if request.htmx:
@@ -555,7 +564,6 @@ def verdict_save(request, pk):
             )
         messages.error(request, message)
         return redirect("articles:story_list")
-    claim = _get_claim(request.user, pk)
     form = VerdictForm(request.POST)
     formset = SourceFormSet(request.POST, prefix="sources")
     status = 200

@@ -308,6 +308,9 @@ def measure(bench: Bench, runs: int, only: list[str], profile: str) -> None:
             f"{status:>6} {queries:>8} {size:>8,} {statistics.median(tasks) * 1e3:>10.1f}",
             flush=True,
         )
+        if name == os.environ.get("SHOW_QUERIES"):
+            for q in ctx.captured_queries:
+                print(f"  {q['time']:>6} {q['sql'][:300]}")
         if profiler:
             if dump := os.environ.get("PROFILE_DUMP"):
                 profiler.dump_stats(dump)
