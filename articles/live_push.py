@@ -33,7 +33,7 @@ from django.db import close_old_connections, connection
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.views.decorators.http import require_GET
 
-from articles import live
+from articles import live, suggestions
 from articles.models import Story, Version
 
 log = logging.getLogger(__name__)
@@ -170,6 +170,14 @@ def _render(story_id: int, version_ids: set[int], since: int | None, target: int
             if since is None:
                 continue  # nothing to send from: the pages poll
             update = live.render_update(version, since, revision)
+            # Claims of this version were marked, moved or deleted: every page would reload
+            # its suggestion list. Each compares this with the list it shows, and only the
+            # pages whose list changed reload it (most claims leave the best few alone).
+            fingerprint = (
+                suggestions.panel_fingerprint(version)
+                if update.refresh and update.changed
+                else None
+            )
             updates[version.pk] = {
                 "since": update.since,
                 "revision": update.revision,
@@ -178,6 +186,7 @@ def _render(story_id: int, version_ids: set[int], since: int | None, target: int
                 "changed": update.changed,
                 "refresh": update.refresh,
                 "too_many": update.too_many,
+                "suggestions": fingerprint,
             }
         return revision, updates
     finally:

@@ -159,6 +159,24 @@ def fingerprint(items: list[Suggestion], *, more: bool = False) -> str:
     return hashlib.blake2b(state.encode(), digest_size=8).hexdigest()
 
 
+def shown(version: Version, *, every: bool = False) -> tuple[list[Suggestion], bool]:
+    """The open suggestions a list shows: the ``SHOWN`` best (``every``: all of them), and
+    whether more are left out."""
+    items = open_suggestions(version)
+    if every:
+        return items, False
+    return items[:SHOWN], len(items) > SHOWN
+
+
+def panel_fingerprint(version: Version) -> str:
+    """The fingerprint of the reading view's list (``shown``), as its hidden input holds it:
+    "" when the version gets no suggestions."""
+    if too_many_sentences(version.sentences.count()):
+        return ""
+    items, more = shown(version)
+    return fingerprint(items, more=more)
+
+
 class NotASuggestion(ValueError):
     """The span is not one of the version's suggested sentences; the message says so."""
 

@@ -182,9 +182,7 @@ def _suggestions_context(version, *, every: bool = False) -> dict:
     off = suggestions.too_many_sentences(sentence_count)
     items = more = None
     if not off:
-        items = suggestions.open_suggestions(version)
-        if not every:
-            items, more = items[: suggestions.SHOWN], len(items) > suggestions.SHOWN
+        items, more = suggestions.shown(version, every=every)
     return {
         "version": version,
         "suggestions": items,

@@ -528,6 +528,7 @@ class Reviewer(threading.Thread):
         self.tab = f"bench{index:04d}"
         self.fingerprint = ""
         self.suggestions_fp = ""  # of the suggestion list the page shows
+        self.suggestions_now = None  # of the list there is, as the last pushed update said
         self.verdicts_rev = ""  # of the open panel's verdicts
         self.verdicts_events = {"claims-changed", "claim-changed"}  # that refetch them
         self.index, self.username, self.world, self.stats = index, username, world, stats
@@ -733,9 +734,12 @@ class Reviewer(threading.Thread):
                     self.todo.add("refresh page")
                 if self.open_claim in message["changed"]:
                     self.todo.add("verdicts")
-                if message["refresh"] and message["changed"] and self.refresh_at is None:
-                    # live.js: the lists reload at most every 3 s, the last change included.
-                    self.refresh_at = max(received, self.last_refresh + 3.0)
+                if message["refresh"] and message["changed"]:
+                    # live.js: what the suggestion list is now; it reloads only if the
+                    # page's list is not that, at most every 3 s, the last change included.
+                    self.suggestions_now = message.get("suggestions")
+                    if self.refresh_at is None:
+                        self.refresh_at = max(received, self.last_refresh + 3.0)
         self.wake.set()
 
     def follow_up(self) -> None:
@@ -744,7 +748,12 @@ class Reviewer(threading.Thread):
             todo, self.todo = self.todo, set()
             refresh = self.refresh_at is not None and self.refresh_at <= time.monotonic()
             if refresh:
-                self.refresh_at, self.last_refresh = None, time.monotonic()
+                self.refresh_at = None
+                now = self.suggestions_now
+                if now is not None and self.suggestions_fp and now == self.suggestions_fp:
+                    refresh = False  # the page's list is still the one there is
+                else:
+                    self.last_refresh = time.monotonic()
         if "refresh page" in todo:
             with self.watch.lock:
                 self.watch.notices += 1

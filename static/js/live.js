@@ -22,14 +22,20 @@
 
   // The lists that depend on every claim (suggestions, the open claim's verdicts and
   // notes) reload on "claims-changed": at most once every 3 s, the last change included.
+  // A pushed update also says what the suggestion list is now (its fingerprint): a page
+  // whose list is still that one does not reload it.
   const REFRESH_MS = 3000;
   let lastRefresh = 0;
   let refreshTimer = null;
-  function claimsChanged() {
+  let suggestionsNow = null;
+  function claimsChanged(suggestions) {
+    suggestionsNow = typeof suggestions === "string" ? suggestions : null;
     if (refreshTimer) return;
     const wait = Math.max(0, lastRefresh + REFRESH_MS - Date.now());
     refreshTimer = setTimeout(() => {
       refreshTimer = null;
+      const shown = document.getElementById("suggestions-fp");
+      if (suggestionsNow !== null && shown && shown.value && shown.value === suggestionsNow) return;
       lastRefresh = Date.now();
       htmx.trigger(document.body, "claims-changed");
     }, wait);
@@ -51,7 +57,7 @@
     }
     // Only when this version's claims changed: the suggestions and the open claim's lists
     // depend on nothing else (the poll, less precise, reloads them on any new revision).
-    if (message.refresh && message.changed.length) claimsChanged();
+    if (message.refresh && message.changed.length) claimsChanged(message.suggestions);
   }
 
   const source = new EventSource(config.dataset.url);

@@ -74,6 +74,10 @@ def test_a_claim_marked_elsewhere_is_pushed_as_the_poll_would_answer(
     assert update["changed"] == [claim.pk]
     assert update["refresh"] is True
     assert f'id="claim-item-{claim.pk}"' in update["html"]
+    # What the suggestion list is now: the fingerprint the reloaded list would carry.
+    listed = client.get(f"/versions/{original.pk}/suggestions/", HTTP_HX_REQUEST="true").text
+    assert f'id="suggestions-fp" name="fp" value="{update["suggestions"]}"' in listed
+    assert "spend £4.2m on the wall" not in listed.split('class="suggestion-items"')[-1]
     # The same fragments a poll from that revision gets: one renderer for both.
     poll = client.get(f"/versions/{original.pk}/live/?rev={revision}", HTTP_HX_REQUEST="true")
     live_element = re.compile(r'<div id="live" [^>]*></div>')
@@ -101,6 +105,7 @@ def test_a_verdict_is_pushed_to_every_open_page_of_the_version(
     assert pushed[0] == pushed[1]
     assert pushed[0]["since"] == revision and pushed[0]["changed"] == [claim.pk]
     assert pushed[0]["refresh"] is False  # a verdict: only the open panel reloads
+    assert pushed[0]["suggestions"] is None  # and the suggestion list is not in question
 
 
 @postgres_only

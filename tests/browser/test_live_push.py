@@ -100,3 +100,44 @@ def test_without_the_stream_the_poll_still_brings_changes(
     assert refused  # the page did try the stream
     for page in (rosa, rami):
         page.goto("about:blank")
+
+
+def test_a_pushed_claim_reloads_the_suggestions_only_if_the_list_shown_changed(
+    asgi, settings, open_as, reviewer, reviewer2, original, monkeypatch
+):
+    """Each pushed update says what the suggestion list is now: a claim on a sentence
+    below the few a page shows leaves its list alone (no request); one on a shown
+    sentence brings the next one in."""
+    from articles import reviewing, suggestions
+
+    settings.LIVE_POLL_MS = 600_000  # only the stream brings changes
+    monkeypatch.setattr(suggestions, "SHOWN", 1)
+    every, _ = suggestions.shown(original, every=True)
+    assert len(every) >= 3
+    url = f"{asgi.url}/versions/{original.pk}/"
+    rosa = open_as(reviewer)
+    fetched = []
+    rosa.on("request", lambda r: fetched.append(r.url) if "/suggestions/" in r.url else None)
+    rosa.goto(url)
+    items = rosa.locator("#suggestion-list .suggestion")
+    expect(items).to_have_count(1)
+    expect(items.first).to_have_attribute("data-start", str(every[0].start))
+    expect(rosa.locator("#suggestion-list")).to_contain_text("All suggested claims")
+    loaded = len(fetched)
+
+    def mark(suggestion):
+        reviewing.claim_create(
+            version=original, user=reviewer2, start=suggestion.start, end=suggestion.end,
+            exact=suggestion.text,
+        )  # fmt: skip
+
+    mark(every[-1])  # not the one shown
+    expect(rosa.locator("#claim-count")).to_have_text("1", timeout=3000)
+    rosa.wait_for_timeout(3500)  # the list would reload within 3 s
+    assert len(fetched) == loaded
+    expect(items.first).to_have_attribute("data-start", str(every[0].start))
+
+    mark(every[0])  # the one shown: the list reloads and shows the next
+    expect(items.first).to_have_attribute("data-start", str(every[1].start), timeout=5000)
+    assert len(fetched) == loaded + 1
+    rosa.goto("about:blank")

@@ -301,3 +301,18 @@ def test_dismissing_from_the_page_of_every_suggestion_answers_with_them_all(
         **HTMX,
     )
     assert suggested_spans(response.text) == every[2:3]
+
+
+def test_the_panel_fingerprint_is_the_one_the_reading_view_list_carries(
+    client, reviewer, original, monkeypatch
+):
+    """What a pushed update tells pages about their list (articles/live_push.py)."""
+    from articles import suggestions
+
+    client.force_login(reviewer)
+    for shown in (1, 100):
+        monkeypatch.setattr(suggestions, "SHOWN", shown)
+        panel = client.get(list_url(original), **HTMX).text
+        assert fingerprint_in(panel) == suggestions.panel_fingerprint(original)
+    monkeypatch.setattr(suggestions, "MAX_SENTENCES", 0)
+    assert suggestions.panel_fingerprint(original) == ""
