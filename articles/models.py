@@ -425,7 +425,11 @@ class ClaimQuerySet(models.QuerySet):
         return self.filter(contest_codes__contains=reason)
 
     def with_verdicts(self):
-        return self.select_related("created_by", "settled_by", "version").prefetch_related(
+        """With verdicts (and their sources) and counterparts: what a claim's panel shows.
+        The versions come without their texts (megabytes each, for a long text; a text is
+        still read if asked for)."""
+        claims = self.select_related("created_by", "settled_by", "version")
+        return claims.defer("version__text").prefetch_related(
             Prefetch(
                 "verdicts",
                 queryset=Verdict.objects.select_related("reviewer")
@@ -434,7 +438,9 @@ class ClaimQuerySet(models.QuerySet):
             ),
             Prefetch(
                 "counterparts",
-                queryset=Counterpart.objects.select_related("version", "confirmed_by"),
+                queryset=Counterpart.objects.select_related("version", "confirmed_by").defer(
+                    "version__text"
+                ),
             ),
         )
 

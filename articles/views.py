@@ -43,7 +43,6 @@ from articles.models import (
     Claim,
     Counterpart,
     Story,
-    Verdict,
     Version,
     VersionImportError,
     is_editor,
@@ -201,7 +200,7 @@ def _reading_context(
     """
     claims = reading.version_claims(version)
     sentence_count = version.sentences.count()
-    if "text" in version.get_deferred_fields():
+    if "text" in version.get_deferred_fields() and hasattr(version, "text_head"):
         text_length = len(version.text_head)  # past LAZY_CHARS if the text is longer
         if text_length <= reading.LAZY_CHARS:
             version.text = version.text_head  # the whole text
@@ -615,12 +614,12 @@ def verdict_save(request, pk):
         if not request.htmx:
             messages.success(request, notice)
             return redirect(f"{claim.version.get_absolute_url()}?claim={claim.pk}")
-        # Only the form is redrawn; the panel's verdicts (with this one) refetch themselves.
-        mine = Verdict.objects.prefetch_related("sources").get(pk=verdict.pk)
-        response = _verdict_response(
-            request, claim, _my_verdict_context(claim, mine) | {"verdict_notice": notice}
-        )
-        return trigger_client_event(response, "claim-changed")
+        # The form, and the panel's verdicts with this one (out of band, at the claim's new
+        # revision: the push or poll telling this page of its own save then gets 204).
+        claim = Claim.objects.with_verdicts().get(pk=claim.pk)
+        mine = next(v for v in claim.verdicts.all() if v.pk == verdict.pk)
+        context = _my_verdict_context(claim, mine) | {"verdict_notice": notice}
+        return render(request, "articles/claim_panel.html#verdict-saved", context)
     status = 422
     if not request.htmx:
         claim = Claim.objects.with_verdicts().get(pk=claim.pk)

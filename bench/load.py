@@ -903,7 +903,11 @@ class Reviewer(threading.Thread):
         self.verdicts[claim_id].append(attempt)
         self.watch.acked(claim_id, self.username)
         if self.mode == "realistic":
-            self.follow(response)  # the panel's verdicts (and, before, the suggestions) refetch
+            # The answer carries the panel's verdicts (out of band) at their new revision,
+            # which the page then shows; it sets off no refetch (before, it did).
+            if claim_id == self.open_claim and (m := VERDICTS_REV.search(response.text)):
+                self.verdicts_rev = m.group(1)
+            self.follow(response)
 
     def move_claim(self) -> None:
         if not self.my_claims:

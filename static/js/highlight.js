@@ -412,22 +412,29 @@
       }
       pendingPanelFocus = false;
     }
-    if (region.id === "my-verdict" && region.querySelector(".notice")) focusSavedVerdict = true;
+    // After a save, show the saved verdict, not the empty source form below it. The save's
+    // answer brings the verdicts too (out of band, swapped before the form); should they
+    // come later, they are shown when they do.
+    if (region.id === "my-verdict" && region.querySelector(".notice")) {
+      focusSavedVerdict = !showSavedVerdict(document.getElementById("verdicts"));
+    }
     if (region.id === "verdicts" && focusSavedVerdict) {
-      // After a save, show the saved verdict, not the empty source form below it.
-      focusSavedVerdict = false;
-      const mine = document.getElementById("my-verdict");
-      const card = mine && region.querySelector(`[data-reviewer="${mine.dataset.reviewer}"]`);
-      if (card) {
-        card.classList.add("is-new");
-        card.focus({ preventScroll: true });
-        reveal(card);
-      }
+      focusSavedVerdict = !showSavedVerdict(region);
     }
     markNewClaims();
   });
 
   let pendingPanelFocus = false;
+
+  function showSavedVerdict(verdicts) {
+    const mine = document.getElementById("my-verdict");
+    const card = verdicts && mine && verdicts.querySelector(`[data-reviewer="${mine.dataset.reviewer}"]`);
+    if (!card) return false;
+    card.classList.add("is-new");
+    card.focus({ preventScroll: true });
+    reveal(card);
+    return true;
+  }
 
   // "Mark a claim by quoting it": an accepted quote leaves the box empty for the next one.
   document.addEventListener("htmx:afterRequest", (event) => {
