@@ -183,6 +183,7 @@ def store_version(prepared: PreparedVersion) -> Version:
     # story row is locked: reading only (the new rows are this transaction's own).
     claims = _claims_of(story, version)
     ranked = rank_counterparts(claims, into=version)
+    _check_now()
     _publish(story, version, claims, ranked)
     return version
 
@@ -211,14 +212,18 @@ def _claims_of(story: Story, version: Version) -> list[Claim]:
     return claims
 
 
+def _check_now() -> None:
+    """Check the rows' foreign keys now (PostgreSQL defers them to the commit), so that the
+    story row is not held while they are checked."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
 def _publish(story: Story, version: Version, claims: list[Claim], ranked) -> None:
     """Lock the story row, add the counterparts of claims marked, moved or deleted since
     they were ranked, and take the story's next revision; the row is held until the commit.
     """
-    if connection.vendor == "postgresql":
-        # Check the rows' foreign keys now, before the story row is held, not at the commit.
-        with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     Story.objects.select_for_update().filter(pk=story.pk).first()
     # Reviewers' writes that began before wait no more; later ones wait for the commit
     # and then see the new version. What they changed in between:
