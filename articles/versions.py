@@ -28,6 +28,9 @@ from articles.comparison import rank_counterparts
 from articles.models import Claim, Counterpart, SentenceLink, Story, Version, VersionImportError
 from articles.text import alignment, segmentation
 
+# Passes over the claims marked meanwhile before the story row is locked (see store_version).
+CATCH_UP = 2
+
 # progress(stage, fraction of the whole import done, detail): may raise to stop the work.
 Progress = Callable[[str, float, str], None]
 
@@ -181,8 +184,13 @@ def store_version(prepared: PreparedVersion) -> Version:
     SentenceLink.objects.bulk_create(links, batch_size=5000)
     # The counterparts in the new version of the claims marked so far, ranked before the
     # story row is locked: reading only (the new rows are this transaction's own).
-    claims = _claims_of(story, version)
-    ranked = rank_counterparts(claims, into=version)
+    claims, ranked, _ = _catch_up(story, version, [], [])
+    # Again for the claims marked or moved while those were ranked (on a long text, about
+    # a second each), so that the story row is held for as few as possible.
+    for _ in range(CATCH_UP):
+        claims, ranked, fresh = _catch_up(story, version, claims, ranked)
+        if not fresh:
+            break
     _check_now()
     _publish(story, version, claims, ranked)
     return version
@@ -220,6 +228,19 @@ def _check_now() -> None:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
+def _catch_up(story: Story, version: Version, claims: list[Claim], ranked: list[Counterpart]):
+    """The claims of the other versions now, and their counterparts in the new version:
+    those ranked already, for claims still at the same words, and the others ranked now.
+    Returns (claims, counterparts, how many were ranked now)."""
+    current = _claims_of(story, version)
+    seen = {c.pk: (c.start, c.end) for c in claims}
+    fresh = [c for c in current if seen.get(c.pk) != (c.start, c.end)]
+    keep = {c.pk for c in current} - {c.pk for c in fresh}
+    rows = [row for row in ranked if row.claim.pk in keep]
+    rows += rank_counterparts(fresh, into=version)
+    return current, rows, len(fresh)
+
+
 def _publish(story: Story, version: Version, claims: list[Claim], ranked) -> None:
     """Lock the story row, add the counterparts of claims marked, moved or deleted since
     they were ranked, and take the story's next revision; the row is held until the commit.
@@ -227,12 +248,7 @@ def _publish(story: Story, version: Version, claims: list[Claim], ranked) -> Non
     Story.objects.select_for_update().filter(pk=story.pk).first()
     # Reviewers' writes that began before wait no more; later ones wait for the commit
     # and then see the new version. What they changed in between:
-    current = _claims_of(story, version)
-    seen = {c.pk: (c.start, c.end) for c in claims}
-    fresh = [c for c in current if seen.get(c.pk) != (c.start, c.end)]
-    keep = {c.pk for c in current} - {c.pk for c in fresh}
-    rows = [row for row in ranked if row.claim.pk in keep]
-    rows += rank_counterparts(fresh, into=version)
+    current, rows, _ = _catch_up(story, version, claims, ranked)
     Counterpart.objects.bulk_create(rows, batch_size=2000)
     ids = [c.pk for c in current]
     if ids:

@@ -38,12 +38,14 @@ THIRD = ORIGINAL.replace("£4.2m", "£5m").replace("eighteen months", "two years
 
 
 class HeldStore:
-    """Hold every ``store_version`` after its rows are written, before it publishes."""
+    """Hold every ``store_version`` after its rows are written: before it publishes (the
+    story row locked at the end), or ``at="rank_counterparts"``, before it ranks the
+    counterparts of the claims marked so far (no story row lock at all)."""
 
-    def __init__(self, monkeypatch):
+    def __init__(self, monkeypatch, at="_publish"):
         self.written, self.release = threading.Event(), threading.Event()
         self.backend_pid = None
-        real = versions._publish
+        real = getattr(versions, at)
 
         def held(*args, **kwargs):
             with connection.cursor() as cursor:
@@ -53,7 +55,7 @@ class HeldStore:
             assert self.release.wait(20), "the test never released the store"
             return real(*args, **kwargs)
 
-        monkeypatch.setattr(versions, "_publish", held)
+        monkeypatch.setattr(versions, at, held)
 
 
 def store_in_thread(prepared):
@@ -73,14 +75,15 @@ def nothing_stored_of(label):
 
 
 @postgres_only
+@pytest.mark.parametrize("held_at", ["_publish", "rank_counterparts"])
 def test_reviewers_write_while_an_import_stores_and_their_claims_get_counterparts(
-    story, editor, reviewer, reviewer2, original, monkeypatch
+    story, editor, reviewer, reviewer2, original, monkeypatch, held_at
 ):
     before = claim_on(original, reviewer, "spend £4.2m on the wall")
     doomed = claim_on(original, reviewer, "It protects 3,400 homes.")
     moved = claim_on(original, reviewer2, "takes eighteen months")
     prepared = prepare(story, editor)
-    hold = HeldStore(monkeypatch)
+    hold = HeldStore(monkeypatch, at=held_at)
     storing, stored = store_in_thread(prepared)
     assert hold.written.wait(20)
     # Its rows are written, not committed: no one sees the version yet.
