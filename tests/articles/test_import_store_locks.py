@@ -256,3 +256,34 @@ def test_a_duplicate_imported_since_the_preparation_is_refused(story, editor, or
     with pytest.raises(VersionImportError):
         versions.store_version(prepared)
     nothing_stored_of("Rewritten copy")
+
+
+@postgres_only
+def test_a_reviewer_marks_a_claim_while_an_import_job_stores(
+    story, editor, reviewer, original, monkeypatch
+):
+    """The worker's run (the job's row locked around the store) keeps no reviewer waiting."""
+    from articles import import_jobs
+    from articles.models import ImportJob
+
+    job = import_jobs.job_create(
+        story=story,
+        created_by=editor,
+        label="Rewritten copy",
+        file_name="",
+        source=REWRITTEN.encode(),
+    )
+    hold = HeldStore(monkeypatch)
+    worker, _ = in_thread(lambda: import_jobs.run(job.pk))
+    assert hold.written.wait(30)
+    writer, written = in_thread(lambda: claim_on(original, reviewer, "spend £4.2m on the wall"))
+    writer.join(8)
+    alive = writer.is_alive()
+    hold.release.set()
+    worker.join(30)
+    writer.join(30)
+    assert not alive and "error" not in written, written
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.SUCCEEDED, job.error
+    row = Counterpart.objects.get(claim=written["value"], version=job.version)
+    assert row.status == Counterpart.Status.PROPOSED
