@@ -203,7 +203,7 @@ class VersionQuerySet(models.QuerySet):
                     )
                 )
                 position += 1
-        Sentence.objects.bulk_create(sentences, batch_size=5000)
+        Sentence.objects.bulk_create(sentences)
         if publish:
             story.touch()
         return version

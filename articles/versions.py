@@ -181,7 +181,7 @@ def store_version(prepared: PreparedVersion) -> Version:
             )
             for link in pair_links
         )
-    SentenceLink.objects.bulk_create(links, batch_size=5000)
+    SentenceLink.objects.bulk_create(links, batch_size=2000)
     # The counterparts in the new version of the claims marked so far, ranked before the
     # story row is locked: reading only (the new rows are this transaction's own).
     claims, ranked, _ = _catch_up(story, version, [], [])
