@@ -239,8 +239,9 @@ def propose_counterparts(claims, *, stamp: bool = True) -> None:
         live.bump(story_id, changed=[c.pk for c in claims if c.version.story_id == story_id])
 
 
-def rank_counterparts(claims: list[Claim], *, step=None) -> list[Counterpart]:
-    """Unsaved counterpart rows for each claim in each other version of its story.
+def rank_counterparts(claims: list[Claim], *, step=None, into=None) -> list[Counterpart]:
+    """Unsaved counterpart rows for each claim in each other version of its story (only
+    in the version ``into``, if given: a version being imported).
 
     Reads only: the claims need not be saved yet (a claim being created is ranked before
     its version's row is locked for numbering; an annotation import ranks the claims it
@@ -254,7 +255,7 @@ def rank_counterparts(claims: list[Claim], *, step=None) -> list[Counterpart]:
     ranker = _Ranker.load(claims)
     rows = []
     for claim in claims:
-        rows.extend(ranker.counterparts(claim))
+        rows.extend(ranker.counterparts(claim, into=into))
         if step is not None:
             step()
     return rows
@@ -330,13 +331,15 @@ class _Ranker:
         ]
         return cls(versions, sentences, links, claims)
 
-    def counterparts(self, claim: Claim) -> list[Counterpart]:
-        """The claim's rows (unsaved) for each other version of its story."""
+    def counterparts(self, claim: Claim, into=None) -> list[Counterpart]:
+        """The claim's rows (unsaved) for each other version of its story (or only ``into``)."""
         own = self.versions[claim.version_id]
         return [
             self.counterpart(claim, own, other)
             for other in self.versions.values()
-            if other.story_id == own.story_id and other.pk != own.pk
+            if other.story_id == own.story_id
+            and other.pk != own.pk
+            and (into is None or other.pk == into.pk)
         ]
 
     def __init__(self, versions, sentences, links, claims) -> None:
@@ -539,7 +542,9 @@ def fact_diffs(claim: str, counterpart: str) -> list[dict]:
 
 
 def _lock_story(story_id: int) -> None:
-    """Every write of a story takes its row lock first: one lock order, no deadlocks."""
+    """A structural write takes the story's structure lock, then its row: one lock order,
+    no deadlocks (see articles/live.py)."""
+    live.lock_structure(story_id)
     Story.objects.select_for_update().filter(pk=story_id).first()
 
 

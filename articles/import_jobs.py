@@ -7,7 +7,8 @@ counterparts; or reading the annotations, placing them, proposing counterparts),
 its progress to the job row. Nothing is stored before the last stage, which writes
 everything in one transaction (``versions.store_version``, ``webannotation.store_import``)
 while it holds the job's row lock: a cancel or a second run of the same job cannot slip in
-between, and a failure leaves nothing.
+between, and a failure leaves nothing. A version's store holds the story row only for its
+last fraction of a second (see articles/versions.py); an annotation import's, throughout.
 
 A run holds a lease: a thread writes ``heartbeat_at`` every IMPORT_HEARTBEAT_SECONDS. A
 job whose heartbeat is older than IMPORT_LEASE_SECONDS lost its worker (killed,

@@ -5,9 +5,13 @@ stamps the claims it changed (``Claim.changed_revision``), and records the words
 moved away from or was deleted from (``VacatedSpan``). A page polls with the revision it
 shows; ``changes_since`` answers with the blocks of text and the claims that changed.
 
-Locks (PostgreSQL). A reviewer's write takes, in this order: the story row FOR KEY SHARE
-(``share_story``: it waits for an import or a re-alignment of the story, which lock the
-row FOR UPDATE, and never for other reviewers), the rows it changes (claims in pk order),
+Locks (PostgreSQL). Structural writes (imports, re-alignments, re-segmentations) first
+take the story's advisory lock (``lock_structure``), which serialises them and which
+reviewers never take; an import stores its rows under it alone and locks the story row
+FOR UPDATE only at the end, to propose counterparts and publish (articles/versions.py).
+A reviewer's write takes, in this order: the story row FOR KEY SHARE
+(``share_story``: it waits for a structural write while that holds the row FOR UPDATE,
+and never for other reviewers), the rows it changes (claims in pk order),
 and last the story row again, for the revision (``bump``), held only until its commit.
 Revisions are therefore committed in the order they are taken: a page that has seen
 revision N has seen every change stamped N or lower, so no change is missed. Nothing is
@@ -56,6 +60,24 @@ def share_story(story_id: int) -> None:
                 f"SELECT 1 FROM {Story._meta.db_table} WHERE id = %s FOR KEY SHARE",  # noqa: S608
                 [story_id],
             )
+
+
+# The first key of the advisory locks that serialise a story's structural writes
+# (``lock_structure``); the second is the story's id.
+STRUCTURE_LOCK = 0x46430001
+
+
+def lock_structure(story_id: int) -> None:
+    """Serialise a structural write of the story (an import, a re-alignment, a
+    re-segmentation) with the others, until the commit; reviewers never take it.
+
+    A PostgreSQL transaction-level advisory lock, taken before any row lock of the story:
+    an import holds it for its whole store, and the story row FOR UPDATE only to publish.
+    A no-op on SQLite, which runs one write transaction at a time anyway.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [STRUCTURE_LOCK, story_id])
 
 
 def bump(

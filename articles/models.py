@@ -126,6 +126,7 @@ class VersionQuerySet(models.QuerySet):
         url: str = "",
         published_on=None,
         blocks: list[segmentation.Block] | None = None,
+        publish: bool = True,
     ) -> Version:
         """Store text verbatim (normalised), segment it, and save blocks and sentences.
 
@@ -139,8 +140,12 @@ class VersionQuerySet(models.QuerySet):
         Raises VersionImportError with a message for the user if a field fails the checks
         of articles.validation (an empty text, NUL characters, a giant paragraph) or the
         text duplicates a version of the story.
+
+        It takes the story's structure lock and row lock and takes the story's next
+        revision; with ``publish=False`` the caller (``versions.store_version``) has taken
+        the structure lock already and locks the row and publishes at the end itself.
         """
-        from articles import validation
+        from articles import live, validation
 
         try:
             text = validation.version_text(segmentation.normalize(text))
@@ -157,8 +162,10 @@ class VersionQuerySet(models.QuerySet):
         except ValidationError as exc:
             raise VersionImportError(" ".join(exc.messages)) from None
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        # Lock the story row so two imports of the same text cannot both pass the check.
-        Story.objects.select_for_update().filter(pk=story.pk).first()
+        # The structure lock: two imports of the same text cannot both pass the check.
+        if publish:
+            live.lock_structure(story.pk)
+            Story.objects.select_for_update().filter(pk=story.pk).first()
         duplicate = story.versions.filter(text_sha256=digest).first()
         if duplicate:
             raise VersionImportError(f"This text is already in the story as “{duplicate.label}”.")
@@ -197,7 +204,8 @@ class VersionQuerySet(models.QuerySet):
                 )
                 position += 1
         Sentence.objects.bulk_create(sentences)
-        story.touch()
+        if publish:
+            story.touch()
         return version
 
 

@@ -65,7 +65,8 @@ def resegment(*, version: Version) -> Plan:
     from articles.comparison import align_versions  # comparison builds on these models
 
     with transaction.atomic():
-        # Every write of a story takes its row lock first (see articles/comparison.py).
+        # A structural write: the story's structure lock, then its row (articles/live.py).
+        live.lock_structure(version.story_id)
         story = Story.objects.select_for_update().get(pk=version.story_id)
         version = Version.objects.get(pk=version.pk)
         todo = plan(version)

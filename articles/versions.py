@@ -5,6 +5,12 @@ cancelled while the slow part runs: ``prepare_version`` does the work in memory 
 writes nothing; ``store_version`` writes the version, its sentences, its alignment with
 every other version and the counterparts in one transaction. A failure or a cancellation
 before the end leaves nothing; a failure during the write rolls all of it back.
+
+The store holds the story's structure lock (``live.lock_structure``: other imports,
+re-alignments and re-segmentations of the story wait) while it writes the rows, which no
+one else sees before the commit, and locks the story row FOR UPDATE (reviewers' writes
+wait) only at the end, to propose counterparts for the claims marked meanwhile and take
+the story's next revision: a fraction of a second, whatever the length of the text.
 """
 
 from __future__ import annotations
@@ -15,12 +21,15 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 
-from articles import validation
-from articles.comparison import align_versions, propose_counterparts
-from articles.models import Claim, SentenceLink, Story, Version, VersionImportError
+from articles import claim_status, live, validation
+from articles.comparison import rank_counterparts
+from articles.models import Claim, Counterpart, SentenceLink, Story, Version, VersionImportError
 from articles.text import alignment, segmentation
+
+# Passes over the claims marked meanwhile before the story row is locked (see store_version).
+CATCH_UP = 2
 
 # progress(stage, fraction of the whole import done, detail): may raise to stop the work.
 Progress = Callable[[str, float, str], None]
@@ -38,6 +47,8 @@ class PreparedVersion:
     blocks: list[segmentation.Block]
     # Other version's pk -> (its sentence positions in order, the links to the new version).
     alignments: dict[int, tuple[list[int], list[alignment.Link]]] = field(default_factory=dict)
+    # Other version's pk -> hash of its sentences as aligned (re-segmented since: realign).
+    fingerprints: dict[int, int] = field(default_factory=dict)
 
     @property
     def sentence_count(self) -> int:
@@ -96,7 +107,7 @@ def prepare_version(
     for number, other in enumerate(others, start=1):
         detail = f"with “{other.label}” ({number} of {len(others)})"
         progress("aligning", 0.25 + 0.6 * done / total, detail)
-        rows = list(other.sentences.order_by("position").values_list("start", "end", "position"))
+        rows = _sentence_rows(other)
         # The new version will have the higher pk, so it is the right-hand side of the pair
         # (comparison.ordered), as align_versions would have it.
         share = (len(text) + len(other.text)) / total
@@ -104,37 +115,60 @@ def prepare_version(
         def aligned(fraction, done=done, share=share, detail=detail):
             progress("aligning", 0.25 + 0.6 * (done / total + share * fraction), detail)
 
-        links = alignment.align([other.text[s:e] for s, e, _ in rows], sentences, progress=aligned)
-        prepared.alignments[other.pk] = ([p for _, _, p in rows], links)
+        prepared.alignments[other.pk] = _align_with(other.text, rows, sentences, aligned)
+        prepared.fingerprints[other.pk] = hash(tuple(rows))
         done += len(text) + len(other.text)
     progress("proposing", 0.85, "")
     return prepared
+
+
+def _align_with(other_text: str, rows, sentences: list[str], progress=None):
+    """Align the new version's sentences with another version's ``rows`` (start, end,
+    position in order): (its positions in order, the links)."""
+    links = alignment.align([other_text[s:e] for s, e, _ in rows], sentences, progress=progress)
+    return [p for _, _, p in rows], links
+
+
+def _sentence_rows(version: Version) -> list[tuple[int, int, int]]:
+    return list(version.sentences.order_by("position").values_list("start", "end", "position"))
 
 
 @transaction.atomic
 def store_version(prepared: PreparedVersion) -> Version:
     """Write a prepared version, its links with every other version, and the counterparts.
 
-    One transaction. A version imported since the preparation is aligned here; links to a
-    version deleted since are dropped.
+    One transaction. A version imported or re-segmented since the preparation is aligned
+    here; links to a version deleted since are dropped. Counterparts of claims marked on
+    the other versions while the rows were written are proposed too.
     """
+    story = prepared.story
+    # Imports, re-alignments, re-segmentations of the story wait for this one's commit;
+    # reviewers do not (see the module's docstring).
+    live.lock_structure(story.pk)
+    # The other versions as they are now; a deletion waits for the commit (FOR KEY SHARE).
+    others = _share_versions(story)
     version = Version.objects.create_from_text(
-        story=prepared.story,
+        story=story,
         text=prepared.text,
         label=prepared.label,
         created_by=prepared.created_by,
         blocks=prepared.blocks,
+        publish=False,
         **prepared.meta,
     )
+    sentences = None
     links = []
-    aligned = []
-    # create_from_text locked the story row: no version can appear or go until commit.
-    for other in prepared.story.versions.exclude(pk=version.pk).order_by("pk"):
-        if other.pk not in prepared.alignments:
-            align_versions(other, version)  # imported while this one was being prepared
-            continue
-        other_positions, pair = prepared.alignments[other.pk]
-        aligned.append(other.pk)
+    for other in others:
+        rows = _sentence_rows(other)
+        pair = prepared.alignments.get(other.pk)
+        if pair is None or prepared.fingerprints.get(other.pk) != hash(tuple(rows)):
+            # Imported or re-segmented while this one was being prepared.
+            if sentences is None:
+                sentences = [
+                    prepared.text[s.start : s.end] for b in prepared.blocks for s in b.sentences
+                ]
+            pair = _align_with(other.text, rows, sentences)
+        other_positions, pair_links = pair
         links.extend(
             SentenceLink(
                 left_version=other,
@@ -145,12 +179,81 @@ def store_version(prepared: PreparedVersion) -> Version:
                 right_count=len(link.right),
                 score=round(float(link.score), 4),
             )
-            for link in pair
+            for link in pair_links
         )
     SentenceLink.objects.bulk_create(links, batch_size=2000)
-    if aligned:
-        propose_counterparts(Claim.objects.filter(version__in=aligned))
+    # The counterparts in the new version of the claims marked so far, ranked before the
+    # story row is locked: reading only (the new rows are this transaction's own).
+    claims, ranked, _ = _catch_up(story, version, [], [])
+    # Again for the claims marked or moved while those were ranked (on a long text, about
+    # a second each), so that the story row is held for as few as possible.
+    for _ in range(CATCH_UP):
+        claims, ranked, fresh = _catch_up(story, version, claims, ranked)
+        if not fresh:
+            break
+    _check_now()
+    _publish(story, version, claims, ranked)
     return version
+
+
+def _share_versions(story: Story) -> list[Version]:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT 1 FROM {Version._meta.db_table} WHERE story_id = %s FOR KEY SHARE",  # noqa: S608
+                [story.pk],
+            )
+    return list(story.versions.order_by("pk"))
+
+
+def _claims_of(story: Story, version: Version) -> list[Claim]:
+    """The claims of the story's other versions, with what ranking needs of them."""
+    versions = {v.pk: v for v in story.versions.only("pk", "story_id")}
+    claims = list(
+        Claim.objects.filter(version__story=story)
+        .exclude(version=version)
+        .only("pk", "version_id", "start", "end", "exact")
+        .order_by("pk")
+    )
+    for claim in claims:
+        claim.version = versions[claim.version_id]
+    return claims
+
+
+def _check_now() -> None:
+    """Check the rows' foreign keys now (PostgreSQL defers them to the commit), so that the
+    story row is not held while they are checked."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+def _catch_up(story: Story, version: Version, claims: list[Claim], ranked: list[Counterpart]):
+    """The claims of the other versions now, and their counterparts in the new version:
+    those ranked already, for claims still at the same words, and the others ranked now.
+    Returns (claims, counterparts, how many were ranked now)."""
+    current = _claims_of(story, version)
+    seen = {c.pk: (c.start, c.end) for c in claims}
+    fresh = [c for c in current if seen.get(c.pk) != (c.start, c.end)]
+    keep = {c.pk for c in current} - {c.pk for c in fresh}
+    rows = [row for row in ranked if row.claim.pk in keep]
+    rows += rank_counterparts(fresh, into=version)
+    return current, rows, len(fresh)
+
+
+def _publish(story: Story, version: Version, claims: list[Claim], ranked) -> None:
+    """Lock the story row, add the counterparts of claims marked, moved or deleted since
+    they were ranked, and take the story's next revision; the row is held until the commit.
+    """
+    Story.objects.select_for_update().filter(pk=story.pk).first()
+    # Reviewers' writes that began before wait no more; later ones wait for the commit
+    # and then see the new version. What they changed in between:
+    current, rows, _ = _catch_up(story, version, claims, ranked)
+    Counterpart.objects.bulk_create(rows, batch_size=2000)
+    ids = [c.pk for c in current]
+    if ids:
+        claim_status.recompute(ids)
+    live.bump(story.pk, changed=ids)
 
 
 def import_version(*, story: Story, text: str, label: str, created_by, **meta) -> Version:

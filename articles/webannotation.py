@@ -1096,7 +1096,9 @@ def store_import(prepared: PreparedImport) -> ImportReport:
     rows: dict[int, Row] = {
         s.n: Row(s.n, s.id, s.what, "skipped", "Not imported.", s.reason) for s in prepared.skipped
     }
-    # The story row lock serialises claim numbering with concurrent claim_create calls.
+    # The story row lock serialises claim numbering with concurrent claim_create calls;
+    # the structure lock, taken first, with a version import's store (articles/live.py).
+    live.lock_structure(story.pk)
     Story.objects.select_for_update().filter(pk=story.pk).first()
     versions = list(story.versions.all())
     if not versions and (claim_notes or others):

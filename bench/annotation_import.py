@@ -101,6 +101,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--annotations", type=int, default=4000)
     parser.add_argument("--keep-db", action="store_true")
+    parser.add_argument("--db", default=DB, help=f"its own database (default {DB})")
     parser.add_argument("--profile", action="store_true", help="cProfile the job: top 30")
     parser.add_argument("--direct", action="store_true", help="also time annotations_import")
     parser.add_argument(
@@ -110,12 +111,12 @@ def main() -> int:
         help="versions of N generated paragraphs (5 sentences each) instead of the demo texts",
     )
     args = parser.parse_args()
-    os.environ["DATABASE_URL"] = f"{PG}/{DB}"
+    os.environ["DATABASE_URL"] = f"{PG}/{args.db}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "factcheck.settings_test")
     os.environ["ALLOWED_HOSTS"] = "testserver"
     with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB}"')
-        conn.execute(f'CREATE DATABASE "{DB}"')
+        conn.execute(f'DROP DATABASE IF EXISTS "{args.db}"')
+        conn.execute(f'CREATE DATABASE "{args.db}"')
     try:
         subprocess.run(
             [sys.executable, "manage.py", "migrate", "-v0"],
@@ -240,7 +241,7 @@ def main() -> int:
 
             connections.close_all()
             with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{DB}"')
+                conn.execute(f'DROP DATABASE IF EXISTS "{args.db}"')
     return 0
 
 

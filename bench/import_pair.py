@@ -4,11 +4,13 @@
 
 Generates a report of N words and its rewrite (bench/align.py's generator), imports the
 first, then the second through ``versions.prepare_version`` (segment, align: outside any
-transaction) and ``versions.store_version`` (one transaction holding the story's row: the
-time reviewers' writes on that story wait), and marks a claim at 10%, 50% and 90% of the
+transaction) and ``versions.store_version`` (one transaction: its rows under the story's
+structure lock, then the story's row FOR UPDATE from ``_publish`` to the commit, the time
+reviewers' writes on that story wait), and marks a claim at 10%, 50% and 90% of the
 long version through ``reviewing.claim_create`` (its counterpart in the other version is
-ranked in the request). Prints each stage's wall and CPU seconds and the peak RSS.
-PostgreSQL, its own database (created and dropped unless --keep-db).
+ranked in the request). Prints each stage's wall and CPU seconds, the parts of each store
+(indented) and the peak RSS. PostgreSQL, its own database (created and dropped unless
+--keep-db).
 """
 
 import argparse
@@ -21,6 +23,55 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
+
+
+def time_parts(clock: "Clock") -> None:
+    """Print the parts of each store: rows, links, ranking, key checks, the story row held."""
+    from django.db import transaction
+
+    from articles import versions
+    from articles.models import SentenceLink, VersionQuerySet
+
+    def timed(owner, name, label, until_commit=False):
+        real = getattr(owner, name, None)
+        if real is None:
+            return  # older code (this script run against a copy of it)
+
+        def wrapper(*args, **kwargs):
+            wall, cpu = time.perf_counter(), time.process_time()
+
+            def report():
+                walls, cpus = time.perf_counter() - wall, time.process_time() - cpu
+                print(f"    {label:<50} {walls:8.2f} {cpus:8.2f}", flush=True)
+
+            if until_commit:
+                transaction.on_commit(report)
+                return real(*args, **kwargs)
+            try:
+                return real(*args, **kwargs)
+            finally:
+                report()
+
+        setattr(owner, name, wrapper)
+
+    timed(VersionQuerySet, "create_from_text", "version, blocks, sentences inserted")
+    timed(SentenceLink.objects, "bulk_create", "links inserted")
+    timed(versions, "rank_counterparts", "counterparts ranked")
+    timed(versions, "_check_now", "foreign keys checked")
+    timed(versions, "_publish", "story row held: publish to commit", until_commit=True)
+
+
+def mark_claims(version, user, count: int) -> None:
+    """``count`` claims, one sentence each, spread over the version (bulk: no counterparts)."""
+    from articles.models import Claim
+
+    spans = list(version.sentences.order_by("position").values_list("start", "end"))
+    step = max(1, len(spans) // count)
+    Claim.objects.bulk_create(
+        Claim(version=version, number=n, start=s, end=e, exact=version.text[s:e], created_by=user)
+        for n, (s, e) in enumerate(spans[::step][:count], start=1)
+    )
+    print(f"  {count:,} claims marked on the first version")
 
 
 class Clock:
@@ -39,6 +90,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--words", type=int, default=1_000_000)
     parser.add_argument("--db", default="factcheck_bench_pair")
+    parser.add_argument(
+        "--claims",
+        type=int,
+        default=0,
+        help="claims on the first version (one sentence each, spread evenly) before the "
+        "second is imported: their counterparts are proposed in its store",
+    )
     parser.add_argument("--keep-db", action="store_true")
     args = parser.parse_args()
 
@@ -70,22 +128,23 @@ def main() -> None:
               f" load average {load[0]:.1f}")  # fmt: skip
         print(f"  {'stage':<52} {'wall s':>8} {'cpu s':>8}")
         clock = Clock()
+        time_parts(clock)
         first = clock(
             "first version: prepare (segment)",
             lambda: versions.prepare_version(
                 story=story, text=left, label="First", created_by=user
             ),
         )
-        clock("first version: store (story row held)", lambda: versions.store_version(first))
+        clock("first version: store", lambda: versions.store_version(first))
+        if args.claims:
+            mark_claims(story.versions.get(), user, args.claims)
         second = clock(
             "second version: prepare (segment + align)",
             lambda: versions.prepare_version(
                 story=story, text=right, label="Second", created_by=user
             ),
         )
-        version = clock(
-            "second version: store (story row held)", lambda: versions.store_version(second)
-        )
+        version = clock("second version: store", lambda: versions.store_version(second))
         sentences = list(version.sentences.order_by("position").values_list("start", "end"))
         for share in (0.1, 0.5, 0.9):
             start, end = sentences[int(share * len(sentences))]
