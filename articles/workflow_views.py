@@ -243,6 +243,9 @@ def suggestion_accept(request, pk):
         if created
         else f"These words are already claim #{claim.number}."
     )
+    if _every(request):  # the list's own page, which has no claim panel: the list again
+        context = _suggestions_context(version, every=True) | {"notice": notice}
+        return render(request, "articles/_suggestions.html#suggestion-list", context)
     context = marked_context(request, version, claim, notice, refocus_text=False)
     context.update(_suggestions_context(version, every=_every(request)), oob_suggestions=True)
     return marked_response(request, "articles/_suggestions.html#accepted", context)
