@@ -270,8 +270,9 @@ def version_claims(
     verdicts = Verdict.objects.filter(claim__version=version)
     missing = Counterpart.objects.filter(claim__version=version)
     if after is not None or limit is not None:
-        verdicts = verdicts.filter(claim_id__in=list(claims))
-        missing = missing.filter(claim_id__in=list(claims))
+        # A page's claims by id: no join, only their rows.
+        verdicts = Verdict.objects.filter(claim_id__in=list(claims))
+        missing = Counterpart.objects.filter(claim_id__in=list(claims))
     elif span is not None:
         verdicts = verdicts.filter(claim__start__lt=span[1], claim__end__gt=span[0])
         missing = missing.filter(claim__start__lt=span[1], claim__end__gt=span[0])
