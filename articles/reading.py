@@ -313,7 +313,8 @@ def rendered(version, claims: Sequence[ClaimMark]) -> tuple[SafeString, SafeStri
 
 
 def rendered_claim_items(version, claims: Sequence[ClaimMark]) -> SafeString:
-    """The claim list's items, cached like ``rendered``: for a version read in windows."""
+    """The claim list's items, cached like ``rendered``: for a version read in windows, or a
+    page of the list."""
     key = f"claim-items:{version.pk}:{_digest(version, [], claims)}"
     cached = cache.get(key)
     if cached is None:
@@ -525,7 +526,8 @@ class _WindowBlock(NamedTuple):
 def window_from(version, position: int) -> Window | None:
     """The window that starts at block ``position``; None if the version has no such block.
 
-    Six queries: blocks, where its claims cut it, text, sentences, claims (three).
+    Eight queries: blocks, where its claims cut it, claims (three), and unless its HTML is
+    cached (``_window``), text and sentences.
     """
     from articles.models import Block
 
@@ -622,6 +624,9 @@ def block_at(version, offset: int) -> int:
 
 
 def _window(version, blocks: list[_WindowBlock], following: _WindowBlock | None) -> Window:
+    """The window of ``blocks``; its HTML is cached like ``rendered``'s, under a digest of
+    its claims and blocks, so a window shown again costs its claims' queries, no rendering.
+    """
     from django.db.models.functions import Substr
 
     from articles.models import Sentence, Version
@@ -629,32 +634,41 @@ def _window(version, blocks: list[_WindowBlock], following: _WindowBlock | None)
     start = 0 if blocks[0].position == 0 else blocks[0].start
     # The text between the last block and the next one is this window's: the windows tile.
     end = following.start if following else None
-    # Only the window's text leaves the database, not a 1M-word version's whole text.
-    chunk = (
-        Version.objects.filter(pk=version.pk)
-        .annotate(chunk=Substr("text", start + 1, None if end is None else end - start))
-        .values_list("chunk", flat=True)
-        .get()
+    # The last window's claims: every claim from its start on (none lies past the text).
+    claims = version_claims(version, (start, end if end is not None else 2**62))
+    key = (
+        f"window:{version.pk}:{blocks[0].pk}:{blocks[-1].pk}:{start}:{end}:"
+        f"{_digest(version, [], claims)}"
     )
-    end = start + len(chunk)
-    sentences = [
-        _Sentence(*row)
-        for row in Sentence.objects.filter(block_id__in=[b.pk for b in blocks])
-        .order_by("position")
-        .values_list("block_id", "position", "start", "end")
-    ]
-    claims = version_claims(version, (start, end))
-    out = []
-    position = start
-    for block_start, block_end, html in _render_blocks(
-        chunk, blocks, sentences, claims, offset=start
-    ):
-        out.append(escape(chunk[position - start : block_start - start]))
-        out.append(html)
-        position = block_end
-    out.append(escape(chunk[position - start :]))
+    cached = cache.get(key)
+    if cached is None:
+        # Only the window's text leaves the database, not a 1M-word version's whole text.
+        chunk = (
+            Version.objects.filter(pk=version.pk)
+            .annotate(chunk=Substr("text", start + 1, None if end is None else end - start))
+            .values_list("chunk", flat=True)
+            .get()
+        )
+        sentences = [
+            _Sentence(*row)
+            for row in Sentence.objects.filter(block_id__in=[b.pk for b in blocks])
+            .order_by("position")
+            .values_list("block_id", "position", "start", "end")
+        ]
+        out = []
+        position = start
+        for block_start, block_end, html in _render_blocks(
+            chunk, blocks, sentences, claims, offset=start
+        ):
+            out.append(escape(chunk[position - start : block_start - start]))
+            out.append(html)
+            position = block_end
+        out.append(escape(chunk[position - start :]))
+        cached = ("".join(out), start + len(chunk))
+        cache.set(key, cached, CACHE_SECONDS)
+    html, end = cached
     return Window(
-        html=mark_safe("".join(out)),  # noqa: S308 -- every text piece is escaped
+        html=mark_safe(html),  # noqa: S308 -- every text piece is escaped
         start=start,
         end=end,
         first=blocks[0].position,

@@ -229,9 +229,7 @@ def _reading_context(
             where = ("claim", open_claim.pk)
         window = reading.window(version, *where) if where else None
         window = window or reading.window(version, "from", 0)
-    if paged:
-        claim_items_html = reading.render_claim_items(claims)  # a page: no cache needed
-    elif lazy:
+    if paged or lazy:
         claim_items_html = reading.rendered_claim_items(version, claims)
     else:
         text_html, claim_items_html = reading.rendered(version, claims)
@@ -329,7 +327,7 @@ def version_claim_list(request, pk):
     claims, claims_after = reading.claim_page(version, after)
     context = {
         "version": version,
-        "claim_items_html": reading.render_claim_items(claims),
+        "claim_items_html": reading.rendered_claim_items(version, claims),
         "claims_after": claims_after,
     }
     return render(request, "articles/version_detail.html#claim-page", context)

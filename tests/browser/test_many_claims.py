@@ -42,7 +42,12 @@ def claims_in_order(version) -> list[int]:
 
 
 def listed(page) -> list[int]:
-    return [int(pk) for pk in page.eval_on_selector_all("#claim-items > li", "els => els.map(e => e.dataset.claim)")]
+    return [
+        int(pk)
+        for pk in page.eval_on_selector_all(
+            "#claim-items > li", "els => els.map(e => e.dataset.claim)"
+        )
+    ]
 
 
 def scroll_list_to_end(page):
@@ -54,7 +59,9 @@ def scroll_list_to_end(page):
     raise AssertionError("the list did not load to its end")
 
 
-def test_the_list_loads_page_by_page_as_it_scrolls(page, live_server, login, reviewer, busy_version):
+def test_the_list_loads_page_by_page_as_it_scrolls(
+    page, live_server, login, reviewer, busy_version
+):
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     login(page, reviewer).goto(version_url(live_server, busy_version))

@@ -230,3 +230,21 @@ def test_a_claim_far_down_opens_with_its_window(client, reviewer, report, small_
     html = client.get(f"{report.get_absolute_url()}?claim={far.pk}").content.decode()
     assert f'id="hl-{far.pk}"' in text_region(html)
     assert f'data-key="{reading.claim_key(far)}"' in html  # the panel: where j/k step from
+
+
+def test_a_window_is_rendered_once_per_state(client, reviewer, reviewer2, report, small_limits):
+    claims = mark_sentences(report, reviewer, 30)
+    client.force_login(reviewer)
+    url = blocks_url(report, **{"from": 0})
+    with CaptureQueriesContext(connection) as cold:
+        first = client.get(url, **HTMX).content.decode()
+    with CaptureQueriesContext(connection) as warm:
+        again = client.get(url, **HTMX).content.decode()
+    assert again == first
+    # Neither the text nor the sentences are read again: the HTML comes from the cache.
+    assert len(warm.captured_queries) == len(cold.captured_queries) - 2
+    assert "r-mixed" not in first
+    # A verdict changes what the window shows: it is drawn anew, not served stale.
+    Verdict.objects.create(claim=claims[0], reviewer=reviewer2, rating=Rating.MIXED)
+    changed = client.get(url, **HTMX).content.decode()
+    assert re.search(rf'class="hl [^"]*r-mixed" data-claim="{claims[0].pk}"', changed)
