@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from articles import reading, reviewing
 from articles.ratings import Rating
+from tests.browser.audit import axe_violations
 from tests.browser.test_claims import LIVE_TIMEOUT, version_url
 from tests.generated import long_text
 
@@ -71,6 +72,7 @@ def test_the_list_loads_page_by_page_as_it_scrolls(
     assert listed(page) == order[:PAGE]
     # The text is a window: not every claim's highlight is on the page.
     assert page.locator("#version-text mark[id^=hl-]").count() <= 15
+    assert axe_violations(page, "many claims") == []
 
     scroll_list_to_end(page)
     assert listed(page) == order  # every claim once, in reading order
