@@ -5,15 +5,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('articles', '0015_annotation_jobs'),
+        ("articles", "0015_annotation_jobs"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='claim',
-            index=models.Index(fields=['version', 'start', '-end', 'id'], name='claim_reading_order'),
+            model_name="claim",
+            index=models.Index(
+                fields=["version", "start", "-end", "id"], name="claim_reading_order"
+            ),
         ),
     ]
