@@ -151,8 +151,8 @@ def test_a_page_of_claims_takes_a_fixed_number_of_queries(
     claims = mark_sentences(report, reviewer, 30, verdict_by=reviewer2)
     client.force_login(reviewer)
     key = reading.claim_key(claims[3])
-    # session, user, the user's group, version, claims, verdicts, counterparts
-    with django_assert_num_queries(7):
+    # session, user (and whether an editor), version, claims, verdicts, counterparts
+    with django_assert_num_queries(6):
         client.get(claims_url(report, key), **HTMX)
 
 
