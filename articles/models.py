@@ -521,6 +521,8 @@ class Claim(models.Model):
         ]
         indexes = [
             models.Index(fields=["version", "changed_revision"], name="claim_changed_since"),
+            # The reading order: a page of the claim list reads only its rows.
+            models.Index(fields=["version", "start", "-end", "id"], name="claim_reading_order"),
         ]
 
     def __str__(self):

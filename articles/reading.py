@@ -10,8 +10,8 @@ offsets into the stored text are offsets into that element's text, and a TextQuo
 cut from the stored text matches it exactly (``tests/articles/test_reading.py``,
 ``tests/browser/test_anchoring.py``).
 
-A version past ``LAZY_CHARS`` (or ``LAZY_SENTENCES``) is shown in windows of blocks
-(``Window``): the page opens with one, and the others load as the reader scrolls up or
+A version past ``LAZY_CHARS`` (or ``LAZY_SENTENCES``, or with more than ``LAZY_CLAIMS``
+claims) is shown in windows of blocks (``Window``), each bounded in characters and in claims: the page opens with one, and the others load as the reader scrolls up or
 down, or jumps to a claim or sentence. What holds then: each window's text nodes are the
 stored text from its start to the next window's, so windows loaded next to each other
 are the stored text between their ends, and once every window has loaded (as by
@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from django.core.cache import cache
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -228,19 +229,34 @@ class ClaimMark:
         return "; ".join(claim_status.REASONS[c][0] for c in codes if c in claim_status.REASONS)
 
 
-def version_claims(version, span: tuple[int, int] | None = None) -> list[ClaimMark]:
+def version_claims(
+    version,
+    span: tuple[int, int] | None = None,
+    *,
+    after: tuple[int, int, int] | None = None,
+    limit: int | None = None,
+) -> list[ClaimMark]:
     """The version's claims as ClaimMark rows, ordered by start (longest first): three queries.
 
-    With ``span`` (code points, half-open), only the claims that overlap it.
+    With ``span`` (code points, half-open), only the claims that overlap it. With ``after``
+    (a ``claim_key``), only the claims listed after that one; with ``limit``, at most that many.
     """
     from articles.models import Claim, Counterpart, Verdict
 
     rows = Claim.objects.filter(version=version)
     if span is not None:
         rows = rows.filter(start__lt=span[1], end__gt=span[0])
+    if after is not None:
+        start, end, pk = after
+        rows = rows.filter(
+            Q(start__gt=start) | Q(start=start, end__lt=end) | Q(start=start, end=end, pk__gt=pk)
+        )
+    rows = rows.order_by("start", "-end", "pk")
+    if limit is not None:
+        rows = rows[:limit]
     claims = {
         row[0]: ClaimMark(*row)
-        for row in rows.order_by("start", "-end", "pk").values_list(
+        for row in rows.values_list(
             "pk",
             "number",
             "start",
@@ -253,7 +269,11 @@ def version_claims(version, span: tuple[int, int] | None = None) -> list[ClaimMa
     }
     verdicts = Verdict.objects.filter(claim__version=version)
     missing = Counterpart.objects.filter(claim__version=version)
-    if span is not None:
+    if after is not None or limit is not None:
+        # A page's claims by id: no join, only their rows.
+        verdicts = Verdict.objects.filter(claim_id__in=list(claims))
+        missing = Counterpart.objects.filter(claim_id__in=list(claims))
+    elif span is not None:
         verdicts = verdicts.filter(claim__start__lt=span[1], claim__end__gt=span[0])
         missing = missing.filter(claim__start__lt=span[1], claim__end__gt=span[0])
     for claim_id, rating in verdicts.order_by("created_at", "pk").values_list("claim_id", "rating"):
@@ -293,7 +313,8 @@ def rendered(version, claims: Sequence[ClaimMark]) -> tuple[SafeString, SafeStri
 
 
 def rendered_claim_items(version, claims: Sequence[ClaimMark]) -> SafeString:
-    """The claim list's items, cached like ``rendered``: for a version read in windows."""
+    """The claim list's items, cached like ``rendered``: for a version read in windows, or a
+    page of the list."""
     key = f"claim-items:{version.pk}:{_digest(version, [], claims)}"
     cached = cache.get(key)
     if cached is None:
@@ -378,7 +399,7 @@ def render_claim_items(claims: Sequence[ClaimMark]) -> SafeString:
         link = f"{head}/{c.pk}/{tail}"
         out.append(
             f'<li class="claim-item claim-item--{c.status}" id="claim-item-{c.pk}" '
-            f'data-claim="{c.pk}">\n'
+            f'data-claim="{c.pk}" data-key="{claim_key(c)}">\n'
             f'  <a href="{link}" data-hx-get="{link}" data-hx-target="#claim-panel" '
             'data-hx-swap="innerHTML">\n'
             f'    <span class="claim-no">#{c.number}</span>\n'
@@ -386,6 +407,39 @@ def render_claim_items(claims: Sequence[ClaimMark]) -> SafeString:
             f"  </a>\n  {status_html(c)}\n</li>"
         )
     return mark_safe("\n".join(out))  # noqa: S308 -- the quote is escaped, the rest is ours
+
+
+# ---------------------------------------------------------------------------- claim list
+
+# A version with more claims than this is read in windows of its text (as a long one is),
+# and its claim list shows CLAIM_PAGE items at a time, the next ones loading at its end
+# ("Show more claims", fetched as it comes into view; a plain link without JavaScript).
+LAZY_CLAIMS = 300
+CLAIM_PAGE = 100
+
+
+def claim_key(claim) -> str:
+    """Where a claim stands in the list (by start, longer first, then pk): "start-end-pk"."""
+    return f"{claim.start}-{claim.end}-{claim.pk}"
+
+
+def parse_claim_key(raw: str | None) -> tuple[int, int, int] | None:
+    """The (start, end, pk) of a ``claim_key``; None unless it is three numbers."""
+    parts = (raw or "").split("-")
+    if len(parts) != 3 or not all(p.isascii() and p.isdecimal() and len(p) < 12 for p in parts):
+        return None
+    start, end, pk = (int(p) for p in parts)
+    return start, end, pk
+
+
+def claim_page(version, after: tuple[int, int, int] | None = None) -> tuple[list[ClaimMark], str]:
+    """The CLAIM_PAGE claims listed after ``after`` (from the first without it), and the key
+    of the last of them if more follow ("" if none): three queries, bounded however many."""
+    claims = version_claims(version, after=after, limit=CLAIM_PAGE + 1)
+    if len(claims) <= CLAIM_PAGE:
+        return claims, ""
+    claims = claims[:CLAIM_PAGE]
+    return claims, claim_key(claims[-1])
 
 
 def _truncate(text: str, length: int) -> str:
@@ -433,9 +487,14 @@ WINDOW_CHARS = 40_000
 WINDOW_BLOCKS = 200
 
 
-def is_lazy(*, text_length: int, sentence_count: int) -> bool:
-    """True if a version this long is read in windows rather than whole."""
-    return text_length > LAZY_CHARS or sentence_count > LAZY_SENTENCES
+# A window also ends before the block that holds its WINDOW_CLAIMS+1-th claim (it holds at
+# least one block, however many claims): a window's size is bounded by its claims too.
+WINDOW_CLAIMS = 150
+
+
+def is_lazy(*, text_length: int, sentence_count: int, claim_count: int = 0) -> bool:
+    """True if a version this long, or with this many claims, is read in windows."""
+    return text_length > LAZY_CHARS or sentence_count > LAZY_SENTENCES or claim_count > LAZY_CLAIMS
 
 
 @dataclass(frozen=True)
@@ -467,7 +526,8 @@ class _WindowBlock(NamedTuple):
 def window_from(version, position: int) -> Window | None:
     """The window that starts at block ``position``; None if the version has no such block.
 
-    Five queries: blocks, text, sentences, claims (three).
+    Eight queries: blocks, where its claims cut it, claims (three), and unless its HTML is
+    cached (``_window``), text and sentences.
     """
     from articles.models import Block
 
@@ -479,9 +539,11 @@ def window_from(version, position: int) -> Window | None:
     ]
     if not rows or rows[0].position != position:
         return None
+    # The start of the first claim past WINDOW_CLAIMS from the window's start on, if any.
+    cut = _nth_claim_start(version, rows[0].start, rows[-1].end, descending=False)
     keep = rows[:1]
     for row in rows[1:WINDOW_BLOCKS]:
-        if row.end - rows[0].start > WINDOW_CHARS:
+        if row.end - rows[0].start > WINDOW_CHARS or (cut is not None and row.end > cut):
             break
         keep.append(row)
     following = rows[len(keep)] if len(rows) > len(keep) else None
@@ -501,13 +563,27 @@ def window_before(version, position: int) -> Window | None:
     if len(rows) < 2 or rows[0].position != position:
         return None
     following, rows = rows[0], rows[1:]
+    # The start of the first claim past WINDOW_CLAIMS counting back from the window's end.
+    cut = _nth_claim_start(version, rows[-1].start, following.start, descending=True)
     keep = rows[:1]
     for row in rows[1:]:
-        if rows[0].end - row.start > WINDOW_CHARS:
+        if rows[0].end - row.start > WINDOW_CHARS or (cut is not None and row.start <= cut):
             break
         keep.append(row)
     keep.reverse()
     return _window(version, keep, following)
+
+
+def _nth_claim_start(version, start: int, end: int, *, descending: bool) -> int | None:
+    """The start of the WINDOW_CLAIMS+1-th claim starting in [start, end), counted from
+    ``start`` (or back from ``end``); None if there are no more than WINDOW_CLAIMS."""
+    from articles.models import Claim
+
+    rows = Claim.objects.filter(version=version, start__gte=start, start__lt=end).order_by(
+        "-start" if descending else "start"
+    )
+    found = list(rows.values_list("start", flat=True)[WINDOW_CLAIMS : WINDOW_CLAIMS + 1])
+    return found[0] if found else None
 
 
 def window(version, where: str, number: int) -> Window | None:
@@ -548,6 +624,9 @@ def block_at(version, offset: int) -> int:
 
 
 def _window(version, blocks: list[_WindowBlock], following: _WindowBlock | None) -> Window:
+    """The window of ``blocks``; its HTML is cached like ``rendered``'s, under a digest of
+    its claims and blocks, so a window shown again costs its claims' queries, no rendering.
+    """
     from django.db.models.functions import Substr
 
     from articles.models import Sentence, Version
@@ -555,32 +634,41 @@ def _window(version, blocks: list[_WindowBlock], following: _WindowBlock | None)
     start = 0 if blocks[0].position == 0 else blocks[0].start
     # The text between the last block and the next one is this window's: the windows tile.
     end = following.start if following else None
-    # Only the window's text leaves the database, not a 1M-word version's whole text.
-    chunk = (
-        Version.objects.filter(pk=version.pk)
-        .annotate(chunk=Substr("text", start + 1, None if end is None else end - start))
-        .values_list("chunk", flat=True)
-        .get()
+    # The last window's claims: every claim from its start on (none lies past the text).
+    claims = version_claims(version, (start, end if end is not None else 2**62))
+    key = (
+        f"window:{version.pk}:{blocks[0].pk}:{blocks[-1].pk}:{start}:{end}:"
+        f"{_digest(version, [], claims)}"
     )
-    end = start + len(chunk)
-    sentences = [
-        _Sentence(*row)
-        for row in Sentence.objects.filter(block_id__in=[b.pk for b in blocks])
-        .order_by("position")
-        .values_list("block_id", "position", "start", "end")
-    ]
-    claims = version_claims(version, (start, end))
-    out = []
-    position = start
-    for block_start, block_end, html in _render_blocks(
-        chunk, blocks, sentences, claims, offset=start
-    ):
-        out.append(escape(chunk[position - start : block_start - start]))
-        out.append(html)
-        position = block_end
-    out.append(escape(chunk[position - start :]))
+    cached = cache.get(key)
+    if cached is None:
+        # Only the window's text leaves the database, not a 1M-word version's whole text.
+        chunk = (
+            Version.objects.filter(pk=version.pk)
+            .annotate(chunk=Substr("text", start + 1, None if end is None else end - start))
+            .values_list("chunk", flat=True)
+            .get()
+        )
+        sentences = [
+            _Sentence(*row)
+            for row in Sentence.objects.filter(block_id__in=[b.pk for b in blocks])
+            .order_by("position")
+            .values_list("block_id", "position", "start", "end")
+        ]
+        out = []
+        position = start
+        for block_start, block_end, html in _render_blocks(
+            chunk, blocks, sentences, claims, offset=start
+        ):
+            out.append(escape(chunk[position - start : block_start - start]))
+            out.append(html)
+            position = block_end
+        out.append(escape(chunk[position - start :]))
+        cached = ("".join(out), start + len(chunk))
+        cache.set(key, cached, CACHE_SECONDS)
+    html, end = cached
     return Window(
-        html=mark_safe("".join(out)),  # noqa: S308 -- every text piece is escaped
+        html=mark_safe(html),  # noqa: S308 -- every text piece is escaped
         start=start,
         end=end,
         first=blocks[0].position,

@@ -33,6 +33,7 @@ urlpatterns = [
     path("versions/<int:pk>/", views.version_detail, name="version_detail"),
     path("versions/<int:pk>/live/", views.version_live, name="version_live"),
     path("versions/<int:pk>/blocks/", views.version_blocks, name="version_blocks"),
+    path("versions/<int:pk>/claims/", views.version_claim_list, name="version_claims"),
     path("versions/<int:pk>/events/", live_push.version_events, name="version_events"),
     path("versions/<int:pk>/claims/new/", views.claim_create, name="claim_create"),
     path("claims/<int:pk>/", views.claim_detail, name="claim_detail"),

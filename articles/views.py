@@ -190,15 +190,28 @@ def version_create(request, pk):
 
 
 def _reading_context(
-    request, version: Version, open_claim: Claim | None = None, where: tuple[str, int] | None = None
+    request,
+    version: Version,
+    open_claim: Claim | None = None,
+    where: tuple[str, int] | None = None,
+    list_after: tuple[int, int, int] | None = None,
 ) -> dict:
     """Everything the reading view's regions need, in a fixed number of queries.
 
-    A long version (``reading.is_lazy``) shows one window of its text, the one ``where``
-    says (``reading.window``), or the one with ``open_claim``, or the first; the others
-    load as the reader scrolls. A shorter one shows its whole text.
+    A long version, or one with many claims (``reading.is_lazy``), shows one window of
+    its text, the one ``where`` says (``reading.window``), or the one with ``open_claim``,
+    or the first; the others load as the reader scrolls. A shorter one shows its whole
+    text. Past ``reading.LAZY_CLAIMS`` claims the list shows a page of them
+    (``reading.claim_page``, from the one after ``list_after`` if given), the rest loading
+    at its end: the page's size is bounded however many claims the version has.
     """
-    claims = reading.version_claims(version)
+    claim_count = version.claims.count()
+    paged = claim_count > reading.LAZY_CLAIMS or list_after is not None
+    claims_after = ""
+    if paged:
+        claims, claims_after = reading.claim_page(version, list_after)
+    else:
+        claims = reading.version_claims(version)
     sentence_count = version.sentences.count()
     if "text" in version.get_deferred_fields() and hasattr(version, "text_head"):
         text_length = len(version.text_head)  # past LAZY_CHARS if the text is longer
@@ -207,19 +220,25 @@ def _reading_context(
     else:
         text_length = len(version.text)
     window = text_html = None
-    if reading.is_lazy(text_length=text_length, sentence_count=sentence_count):
+    lazy = reading.is_lazy(
+        text_length=text_length, sentence_count=sentence_count, claim_count=claim_count
+    )
+    if lazy:
         if where is None and open_claim is not None:
             where = ("claim", open_claim.pk)
         window = reading.window(version, *where) if where else None
         window = window or reading.window(version, "from", 0)
+    if paged or lazy:
         claim_items_html = reading.rendered_claim_items(version, claims)
     else:
         text_html, claim_items_html = reading.rendered(version, claims)
     return {
         "story": version.story,
         "version": version,
-        "claims": claims,
+        "claim_count": claim_count,
         "claim_items_html": claim_items_html,
+        "claims_after": claims_after,
+        "list_after": list_after,
         "text_html": text_html,
         "window": window,
         "show_earlier": True,
@@ -256,7 +275,8 @@ def version_detail(request, pk):
     if claim_id := validation.parse_id(request.GET.get("claim")):
         open_claim = version.claims.with_verdicts().filter(pk=claim_id).first()
     where = _window_param({k: v for k, v in request.GET.items() if k != "claim"})
-    context = _reading_context(request, version, open_claim, where)
+    list_after = reading.parse_claim_key(request.GET.get("after"))
+    context = _reading_context(request, version, open_claim, where, list_after)
     if open_claim:
         context.update(_panel_context(request, open_claim))
     return render(request, "articles/version_detail.html", context)
@@ -287,6 +307,29 @@ def version_blocks(request, pk):
         "show_later": where[0] != "before",
     }
     return render(request, "articles/version_detail.html#window", context)
+
+
+@require_GET
+def version_claim_list(request, pk):
+    """The claim list's next page, after the claim ``after`` (a ``reading.claim_key``):
+    its items, and the "Show more claims" link after them (gone at the end of the list).
+    Without htmx: the reading view with the list from there.
+    """
+    version = _get_version(request.user, pk, text="none")
+    after = reading.parse_claim_key(request.GET.get("after"))
+    if after is None:
+        return HttpResponseBadRequest("Give after as start-end-id of a claim.")
+    if not request.htmx:
+        return redirect(
+            f"{version.get_absolute_url()}?{urlencode({'after': request.GET['after']})}#claim-list"
+        )
+    claims, claims_after = reading.claim_page(version, after)
+    context = {
+        "version": version,
+        "claim_items_html": reading.rendered_claim_items(version, claims),
+        "claims_after": claims_after,
+    }
+    return render(request, "articles/version_detail.html#claim-page", context)
 
 
 @require_GET

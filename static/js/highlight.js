@@ -278,29 +278,39 @@
     window.htmx.ajax("GET", url, { target: "#claim-panel", swap: "innerHTML" });
   }
 
+  // A version with many claims lists them a page at a time (articles/reading.py,
+  // claim_page): #claim-items-more loads the next page, after the claim data-after names.
+  // Each item carries its place in the list, data-key "start-end-pk" (by start, longer
+  // first, then pk).
+  function keyOf(raw) {
+    return raw ? raw.split("-").map(Number) : null;
+  }
+  function listedAfter(a, b) {
+    if (a[0] !== b[0]) return a[0] > b[0];
+    if (a[1] !== b[1]) return a[1] < b[1];
+    return a[2] > b[2];
+  }
+  function moreClaims() {
+    return document.getElementById("claim-items-more");
+  }
+  // True if the item belongs in the part of the list that has not loaded yet.
+  function notLoadedYet(item) {
+    const more = moreClaims();
+    return Boolean(more && item.dataset.key && listedAfter(keyOf(item.dataset.key), keyOf(more.dataset.after)));
+  }
+  function loadMoreClaims() {
+    const link = moreClaims() && moreClaims().querySelector("a[data-hx-get]");
+    if (!link) return Promise.resolve(false);
+    return window.htmx
+      .ajax("GET", link.dataset.hxGet, { source: link, target: "#claim-items", swap: "beforeend" })
+      .then(() => true);
+  }
+
   // Keyboard review: j/k next/previous claim, 1-6 choose a rating, ? lists shortcuts.
   function keyboardReview(event) {
-    const items = Array.from(document.querySelectorAll("#claim-list [data-claim]"));
-    const panel = document.querySelector("#claim-panel [data-claim]");
-    const current = panel ? items.findIndex((li) => li.dataset.claim === panel.dataset.claim) : -1;
-    if ((event.key === "j" || event.key === "k") && items.length) {
+    if ((event.key === "j" || event.key === "k") && document.querySelector("#claim-list [data-claim]")) {
       event.preventDefault();
-      const step = event.key === "j" ? 1 : -1;
-      const index = current < 0 ? (step > 0 ? 0 : items.length - 1) : current + step;
-      if (index < 0 || index >= items.length) {
-        announce(step > 0 ? "Last claim reached." : "First claim reached.");
-        return;
-      }
-      const next = items[index];
-      const quote = next.querySelector(".claim-quote");
-      const status = next.querySelector(".badge");
-      announce(
-        `Claim ${index + 1} of ${items.length}: ${quote ? quote.textContent : ""}` +
-          (status ? ` (${status.textContent.trim()})` : ""),
-      );
-      const mark = document.getElementById(`hl-${next.dataset.claim}`);
-      if (mark) mark.focus({ preventScroll: true });
-      openClaim(next.dataset.claim);
+      stepClaim(event.key === "j" ? 1 : -1, 0);
     } else if (/^[1-6]$/.test(event.key)) {
       const radios = document.querySelectorAll('#my-verdict input[name="rating"]');
       const radio = radios[Number(event.key) - 1];
@@ -313,6 +323,96 @@
       if (help) help.hidden = !help.hidden;
     }
   }
+
+  // j/k: the claim after (before) the open one in the list; the list's next page loads
+  // first if it is not there yet (at most `loads` pages for one step).
+  function stepClaim(step, loads) {
+    const items = Array.from(document.querySelectorAll("#claim-list [data-claim]"));
+    const panel = document.querySelector("#claim-panel [data-claim]");
+    let index;
+    const current = panel ? items.findIndex((li) => li.dataset.claim === panel.dataset.claim) : -1;
+    if (current >= 0) {
+      index = current + step;
+    } else if (panel && panel.dataset.key) {
+      // The open claim's item has not loaded (or it was opened from the text): step from
+      // where it stands in the list.
+      const key = keyOf(panel.dataset.key);
+      let after = items.findIndex((li) => li.dataset.key && listedAfter(keyOf(li.dataset.key), key));
+      if (after < 0 && moreClaims() && loads < 200) {
+        announce("Loading more claims…");
+        loadMoreClaims().then((loaded) => loaded && stepClaim(step, loads + 1));
+        return;
+      }
+      if (after < 0) after = items.length;
+      index = step > 0 ? after : after - 1;
+    } else {
+      index = step > 0 ? 0 : items.length - 1;
+    }
+    if (index >= items.length && moreClaims() && loads < 200) {
+      announce("Loading more claims…");
+      loadMoreClaims().then((loaded) => loaded && stepClaim(step, loads + 1));
+      return;
+    }
+    if (index < 0 || index >= items.length) {
+      announce(step > 0 ? "Last claim reached." : "First claim reached.");
+      return;
+    }
+    const next = items[index];
+    const quote = next.querySelector(".claim-quote");
+    const status = next.querySelector(".badge");
+    const count = document.getElementById("claim-count");
+    const total = count ? Number(count.textContent.replace(/\D/g, "")) || items.length : items.length;
+    announce(
+      `Claim ${index + 1} of ${total}: ${quote ? quote.textContent : ""}` +
+        (status ? ` (${status.textContent.trim()})` : ""),
+    );
+    const mark = document.getElementById(`hl-${next.dataset.claim}`);
+    if (mark) mark.focus({ preventScroll: true });
+    openClaim(next.dataset.claim);
+  }
+
+  // A live update's list item for a claim in the part of the list not loaded yet stays
+  // out (it comes with its page); one whose neighbour below has not loaded is the last
+  // of those loaded: it goes at the end of the list.
+  document.addEventListener("htmx:oobBeforeSwap", (event) => {
+    const fragment = event.detail.fragment;
+    const item = fragment && fragment.querySelector && fragment.querySelector(".claim-item");
+    if (item && notLoadedYet(item)) event.detail.shouldSwap = false;
+  });
+  document.addEventListener("htmx:oobErrorNoTarget", (event) => {
+    const content = event.detail.content;
+    const item = content && content.querySelector && content.querySelector(".claim-item");
+    if (!item || !moreClaims() || notLoadedYet(item)) return;
+    document.getElementById(`claim-item-${item.dataset.claim}`)?.remove();
+    document.getElementById("claim-items").append(item);
+    window.htmx.process(item);
+  });
+  // A page of the list: its items are not new claims (no flash), and a keyboard user who
+  // asked for it lands on the first of them.
+  let morePage = null;
+  document.addEventListener("htmx:beforeSwap", (event) => {
+    if (!event.detail.target || event.detail.target.id !== "claim-items") return;
+    const more = moreClaims();
+    const list = event.detail.target;
+    // Two loads of one page (it came into view as j asked for it): the second stays out.
+    const path = (event.detail.requestConfig && event.detail.requestConfig.path) || "";
+    if (!more || !path.endsWith(`after=${more.dataset.after}`)) {
+      event.detail.shouldSwap = false;
+      return;
+    }
+    morePage = { last: list.lastElementChild, focus: Boolean(more && more.contains(document.activeElement)) };
+  });
+  document.addEventListener("htmx:afterSwap", (event) => {
+    if (!morePage || !event.detail.target || event.detail.target.id !== "claim-items") return;
+    const list = event.detail.target;
+    const first = morePage.last ? morePage.last.nextElementSibling : list.firstElementChild;
+    knownClaims = new Set(Array.from(list.querySelectorAll("[data-claim]")).map((li) => li.dataset.claim));
+    if (morePage.focus && first) {
+      const link = first.querySelector("a");
+      if (link) link.focus();
+    }
+    morePage = null;
+  });
 
   // The open claim's pieces (an overlapping claim's shared part too) are marked active.
   function markActive() {

@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from articles import reading
 from articles.models import Claim, Publication
 from articles.notes import note_add
 from tests.articles.conftest import ORGANISATION
@@ -49,7 +50,7 @@ def nu_errors(pages: dict[str, str], tmp_path) -> list[str]:
 
 
 @needs_vnu
-def test_every_app_page_is_valid_html(tmp_path, settings):
+def test_every_app_page_is_valid_html(tmp_path, settings, monkeypatch):
     for name, value in ORGANISATION.items():
         setattr(settings, name, value)
     story = build_demo(tmp_path)
@@ -81,6 +82,16 @@ def test_every_app_page_is_valid_html(tmp_path, settings):
         "api tokens": "/account/tokens/",
     }.items():
         pages[label] = client.get(path)
+    # A version with "many" claims: its text in windows, its list a page at a time.
+    with monkeypatch.context() as patch:
+        patch.setattr(reading, "LAZY_CLAIMS", 1)
+        patch.setattr(reading, "CLAIM_PAGE", 1)
+        pages["reading, many claims"] = client.get(original.get_absolute_url())
+        assert "Show more claims" in pages["reading, many claims"].text
+        first = original.claims.order_by("start", "-end", "pk").first()
+        pages["reading, a later page of claims"] = client.get(
+            f"{original.get_absolute_url()}?after={reading.claim_key(first)}"
+        )
     pages["api tokens, a new key"] = client.post(
         "/account/tokens/", {"action": "create", "name": "x"}
     )

@@ -47,6 +47,7 @@ VIEWS = [
     ("articles:version_detail", ["original"], "get", 200, 404, 200),
     ("articles:version_live", ["original"], "get", 200, 404, 200),
     ("articles:version_blocks", ["original"], "get", 400, 404, 400),  # no window asked for
+    ("articles:version_claims", ["original"], "get", 400, 404, 400),  # no claim to list after
     # The event stream: 204 (polling only) under the test client's WSGI.
     ("articles:version_events", ["original"], "get", 204, 404, 204),
     ("articles:version_compare", ["original", "rewritten"], "get", 200, 404, 200),

@@ -260,9 +260,9 @@ def test_a_window_takes_a_fixed_number_of_queries(
     client, reviewer, reviewer2, long_version, small_windows, django_assert_num_queries
 ):
     client.force_login(reviewer)
-    # session, user (and whether an editor: articles/auth.py), version, blocks, text,
-    # sentences, claims, verdicts, counterparts
-    with django_assert_num_queries(9):
+    # session, user (and whether an editor: articles/auth.py), version, blocks, where its
+    # claims cut it, text, sentences, claims, verdicts, counterparts
+    with django_assert_num_queries(10):
         client.get(blocks_url(long_version, **{"from": 0}), **HTMX)
     for block in long_version.blocks.filter(position__in=[0, 1, 2, 3]):
         words = long_version.text[block.start : block.start + 30].rsplit(" ", 1)[0]
@@ -271,12 +271,12 @@ def test_a_window_takes_a_fixed_number_of_queries(
             end=block.start + len(words), exact=words,
         )  # fmt: skip
         Verdict.objects.create(claim=claim, reviewer=reviewer2, rating=Rating.MIXED)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         html = client.get(blocks_url(long_version, **{"from": 0}), **HTMX).content.decode()
     assert html.count('tabindex="0"') == 4
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         client.get(blocks_url(long_version, before=12), **HTMX)
-    with django_assert_num_queries(11):  # and the claim's start, and its block
+    with django_assert_num_queries(12):  # and the claim's start, and its block
         client.get(blocks_url(long_version, claim=claim.pk), **HTMX)
 
 
@@ -289,9 +289,10 @@ def test_the_long_reading_view_takes_as_many_queries_as_a_short_one(
         client.get(original.get_absolute_url())
     with CaptureQueriesContext(connection) as long:
         client.get(long_version.get_absolute_url())
-    # The long one reads its window's blocks, text, sentences and claims (6 queries) where
-    # the short one reads its first block's id (its segments and HTML are cached).
-    assert len(long.captured_queries) == len(short.captured_queries) + 5
+    # The long one reads its window's blocks, where its claims cut it, text, sentences and
+    # claims (7 queries) where the short one reads its first block's id (its segments and
+    # HTML are cached).
+    assert len(long.captured_queries) == len(short.captured_queries) + 6
     # Neither reads a whole text but its own short one.
     long_sql = " ".join(q["sql"] for q in long.captured_queries)
     assert "SUBSTRING" in long_sql.upper() or "SUBSTR" in long_sql.upper()
