@@ -1,6 +1,7 @@
 """Playwright in real Chromium (Debian's /usr/bin/chromium) against live_server."""
 
 import os
+import time
 
 import pytest
 
@@ -18,6 +19,37 @@ def browser_type_launch_args(browser_type_launch_args):
         "executable_path": CHROMIUM,
         "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
     }
+
+
+def wait_for_requests_to_finish(timeout: float = 15) -> None:
+    """Wait until no other connection to the test database is inside a statement or a
+    transaction: a request the closed page sent last (a claim being marked, a poll) may
+    still be running in the live server's threads. Otherwise the flush after the test
+    (TRUNCATE, which locks every table) and that request can deadlock (seen under load:
+    PostgreSQL then kills the flush, and the test errors)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return  # SQLite: one writer at a time, the flush waits its turn
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND pid <> pg_backend_pid() AND state <> 'idle'"
+            )
+            if cursor.fetchone()[0] == 0:
+                return
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def page(page):
+    """pytest-playwright's page, closed before the database is emptied after the test, once
+    the requests it sent are answered."""
+    yield page
+    page.close()
+    wait_for_requests_to_finish()
 
 
 @pytest.fixture
@@ -104,6 +136,8 @@ def open_as(browser, browser_context_args, login):
     yield _open
     for context in contexts:
         context.close()
+    if contexts:
+        wait_for_requests_to_finish()
 
 
 @pytest.fixture
