@@ -522,10 +522,10 @@ def claim_create(request, pk):
 
 @require_GET
 def claim_detail(request, pk):
-    claim = _get_claim(request.user, pk)
+    claims = Claim.objects.visible_to(request.user).with_verdicts().select_related("version__story")
+    claim = get_object_or_404(claims, pk=pk)  # the claim and its panel's rows, at once
     if not request.htmx:
         return redirect(f"{claim.version.get_absolute_url()}?claim={claim.pk}#hl-{claim.pk}")
-    claim = Claim.objects.with_verdicts().get(pk=claim.pk)
     return render(request, "articles/claim_panel.html", _panel_context(request, claim))
 
 
