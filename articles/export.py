@@ -21,9 +21,10 @@ from datetime import datetime
 from itertools import islice
 
 from django.template.loader import render_to_string
-from django.utils.html import conditional_escape
 
+from articles import export_html
 from articles.claim_status import display_rating
+from articles.export_html import is_web_url, person_name
 from articles.ratings import SCALE, review_rating
 from articles.text import anchoring
 
@@ -84,12 +85,6 @@ class Bundle:
 # ---------------------------------------------------------------------------- helpers
 
 
-def person_name(user) -> str:
-    if user is None:
-        return ""
-    return user.get_full_name() or user.get_username()
-
-
 def claim_anchor(claim) -> str:
     return f"claim-{claim.pk}"
 
@@ -105,10 +100,6 @@ def version_source(bundle: Bundle, version) -> str:
 
 def claim_url(bundle: Bundle, claim) -> str:
     return bundle.site + claim.get_absolute_url()
-
-
-def is_web_url(url: str) -> bool:
-    return url.lower().startswith(("http://", "https://"))
 
 
 def _iso(dt: datetime | None) -> str | None:
@@ -189,82 +180,7 @@ def verdict_table(bundle: Bundle, counts: Tally) -> dict:
     return {"rows": rows, "totals": totals, "total": counts.total}
 
 
-def _verdict_view(verdict) -> dict:
-    step = SCALE[verdict.rating]
-    return {
-        "pk": verdict.pk,
-        "reviewer": person_name(verdict.reviewer),
-        "rating": verdict.rating,
-        "label": step.label,
-        "code": step.code,
-        "rationale": verdict.rationale,
-        "updated_at": verdict.updated_at,
-        "sources": [
-            {
-                "url": s.url,
-                "linkable": is_web_url(s.url),
-                "title": s.title,
-                "publisher": s.publisher,
-                "quote": s.quote,
-                "stance": s.get_stance_display(),
-                "stance_key": s.stance,
-            }
-            for s in verdict.sources.all()
-        ],
-    }
-
-
-def _entry_view(bundle: Bundle, entry) -> dict:
-    claim = entry.claim
-    final = None
-    if claim.is_settled:
-        step = SCALE[claim.settled_rating]
-        final = {
-            "rating": claim.settled_rating,
-            "label": step.label,
-            "code": step.code,
-            "note": claim.settled_note,
-            "by": person_name(claim.settled_by),
-            "at": claim.settled_at,
-        }
-    shown = claim.display_rating
-    return {
-        "pk": claim.pk,
-        "anchor": claim_anchor(claim),
-        "number": claim.number,
-        "version": bundle.by_pk[claim.version_id],
-        "exact": claim.exact,
-        "status": entry.status,
-        "reasons": entry.reason_labels,
-        "rating": shown or "",
-        "code": SCALE[shown].code if shown else "",
-        "rating_label": SCALE[shown].label if shown else "",
-        "counterparts": [
-            {
-                "version": bundle.by_pk.get(cp.version_id, cp.version),
-                "absent": cp.absent,
-                "exact": cp.exact,
-                "confirmed": cp.status == "confirmed",
-                "facts": [d.get("text", "") for d in cp.fact_diffs],
-                "other": other,
-            }
-            for cp, other in entry.counterparts
-        ],
-        "verdicts": [_verdict_view(v) for v in claim.verdicts.all()],
-        "final": final,
-        "trail": [
-            {
-                **event,
-                "who": person_name(event["who"]) if event["who"] else "",
-                "label": SCALE[event["rating"]].label if event["rating"] in SCALE else "",
-                "code": SCALE[event["rating"]].code if event["rating"] in SCALE else "",
-            }
-            for event in getattr(claim, "settlement_trail", [])
-        ],
-    }
-
-
-# Claims and blocks rendered per template call in the summary (a chunk of the stream).
+# Claims and blocks written per piece of the summary's stream.
 RENDER_CLAIMS = 100
 RENDER_BLOCKS = 200
 
@@ -277,46 +193,48 @@ def _chunked(items: Iterable, size: int) -> Iterator[list]:
 
 def _text_parts(bundle: Bundle, version) -> Iterator[str]:
     """The version's text element's content: its blocks cut into pieces, each with the
-    claims covering it, a few hundred blocks per render.
+    claims covering it, RENDER_BLOCKS blocks per part.
 
-    Each block carries the stored text before it (``before``, the blank line between
-    blocks), and the text after the last block ends it, so that the summary's text element
-    holds the stored text character for character, as the reading view does. Only the
-    claims over the current block are held.
+    Each block carries the stored text before it (the blank line between blocks), and the
+    text after the last block ends it, so that the summary's text element holds the stored
+    text character for character, as the reading view does. Only the claims over the
+    current block are held.
     """
     views: dict[int, dict] = {}  # the claims over the current block, each shown once
     started: set[int] = set()  # of those, whose number was shown already
     blocks = ((b.start, b.end, b) for b in bundle.source.blocks(version))
     spans = ((m.start, m.end, m) for m in bundle.source.marks(version))
+    text = version.text
     position = 0
-    batch = []
+    batch, count = [], 0
     for block, pieces in anchoring.pieces_streamed(blocks, spans):
-        out = []
+        batch.append(export_html.block_open(block.kind, text[position : block.start]))
         for piece in pieces:
-            text = version.text[piece.start : piece.end]
+            words = text[piece.start : piece.end]
             if not piece.keys:
-                out.append({"text": text, "claim": None})
+                batch.append(export_html.h(words))
                 continue
             for mark in piece.keys:
                 if mark.pk not in views:
                     views[mark.pk] = mark_view(mark)
+            for mark in piece.keys:
+                if mark.pk not in started:
+                    batch.append(export_html.number_link(views[mark.pk]))
+                    started.add(mark.pk)
             inner = views[piece.keys[-1].pk]
-            starts = [views[m.pk] for m in piece.keys if m.pk not in started]
-            started.update(m.pk for m in piece.keys)
-            out.append({"text": text, "claim": inner, "depth": len(piece.keys), "starts": starts})
-        batch.append(
-            {"kind": block.kind, "before": version.text[position : block.start], "pieces": out}
-        )
+            batch.append(export_html.highlight(inner, len(piece.keys), words))
+        batch.append("</p>")
         position = block.end
         # A claim ending before this block's end covers no later block.
         views = {pk: v for pk, v in views.items() if pk in _over(pieces, block.end)}
         started &= views.keys()
-        if len(batch) >= RENDER_BLOCKS:
-            yield render_to_string("articles/export/summary_text.html", {"blocks": batch})
-            batch = []
+        count += 1
+        if count >= RENDER_BLOCKS:
+            yield "".join(batch)
+            batch, count = [], 0
     if batch:
-        yield render_to_string("articles/export/summary_text.html", {"blocks": batch})
-    yield conditional_escape(version.text[position:])
+        yield "".join(batch)
+    yield export_html.h(text[position:])
 
 
 def _over(pieces, end: int) -> set[int]:
@@ -327,10 +245,9 @@ def _over(pieces, end: int) -> set[int]:
 
 
 def _claim_parts(bundle: Bundle, version) -> Iterator[str]:
-    """The version's claim entries, RENDER_CLAIMS per render."""
+    """The version's claim entries, RENDER_CLAIMS per part."""
     for batch in _chunked(bundle.source.entries(version), RENDER_CLAIMS):
-        views = [_entry_view(bundle, e) for e in batch]
-        yield render_to_string("articles/export/summary_claims.html", {"claims": views})
+        yield "".join(export_html.claim_entry(entry, bundle.by_pk) for entry in batch)
 
 
 def summary_parts(bundle: Bundle) -> Iterator[str]:
