@@ -47,8 +47,9 @@ class Bundle:
     """Everything one export needs: the story, its versions, and where to read the rest.
 
     ``source`` gives each version's claims as ``dashboard.Entry`` objects a chunk at a time
-    (``entries(version, settled=False)``: verdicts with reviewer and sources, counterparts,
-    ``claim.settlement_trail`` and ``claim.export_notes`` loaded), their highlights
+    (``entries(version, settled=False, detail=True)``: verdicts with reviewer and sources,
+    counterparts, ``claim.settlement_trail`` and ``claim.export_notes`` loaded; without
+    ``detail``, the counterparts only), their highlights
     (``marks(version)``) and the version's blocks (``blocks(version)``), all in text order.
     ``site`` is the installation's root URL without trailing slash ("https://fc.example").
     """
@@ -77,9 +78,11 @@ class Bundle:
         for version in self.versions:
             yield from self.source.entries(version)
 
-    def settled_entries(self) -> Iterator:
+    def settled_entries(self, *, detail: bool = True) -> Iterator:
+        """The settled claims' entries; without ``detail``, no verdicts, trails or covering
+        claims (``export_data.StorySource.entries``)."""
         for version in self.versions:
-            yield from self.source.entries(version, settled=True)
+            yield from self.source.entries(version, settled=True, detail=detail)
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -453,7 +456,7 @@ def iter_claim_reviews(bundle: Bundle) -> Iterator[dict]:
     """
     if not bundle.review_url or not bundle.organisation:
         return
-    for entry in bundle.settled_entries():
+    for entry in bundle.settled_entries(detail=False):
         yield claim_review(bundle, entry, entry.claim.settled_rating, entry.claim.settled_at)
 
 

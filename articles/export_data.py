@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
 
 from articles import claim_status, dashboard, history
@@ -68,53 +69,82 @@ class StorySource:
         self.by_pk = {v.pk: v for v in versions}
         self.with_notes = with_notes
         self.chunk = chunk or CHUNK
+        # The people named by the claims read so far (creators, settlers, reviewers), by
+        # pk: a story has a few, each loaded once rather than joined to every row.
+        self.users: dict = {}
 
     # ------------------------------------------------------------------ entries
 
-    def entries(self, version, *, settled: bool = False) -> Iterator[dashboard.Entry]:
+    def entries(
+        self, version, *, settled: bool = False, detail: bool = True
+    ) -> Iterator[dashboard.Entry]:
         """The version's claims as dashboard entries, in order, ``chunk`` at a time.
 
-        Each claim has its verdicts (reviewer, sources), counterparts, creator and settler
-        loaded, ``settlement_trail`` (history.settlement_trails) and, with ``with_notes``,
-        ``export_notes`` (oldest first, authors loaded). ``settled``: settled claims only.
+        Each claim has its counterparts, creator and settler loaded, and with ``detail``
+        (the default) its verdicts (reviewer, sources), the claims covering its counterparts
+        (``Entry.counterparts``), ``settlement_trail`` (history.settlement_trails) and, with
+        ``with_notes``, ``export_notes`` (oldest first, authors loaded). Without ``detail``
+        (the ClaimReview data) the covering claims are None and the rest is not read.
+        ``settled``: settled claims only.
         """
         claims = Claim.objects.filter(version=version)
         if settled:
             claims = claims.filter(settled_at__isnull=False)
-        claims = claims.select_related("created_by", "settled_by")
         for page in _keyset(claims, self.chunk):
-            yield from self._entries(page)
+            yield from self._entries(page, detail)
 
-    def _related(self, claims: list[Claim]) -> None:
-        """Each claim's verdicts (reviewer, sources) and counterparts, as prefetch_related
-        would leave them, in three queries: without its per-row queryset copies, which cost
-        more than the queries themselves."""
+    def _people(self, rows, *fields: str) -> None:
+        """Set each row's user ``fields`` (foreign keys to users) from ``self.users``,
+        reading the ones not seen yet in one query."""
+        wanted = {getattr(row, f + "_id") for row in rows for f in fields}
+        wanted -= self.users.keys()
+        wanted.discard(None)
+        if wanted:
+            self.users.update((u.pk, u) for u in get_user_model().objects.filter(pk__in=wanted))
+        for row in rows:
+            for f in fields:
+                pk = getattr(row, f + "_id")
+                if pk is None or pk in self.users:
+                    setattr(row, f, self.users.get(pk))
+
+    def _related(self, claims: list[Claim], detail: bool) -> None:
+        """Each claim's counterparts and (``detail``) verdicts (reviewer, sources), as
+        prefetch_related would leave them, in up to three queries and one for new people:
+        without its per-row queryset copies, which cost more than the queries themselves."""
         ids = [c.pk for c in claims]
         by_claim: dict[int, list] = {pk: [] for pk in ids}
-        verdicts = list(
-            Verdict.objects.filter(claim_id__in=ids)
-            .select_related("reviewer")
-            .order_by("created_at")
-        )
+        verdicts = []
+        if detail:
+            verdicts = list(Verdict.objects.filter(claim_id__in=ids).order_by("created_at"))
         sources: dict[int, list] = {v.pk: [] for v in verdicts}
-        for source in Source.objects.filter(verdict_id__in=list(sources)):
-            sources[source.verdict_id].append(source)
+        if sources:
+            for source in Source.objects.filter(verdict_id__in=list(sources)):
+                sources[source.verdict_id].append(source)
+        self._people(claims, "created_by", "settled_by")
+        self._people(verdicts, "reviewer")
         for verdict in verdicts:
             _prefetched(verdict, "sources", Source, sources[verdict.pk])
             by_claim[verdict.claim_id].append(verdict)
         counterparts: dict[int, list] = {pk: [] for pk in ids}
-        for cp in Counterpart.objects.filter(claim_id__in=ids):
+        # Without the ranked suggestions, which no export shows (a JSON list per row).
+        for cp in Counterpart.objects.filter(claim_id__in=ids).defer("candidates"):
             if cp.version_id in self.by_pk:
                 cp.version = self.by_pk[cp.version_id]
             counterparts[cp.claim_id].append(cp)
         for claim in claims:
             claim.version = self.by_pk[claim.version_id]
-            _prefetched(claim, "verdicts", Verdict, by_claim[claim.pk])
+            if detail:
+                _prefetched(claim, "verdicts", Verdict, by_claim[claim.pk])
             _prefetched(claim, "counterparts", Counterpart, counterparts[claim.pk])
 
-    def _entries(self, claims: list[Claim]) -> list[dashboard.Entry]:
+    def _entries(self, claims: list[Claim], detail: bool = True) -> list[dashboard.Entry]:
         ids = [c.pk for c in claims]
-        self._related(claims)
+        self._related(claims, detail)
+        if not detail:
+            return [
+                dashboard.Entry(c, c.reason_codes, [(cp, None) for cp in c.counterparts.all()])
+                for c in claims
+            ]
         by_version = self._covering(claims)
         trails = history.settlement_trails(claim_ids=ids)
         notes: dict[int, list[Note]] = {}
