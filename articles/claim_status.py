@@ -102,17 +102,19 @@ def counterpart_claim(counterpart, claims_by_version: dict):
 
     ``counterpart`` has version_id, start, end (None: no span chosen); ``claims_by_version``
     holds each version's claims (with start, end) as ``Sorted``. A claim is at most
-    MAX_CLAIM_CHARS long, so only claims starting within that distance can overlap.
+    MAX_CLAIM_CHARS long (and at most as long as the longest of these), so only claims
+    starting within that distance can overlap.
     """
     if counterpart.start is None:
         return None
     claims = claims_by_version.get(counterpart.version_id) or Sorted([])
+    reach = min(MAX_CLAIM_CHARS, getattr(claims, "longest", MAX_CLAIM_CHARS))
     best, best_overlap = None, 0
     i = bisect.bisect_left(claims.starts, counterpart.end)
     while i > 0:
         i -= 1
         other = claims[i]
-        if other.start < counterpart.start - MAX_CLAIM_CHARS:
+        if other.start < counterpart.start - reach:
             break
         overlap = min(other.end, counterpart.end) - max(other.start, counterpart.start)
         if overlap > best_overlap:
@@ -126,6 +128,7 @@ class Sorted(list):
     def __init__(self, claims):
         super().__init__(sorted(claims, key=lambda c: (c.start, c.end)))
         self.starts = [c.start for c in self]
+        self.longest = max((c.end - c.start for c in self), default=0)
 
 
 # ---------------------------------------------------------------------------- storing

@@ -93,19 +93,22 @@ class StorySource:
         for page in _keyset(claims, self.chunk):
             yield from self._entries(page, detail)
 
-    def _people(self, rows, *fields: str) -> None:
-        """Set each row's user ``fields`` (foreign keys to users) from ``self.users``,
-        reading the ones not seen yet in one query."""
-        wanted = {getattr(row, f + "_id") for row in rows for f in fields}
+    def _people(self, *groups: tuple[list, tuple[str, ...]]) -> None:
+        """Set the user foreign keys of rows (groups of rows and field names) from
+        ``self.users``, reading the people not seen yet in one query."""
+        wanted = {
+            getattr(row, f + "_id") for rows, fields in groups for row in rows for f in fields
+        }
         wanted -= self.users.keys()
         wanted.discard(None)
         if wanted:
             self.users.update((u.pk, u) for u in get_user_model().objects.filter(pk__in=wanted))
-        for row in rows:
-            for f in fields:
-                pk = getattr(row, f + "_id")
-                if pk is None or pk in self.users:
-                    setattr(row, f, self.users.get(pk))
+        for rows, fields in groups:
+            for row in rows:
+                for f in fields:
+                    pk = getattr(row, f + "_id")
+                    if pk is None or pk in self.users:
+                        setattr(row, f, self.users.get(pk))
 
     def _related(self, claims: list[Claim], detail: bool) -> None:
         """Each claim's counterparts and (``detail``) verdicts (reviewer, sources), as
@@ -120,8 +123,7 @@ class StorySource:
         if sources:
             for source in Source.objects.filter(verdict_id__in=list(sources)):
                 sources[source.verdict_id].append(source)
-        self._people(claims, "created_by", "settled_by")
-        self._people(verdicts, "reviewer")
+        self._people((claims, ("created_by", "settled_by")), (verdicts, ("reviewer",)))
         for verdict in verdicts:
             _prefetched(verdict, "sources", Source, sources[verdict.pk])
             by_claim[verdict.claim_id].append(verdict)
@@ -246,9 +248,17 @@ class StorySource:
             last = rows[-1].position
 
 
+# One empty query per model for the querysets of _prefetched: a query of its own for each
+# row's (never run: its results are set) cost more than the rows themselves.
+_QUERIES: dict = {}
+
+
 def _prefetched(instance, name: str, model, rows: list) -> None:
     """Store rows as ``instance.<name>.all()``, as prefetch_related does."""
-    queryset = QuerySet(model=model)
+    query = _QUERIES.get(model)
+    if query is None:
+        query = _QUERIES[model] = QuerySet(model=model).query
+    queryset = QuerySet(model=model, query=query)
     queryset._result_cache = rows
     queryset._prefetch_done = True
     cache = instance.__dict__.setdefault("_prefetched_objects_cache", {})

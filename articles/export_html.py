@@ -9,7 +9,7 @@ is byte for byte what the templates wrote, so the rules of a template hold here 
 - every value from the database or a user goes through ``h`` (escaped as ``{{ value }}``
   in an autoescaped template is: ``& < > " '``, unless already marked safe);
 - dates are written as the ``date`` filter writes them in the current time zone
-  (``html_datetime``, ``html_day``, ``html_day_time``).
+  (``time_element``).
 
 Pure functions: no queries, no templates.
 """
@@ -48,31 +48,19 @@ def _offset(moment: datetime) -> str:
     return "%s%02d%02d" % (sign, seconds // 3600, (seconds // 60) % 60)  # noqa: UP031
 
 
-def html_datetime(moment: datetime | None) -> str:
-    """``{{ moment|date:'Y-m-d\\TH:i:sO' }}``: a <time> element's datetime attribute."""
+def time_element(moment: datetime | None, clock: bool = False) -> str:
+    """``<time datetime="{{ moment|date:'Y-m-d\\TH:i:sO' }}">{{ moment|date:"j M Y" }}</time>``,
+    or with ``clock`` ``"j M Y, H:i"`` ('4 Mar 2025, 09:05')."""
     if moment is None:
-        return ""
+        return '<time datetime=""></time>'
     m = template_localtime(moment)
+    day = f"{m.day} {MONTHS_3[m.month].title()} {m.year:04d}"
+    if clock:
+        day += f", {m.hour:02d}:{m.minute:02d}"
     return (
-        f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}"
-        + _offset(m)
+        f'<time datetime="{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:'
+        f'{m.second:02d}{_offset(m)}">{h(day)}</time>'
     )
-
-
-def html_day(moment: datetime | None) -> str:
-    """``{{ moment|date:"j M Y" }}``: '4 Mar 2025'."""
-    if moment is None:
-        return ""
-    m = template_localtime(moment)
-    return h(f"{m.day} {MONTHS_3[m.month].title()} {m.year:04d}")
-
-
-def html_day_time(moment: datetime | None) -> str:
-    """``{{ moment|date:"j M Y, H:i" }}``: '4 Mar 2025, 09:05'."""
-    if moment is None:
-        return ""
-    m = template_localtime(moment)
-    return h(f"{m.day} {MONTHS_3[m.month].title()} {m.year:04d}, {m.hour:02d}:{m.minute:02d}")
 
 
 # ---------------------------------------------------------------------------- a claim
@@ -93,8 +81,8 @@ def _verdict(verdict) -> str:
     out = [
         f'\n      <li class="verdict r-{h(verdict.rating)}">'
         f'\n        <p><span class="code">{h(step.code)}</span> <strong>{h(step.label)}</strong></p>'
-        f'\n        <p class="who">{h(person_name(verdict.reviewer))} · <time datetime='
-        f'"{html_datetime(verdict.updated_at)}">{html_day(verdict.updated_at)}</time></p>'
+        f'\n        <p class="who">{h(person_name(verdict.reviewer))} · '
+        f"{time_element(verdict.updated_at)}</p>"
         "\n        "
     ]
     if verdict.rationale:
@@ -128,7 +116,7 @@ def _trail(events: list[dict], settled: bool) -> str:
         return ""
     items = []
     for t in events:
-        step = SCALE.get(t["rating"]) if t["rating"] in SCALE else None
+        step = SCALE.get(t["rating"])
         item = ["<li>"]
         if t["action"] == "settled":
             code, label = (h(step.code), h(step.label)) if step else ("", "")
@@ -137,9 +125,7 @@ def _trail(events: list[dict], settled: bool) -> str:
             item.append("Reopened")
         if t["who"]:
             item.append(f" by {h(person_name(t['who']))}")
-        item.append(
-            f' · <time datetime="{html_datetime(t["when"])}">{html_day_time(t["when"])}</time>'
-        )
+        item.append(f" · {time_element(t['when'], clock=True)}")
         if t["action"] == "settled" and t["note"]:
             item.append(f": {h(t['note'])}")
         item.append("</li>")
@@ -229,13 +215,12 @@ def claim_entry(entry, by_pk: dict) -> str:
         out.append('<p class="muted small">No verdicts yet.</p>')
     out.append("\n    ")
     if final:
-        at = claim.settled_at
         out.append(
             f'\n    <div class="final r-{h(claim.settled_rating)}">'
             f'\n      <p><strong>Final verdict:</strong> <span class="code">{h(final.code)}</span> '
             f"{h(final.label)}</p>"
             f'\n      <p class="who">Settled by {h(person_name(claim.settled_by))} · '
-            f'<time datetime="{html_datetime(at)}">{html_day_time(at)}</time></p>\n      '
+            f"{time_element(claim.settled_at, clock=True)}</p>\n      "
         )
         if claim.settled_note:
             out.append(f'<p class="rationale">{h(claim.settled_note)}</p>')
