@@ -700,3 +700,35 @@ def test_the_summary_includes_the_settlement_trail(
         < html.index("Second call", html.index("Reopened"))
     )
     assert nu_check(html, tmp_path) == []
+
+
+def test_the_story_source_reads_each_person_once_and_the_claimreview_data_lightly(
+    judged, editor, reviewer
+):
+    """People are read once per export, not joined to every row (a query only for a chunk
+    that names someone new), and the ClaimReview data reads no verdicts."""
+    from articles import export_data
+
+    add_claims(judged, reviewer, editor, 6)
+    versions = list(judged.versions.all())
+    source = export_data.StorySource(versions, chunk=1)
+    with CaptureQueriesContext(connection) as ctx:
+        entries = [e for v in versions for e in source.entries(v)]
+    people = [q for q in ctx.captured_queries if 'FROM "auth_user"' in q["sql"]]
+    claims = [e.claim for e in entries]
+    assert len(claims) == 10
+    # The judged story names the editor and two reviewers: found in at most three chunks.
+    assert 1 <= len(people) <= 3 < len(claims)
+    with CaptureQueriesContext(connection) as ctx:
+        names = {(c.created_by.username, c.settled_by and c.settled_by.username) for c in claims}
+        names |= {(v.reviewer.username, None) for c in claims for v in c.verdicts.all()}
+    assert ctx.captured_queries == []
+    assert {n for n, _ in names} >= {reviewer.username}
+    assert editor.username in {s for _, s in names}
+
+    with CaptureQueriesContext(connection) as ctx:
+        settled = [e for v in versions for e in source.entries(v, settled=True, detail=False)]
+    assert settled and all(e.claim.is_settled for e in settled)
+    assert not any('FROM "articles_verdict"' in q["sql"] for q in ctx.captured_queries)
+    assert all(other is None for e in settled for _, other in e.counterparts)
+    assert any(e.counterparts for e in settled)
