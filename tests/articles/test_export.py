@@ -732,3 +732,23 @@ def test_the_story_source_reads_each_person_once_and_the_claimreview_data_lightl
     assert not any('FROM "articles_verdict"' in q["sql"] for q in ctx.captured_queries)
     assert all(other is None for e in settled for _, other in e.counterparts)
     assert any(e.counterparts for e in settled)
+
+
+def test_claim_url_is_the_claims_page_without_a_reverse_per_claim(judged):
+    from django.urls import set_script_prefix
+    from django.urls.base import get_script_prefix
+
+    claims = list(Claim.objects.filter(version__story=judged))
+    prefix = get_script_prefix()
+    try:
+        set_script_prefix("/factcheck/")
+        bundle = bundle_of(judged)
+        urls = [export.claim_url(bundle, c) for c in claims]
+    finally:
+        set_script_prefix(prefix)
+    assert len(set(urls)) == len(claims) == 4
+    for claim, address in zip(claims, urls, strict=True):
+        assert address == f"http://fc.example/factcheck/claims/{claim.pk}/"
+    assert export.claim_url(bundle_of(judged), claims[0]) == (
+        "http://fc.example" + claims[0].get_absolute_url()
+    )
