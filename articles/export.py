@@ -263,7 +263,8 @@ def _over(pieces, end: int) -> set[int]:
 def _claim_parts(bundle: Bundle, version) -> Iterator[str]:
     """The version's claim entries, RENDER_CLAIMS per part."""
     for batch in _chunked(bundle.source.entries(version), RENDER_CLAIMS):
-        yield "".join(export_html.claim_entry(entry, bundle.by_pk) for entry in batch)
+        dates = export_html.Dates()
+        yield "".join(export_html.claim_entry(entry, bundle.by_pk, dates) for entry in batch)
 
 
 def summary_parts(bundle: Bundle) -> Iterator[str]:

@@ -19,8 +19,9 @@ from __future__ import annotations
 import html
 from datetime import datetime
 
+from django.conf import settings
 from django.utils.dates import MONTHS_3
-from django.utils.timezone import get_default_timezone, is_naive, template_localtime
+from django.utils.timezone import get_current_timezone, get_default_timezone, is_naive
 
 from articles.ratings import SCALE
 
@@ -48,19 +49,35 @@ def _offset(moment: datetime) -> str:
     return "%s%02d%02d" % (sign, seconds // 3600, (seconds // 60) % 60)  # noqa: UP031
 
 
+class Dates:
+    """The date filter's formats in the current time zone and language, both read once (a
+    summary writes thousands of dates, and each read goes through thread-local state)."""
+
+    def __init__(self):
+        self.zone = get_current_timezone() if settings.USE_TZ else None
+        self.months = ["", *(str(MONTHS_3[i].title()) for i in range(1, 13))]
+
+    def time_element(self, moment: datetime | None, clock: bool = False) -> str:
+        """``<time datetime="{{ moment|date:'Y-m-d\\TH:i:sO' }}">{{ moment|date:"j M Y" }}
+        </time>``, or with ``clock`` ``"j M Y, H:i"`` ('4 Mar 2025, 09:05')."""
+        if moment is None:
+            return '<time datetime=""></time>'
+        m = moment
+        # template_localtime, with the zone read once.
+        if self.zone is not None and not is_naive(m) and getattr(m, "convert_to_local_time", True):
+            m = m.astimezone(self.zone)
+        day = f"{m.day} {self.months[m.month]} {m.year:04d}"
+        if clock:
+            day += f", {m.hour:02d}:{m.minute:02d}"
+        return (
+            f'<time datetime="{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:'
+            f'{m.second:02d}{_offset(m)}">{h(day)}</time>'
+        )
+
+
 def time_element(moment: datetime | None, clock: bool = False) -> str:
-    """``<time datetime="{{ moment|date:'Y-m-d\\TH:i:sO' }}">{{ moment|date:"j M Y" }}</time>``,
-    or with ``clock`` ``"j M Y, H:i"`` ('4 Mar 2025, 09:05')."""
-    if moment is None:
-        return '<time datetime=""></time>'
-    m = template_localtime(moment)
-    day = f"{m.day} {MONTHS_3[m.month].title()} {m.year:04d}"
-    if clock:
-        day += f", {m.hour:02d}:{m.minute:02d}"
-    return (
-        f'<time datetime="{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:'
-        f'{m.second:02d}{_offset(m)}">{h(day)}</time>'
-    )
+    """``Dates.time_element`` in the current time zone and language."""
+    return Dates().time_element(moment, clock)
 
 
 # ---------------------------------------------------------------------------- a claim
@@ -76,13 +93,13 @@ def is_web_url(url: str) -> bool:
     return url.lower().startswith(("http://", "https://"))
 
 
-def _verdict(verdict) -> str:
+def _verdict(verdict, dates: Dates) -> str:
     step = SCALE[verdict.rating]
     out = [
         f'\n      <li class="verdict r-{h(verdict.rating)}">'
         f'\n        <p><span class="code">{h(step.code)}</span> <strong>{h(step.label)}</strong></p>'
         f'\n        <p class="who">{h(person_name(verdict.reviewer))} · '
-        f"{time_element(verdict.updated_at)}</p>"
+        f"{dates.time_element(verdict.updated_at)}</p>"
         "\n        "
     ]
     if verdict.rationale:
@@ -111,7 +128,7 @@ def _verdict(verdict) -> str:
     return "".join(out)
 
 
-def _trail(events: list[dict], settled: bool) -> str:
+def _trail(events: list[dict], settled: bool, dates: Dates) -> str:
     if not (len(events) > 1 or (events and not settled)):
         return ""
     items = []
@@ -125,7 +142,7 @@ def _trail(events: list[dict], settled: bool) -> str:
             item.append("Reopened")
         if t["who"]:
             item.append(f" by {h(person_name(t['who']))}")
-        item.append(f" · {time_element(t['when'], clock=True)}")
+        item.append(f" · {dates.time_element(t['when'], clock=True)}")
         if t["action"] == "settled" and t["note"]:
             item.append(f": {h(t['note'])}")
         item.append("</li>")
@@ -138,9 +155,11 @@ def _trail(events: list[dict], settled: bool) -> str:
     )
 
 
-def claim_entry(entry, by_pk: dict) -> str:
+def claim_entry(entry, by_pk: dict, dates: Dates | None = None) -> str:
     """A claim's <article> in the summary (``entry``: a ``dashboard.Entry`` as
-    ``export_data.StorySource.entries`` loads it; ``by_pk``: the story's versions)."""
+    ``export_data.StorySource.entries`` loads it; ``by_pk``: the story's versions; ``dates``:
+    one ``Dates`` for many claims)."""
+    dates = dates or Dates()
     claim = entry.claim
     status = entry.status
     anchor = f"claim-{claim.pk}"
@@ -209,7 +228,7 @@ def claim_entry(entry, by_pk: dict) -> str:
     verdicts = claim.verdicts.all()
     if verdicts:
         out.append('\n    <ul class="verdicts">\n      ')
-        out.extend(_verdict(v) for v in verdicts)
+        out.extend(_verdict(v, dates) for v in verdicts)
         out.append("\n    </ul>\n    ")
     else:
         out.append('<p class="muted small">No verdicts yet.</p>')
@@ -220,13 +239,13 @@ def claim_entry(entry, by_pk: dict) -> str:
             f'\n      <p><strong>Final verdict:</strong> <span class="code">{h(final.code)}</span> '
             f"{h(final.label)}</p>"
             f'\n      <p class="who">Settled by {h(person_name(claim.settled_by))} · '
-            f"{time_element(claim.settled_at, clock=True)}</p>\n      "
+            f"{dates.time_element(claim.settled_at, clock=True)}</p>\n      "
         )
         if claim.settled_note:
             out.append(f'<p class="rationale">{h(claim.settled_note)}</p>')
         out.append("\n    </div>\n    ")
     out.append("\n    ")
-    out.append(_trail(getattr(claim, "settlement_trail", []), bool(final)))
+    out.append(_trail(getattr(claim, "settlement_trail", []), bool(final), dates))
     out.append("\n  </article>\n  ")
     return "".join(out)
 
