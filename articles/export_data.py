@@ -69,8 +69,8 @@ class StorySource:
         self.by_pk = {v.pk: v for v in versions}
         self.with_notes = with_notes
         self.chunk = chunk or CHUNK
-        # The people named by the claims read so far (creators, settlers, reviewers), by
-        # pk: a story has a few, each loaded once rather than joined to every row.
+        # The people who created, settled or judged the claims (``_people``), by pk: a
+        # story has a few, each read once rather than joined to every row.
         self.users: dict = {}
 
     # ------------------------------------------------------------------ entries
@@ -80,11 +80,12 @@ class StorySource:
     ) -> Iterator[dashboard.Entry]:
         """The version's claims as dashboard entries, in order, ``chunk`` at a time.
 
-        Each claim has its counterparts, creator and settler loaded, and with ``detail``
-        (the default) its verdicts (reviewer, sources), the claims covering its counterparts
-        (``Entry.counterparts``), ``settlement_trail`` (history.settlement_trails) and, with
-        ``with_notes``, ``export_notes`` (oldest first, authors loaded). Without ``detail``
-        (the ClaimReview data) the covering claims are None and the rest is not read.
+        Each claim has its counterparts loaded, and with ``detail`` (the default) its
+        creator and settler, its verdicts (reviewer, sources), the claims covering its
+        counterparts (``Entry.counterparts``), ``settlement_trail``
+        (history.settlement_trails) and, with ``with_notes``, ``export_notes`` (oldest
+        first, authors loaded). Without ``detail`` (the ClaimReview data) the covering
+        claims are None and the rest is not read.
         ``settled``: settled claims only.
         """
         claims = Claim.objects.filter(version=version)
@@ -95,20 +96,35 @@ class StorySource:
 
     def _people(self, *groups: tuple[list, tuple[str, ...]]) -> None:
         """Set the user foreign keys of rows (groups of rows and field names) from
-        ``self.users``, reading the people not seen yet in one query."""
+        ``self.users``: on the first call, everyone who created, settled or judged a claim
+        of these versions, in one query (a fixed count, wherever the chunks fall); later,
+        only someone who came since (not inside a snapshot), in one query for the chunk."""
+        if not self.users:
+            versions = list(self.by_pk)
+            claims = Claim.objects.filter(version_id__in=versions)
+            named = (
+                Q(pk__in=claims.values("created_by_id"))
+                | Q(pk__in=claims.filter(settled_by_id__isnull=False).values("settled_by_id"))
+                | Q(
+                    pk__in=Verdict.objects.filter(claim__version_id__in=versions).values(
+                        "reviewer_id"
+                    )
+                )
+            )
+            self.users = {u.pk: u for u in get_user_model().objects.filter(named)}
+            self.users[None] = None
         wanted = {
             getattr(row, f + "_id") for rows, fields in groups for row in rows for f in fields
         }
         wanted -= self.users.keys()
-        wanted.discard(None)
         if wanted:
             self.users.update((u.pk, u) for u in get_user_model().objects.filter(pk__in=wanted))
         for rows, fields in groups:
             for row in rows:
                 for f in fields:
                     pk = getattr(row, f + "_id")
-                    if pk is None or pk in self.users:
-                        setattr(row, f, self.users.get(pk))
+                    if pk in self.users:
+                        setattr(row, f, self.users[pk])
 
     def _related(self, claims: list[Claim], detail: bool) -> None:
         """Each claim's counterparts and (``detail``) verdicts (reviewer, sources), as
@@ -123,7 +139,8 @@ class StorySource:
         if sources:
             for source in Source.objects.filter(verdict_id__in=list(sources)):
                 sources[source.verdict_id].append(source)
-        self._people((claims, ("created_by", "settled_by")), (verdicts, ("reviewer",)))
+        if detail:
+            self._people((claims, ("created_by", "settled_by")), (verdicts, ("reviewer",)))
         for verdict in verdicts:
             _prefetched(verdict, "sources", Source, sources[verdict.pk])
             by_claim[verdict.claim_id].append(verdict)
