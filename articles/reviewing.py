@@ -11,6 +11,7 @@ overwriting.
 from __future__ import annotations
 
 import functools
+import logging
 
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Max
@@ -20,6 +21,8 @@ from articles import claim_status, live, validation
 from articles.models import Claim, Counterpart, Source, Story, Verdict, Version, is_editor
 from articles.ratings import SCALE
 from articles.text import anchoring
+
+logger = logging.getLogger(__name__)
 
 
 class Conflict(Exception):
@@ -43,11 +46,11 @@ def retry_on_deadlock(write):
     """Run the write again (at most DEADLOCK_ATTEMPTS times) when PostgreSQL aborted its
     transaction to break a deadlock.
 
-    Writes lock their own claim first, then recompute the claims whose counterparts cover
-    it (claim_status.refresh): a verdict save and a claim create on facing versions can
-    take the same two rows in opposite orders. PostgreSQL then rolls one of them back
-    whole, so running it again is safe; under 50 reviewers this happened once a minute and
-    the reviewer got a 503. Only the outermost transaction is retried.
+    Writes take the claims they recompute in id order (``claim_status.lock``), so two
+    writes on one story no longer take the same rows in opposite orders; a claim that came
+    to cover another meanwhile, or locks outside the claims, can still close a cycle.
+    PostgreSQL then rolls one of them back whole, so running it again is safe (logged).
+    Only the outermost transaction is retried.
     """
 
     @functools.wraps(write)
@@ -59,6 +62,7 @@ def retry_on_deadlock(write):
                 deadlock = getattr(exc.__cause__, "sqlstate", None) == DEADLOCK_DETECTED
                 if not deadlock or attempt == DEADLOCK_ATTEMPTS or connection.in_atomic_block:
                     raise
+                logger.warning("%s: deadlock (attempt %d), run again", write.__name__, attempt)
 
     return wrapper
 
@@ -83,7 +87,10 @@ def _lock_row(model, pk: int):
     )
 
 
-def _lock_claim(pk: int) -> Claim | None:
+def _lock_claim(pk: int, *, spans=()) -> Claim | None:
+    """The claim, locked, or None: taken with the claims its status refresh recomputes,
+    in id order (``claim_status.lock``; ``spans``: others the write will pass it)."""
+    claim_status.lock([pk], spans=spans)
     return _lock_row(Claim, pk)
 
 
@@ -119,6 +126,8 @@ def claim_create(*, version: Version, user, start, end, exact: str) -> tuple[Cla
             live.share_story(version.story_id)
             # Ranking is the CPU-heavy part: done before numbering holds the version's row.
             counterparts = rank_counterparts([draft])
+            # The claims whose status this one changes, in id order (see _lock_claim).
+            claim_status.lock([], spans=[(version.pk, draft.start, draft.end)])
             # The version's row serialises numbering (and same-span creates) until commit,
             # a few statements later; other versions and other writes go on meanwhile.
             _lock_row(Version, version.pk)
@@ -152,7 +161,7 @@ def claim_update_span(*, claim: Claim, user, start, end, exact: str, revision: i
     quote = anchoring.describe(claim.version.text, span)
     with transaction.atomic():
         live.share_story(claim.version.story_id)
-        locked = _lock_claim(claim.pk)
+        locked = _lock_claim(claim.pk, spans=[(claim.version_id, span.start, span.end)])
         if locked is None:
             raise Conflict("This claim was deleted by someone else.")
         if (locked.start, locked.end) == (span.start, span.end):
@@ -186,6 +195,7 @@ def claim_delete(*, claim: Claim, user) -> None:
     """Delete a claim with its verdicts. Reviewers may delete only their own, unjudged by others."""
     with transaction.atomic():
         live.share_story(claim.version.story_id)
+        claim_status.lock([claim.pk])  # the claims its deletion recomputes, in id order
         locked = Claim.objects.select_for_update(of=("self",)).filter(pk=claim.pk).first()
         if locked is None:
             return
