@@ -284,6 +284,32 @@ def seed(clients: int, rng: random.Random) -> World:
     return World(story.pk, versions, {first.pk: first.text, second.pk: second.text}, names)
 
 
+def stop_process(proc: subprocess.Popen | None) -> None:
+    """SIGTERM, then SIGKILL if it has not ended within 15 s."""
+    if proc and proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+
+
+def wait_until_up(server, name: str, wait: float) -> None:
+    """Wait until the server's login page answers 200; stop it and raise if it does not
+    within ``wait`` seconds or its process ends (not left behind when only slow)."""
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{server.url}/login/", timeout=5).status_code == 200:
+                return
+        if server.proc.poll() is not None:
+            break
+        time.sleep(0.3)
+    server.stop()
+    raise RuntimeError(f"{name} did not start; see {server.log_path}")
+
+
 class Server:
     """gunicorn on a loopback port, started and stopped by this script only."""
 
@@ -321,16 +347,7 @@ class Server:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + wait
-        while time.monotonic() < deadline:
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{self.url}/login/", timeout=5).status_code == 200:
-                    return
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.3)
-        self.stop()  # not left behind when it is only slow to start
-        raise RuntimeError(f"gunicorn did not start; see {self.log_path}")
+        wait_until_up(self, "gunicorn", wait)
 
     def worker_pids(self) -> list[int]:
         assert self.proc
@@ -340,13 +357,7 @@ class Server:
         return []
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
+        stop_process(self.proc)
 
     def log_errors(self) -> list[str]:
         text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
@@ -386,17 +397,7 @@ class EventsServer:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + wait
-        while time.monotonic() < deadline:
-            with contextlib.suppress(httpx.HTTPError):
-                # Not logged in: the login redirect says the app is up.
-                if httpx.get(f"{self.url}/login/", timeout=5).status_code == 200:
-                    return
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.3)
-        self.stop()
-        raise RuntimeError(f"uvicorn did not start; see {self.log_path}")
+        wait_until_up(self, "uvicorn", wait)
 
     def pids(self) -> list[int]:
         assert self.proc
@@ -406,13 +407,7 @@ class EventsServer:
         return [self.proc.pid]
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
+        stop_process(self.proc)
 
 
 def cpu_seconds(pids: list[int]) -> float:
