@@ -44,6 +44,11 @@ from articles.models import Claim, Sentence, Story, VacatedSpan, Version
 # refresh rather than sent every piece.
 MAX_CLAIMS = 40
 MAX_BLOCKS = 24
+# A pushed update also carries the claim panel's shared regions (its verdicts, its notes)
+# of up to this many changed claims, within this many bytes: a page with one of them open
+# swaps them in rather than asking for them (articles/live_push.py, static/js/live.js).
+MAX_PANELS = 8
+MAX_PANEL_BYTES = 256 * 1024
 
 # The PostgreSQL channel of revision notices (``bump``), read by articles/live_push.py.
 CHANNEL = "factcheck_live"
@@ -216,13 +221,19 @@ class Update:
     changed: list[int]
     refresh: bool
     too_many: bool = False
+    # Claim id -> {"verdicts": html, "notes": html}: the panel regions of changed claims
+    # (``render_update(panels=True)``), as their own refetches would answer.
+    panels: dict[int, dict[str, str]] = field(default_factory=dict)
 
 
-def render_update(version: Version, since: int | None, revision: int) -> Update:
+def render_update(
+    version: Version, since: int | None, revision: int, *, panels: bool = False
+) -> Update:
     """The update from ``since`` (None: unknown) to ``revision`` for ``version``'s page.
 
     The same for every reader (nothing in it depends on who asks): a poll sends it to one
-    page, the event stream to all the pages at ``since``.
+    page, the event stream to all the pages at ``since``, with ``panels`` the changed
+    claims' verdicts and notes (``render_panels``).
     """
     if since is None or since > revision:
         delta = Delta(revision=revision, too_many=True)
@@ -246,7 +257,37 @@ def render_update(version: Version, since: int | None, revision: int) -> Update:
         changed=sorted(delta.changed_ids),
         refresh=delta.spans_changed or delta.too_many or not delta.changes,
         too_many=delta.too_many,
+        panels=render_panels([item.claim for item in delta.items]) if panels else {},
     )
+
+
+def render_panels(claims: list[Claim]) -> dict[int, dict[str, str]]:
+    """The verdicts and notes regions of the claim panel for each of ``claims`` (loaded
+    ``with_verdicts``), the same for every reader; {} past ``MAX_PANELS`` claims or
+    ``MAX_PANEL_BYTES``, where the pages fetch what they show instead."""
+    from articles import notes, validation  # notes builds on this module
+
+    if not claims or len(claims) > MAX_PANELS:
+        return {}
+    threads = notes.notes_by_claim([c.pk for c in claims])
+    panels, size = {}, 0
+    for claim in claims:
+        regions = {
+            "verdicts": render_to_string("articles/claim_panel.html#verdicts", {"claim": claim}),
+            "notes": render_to_string(
+                "articles/_claim_notes.html#note-list",
+                {
+                    "claim": claim,
+                    "notes": threads[claim.pk],
+                    "note_max": validation.MAX_CLAIM_NOTE,
+                },
+            ),
+        }
+        size += sum(len(html) for html in regions.values())
+        if size > MAX_PANEL_BYTES:
+            return {}
+        panels[claim.pk] = regions
+    return panels
 
 
 def claim_delta(version: Version, claim: Claim, *, left: tuple[int, int] | None = None) -> Delta:

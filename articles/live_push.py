@@ -169,7 +169,7 @@ def _render(story_id: int, version_ids: set[int], since: int | None, target: int
         for version in Version.objects.select_related("story").filter(pk__in=version_ids):
             if since is None:
                 continue  # nothing to send from: the pages poll
-            update = live.render_update(version, since, revision)
+            update = live.render_update(version, since, revision, panels=True)
             # Claims of this version were marked, moved or deleted: every page would reload
             # its suggestion list. Each compares this with the list it shows, and only the
             # pages whose list changed reload it (most claims leave the best few alone).
@@ -187,6 +187,9 @@ def _render(story_id: int, version_ids: set[int], since: int | None, target: int
                 "refresh": update.refresh,
                 "too_many": update.too_many,
                 "suggestions": fingerprint,
+                # The changed claims' verdicts and notes: a page with one open swaps them
+                # in (JSON keys are strings).
+                "panels": {str(pk): regions for pk, regions in update.panels.items()},
             }
         return revision, updates
     finally:

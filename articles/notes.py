@@ -40,3 +40,11 @@ def note_add(*, claim: Claim, user, text: str) -> Note:
 def notes_of(claim: Claim) -> list[Note]:
     """The claim's thread, oldest first, with authors."""
     return list(Note.objects.filter(claim=claim).select_related("author"))
+
+
+def notes_by_claim(claim_ids) -> dict[int, list[Note]]:
+    """The threads of several claims in one query: claim id -> notes, oldest first."""
+    threads: dict[int, list[Note]] = {pk: [] for pk in claim_ids}
+    for note in Note.objects.filter(claim_id__in=threads).select_related("author"):
+        threads[note.claim_id].append(note)
+    return threads

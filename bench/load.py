@@ -473,6 +473,7 @@ class Watch:
     pushes: int = 0  # pushed updates applied
     push_delays: list[float] = field(default_factory=list)  # commit -> page, pushed
     nudges: int = 0  # pushed notices that made the page poll
+    panels: int = 0  # pushed updates whose open claim's verdicts the page swapped in
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def acked(self, claim_id: int, writer: str) -> None:
@@ -728,7 +729,16 @@ class Reviewer(threading.Thread):
                 if 'id="live-notice"' in html:
                     self.todo.add("refresh page")
                 if self.open_claim in message["changed"]:
-                    self.todo.add("verdicts")
+                    # live.js: the update carries the open claim's verdicts and notes when
+                    # it can (the page swaps them in); otherwise they refetch.
+                    regions = (message.get("panels") or {}).get(str(self.open_claim))
+                    if regions is None:
+                        self.todo.add("verdicts")
+                    else:
+                        if m := VERDICTS_REV.search(regions["verdicts"]):
+                            self.verdicts_rev = m.group(1)
+                        with self.watch.lock:
+                            self.watch.panels += 1
                 if message["refresh"] and message["changed"]:
                     # live.js: what the suggestion list is now; it reloads only if the
                     # page's list is not that, at most every 3 s, the last change included.
@@ -1391,7 +1401,8 @@ def main() -> int:
     if args.push:
         pushed = sorted(d * 1000 for d in watch.push_delays)
         print(
-            f"  pushed updates applied {watch.pushes}; pushes that made the page poll "
+            f"  pushed updates applied {watch.pushes} (carrying the open claim's verdicts "
+            f"and notes {watch.panels}); pushes that made the page poll "
             f"{watch.nudges}; from a commit to a page by push ({len(pushed)} updates "
             f"received): p50/p95/p99 {percentile(pushed, 50):.0f}/{percentile(pushed, 95):.0f}/"
             f"{percentile(pushed, 99):.0f} ms"

@@ -1,6 +1,7 @@
 // Push: the reading view's event stream (articles/live_push.py). Each event is the update
 // a poll would answer, from the revision the page shows to a newer one; the page swaps it
-// in as htmx swaps a poll's answer. If the page is behind that revision (it has just
+// in as htmx swaps a poll's answer, and the open claim's verdicts and notes when the update
+// carries them (otherwise they refetch). If the page is behind that revision (it has just
 // opened, its stream dropped, the reader was selecting words), it polls at once instead,
 // from its own revision. The regular poll goes on beside the stream (presence, fallback).
 (function () {
@@ -41,6 +42,23 @@
     }, wait);
   }
 
+  // The claim revision a region shows, from its refetch URL ("...?rev=N").
+  const REV = /[?&]rev=(\d+)/;
+  function regionRevision(text) {
+    const match = REV.exec(text || "");
+    return match ? Number(match[1]) : -1;
+  }
+  function swapRegions(regions) {
+    for (const [id, html] of [["verdicts", regions.verdicts], ["note-list", regions.notes]]) {
+      const region = document.getElementById(id);
+      if (!region || typeof html !== "string") continue;
+      // Never replace what the page shows with an older state (its own save's answer may
+      // have come before this update).
+      if (regionRevision(html) < regionRevision(region.getAttribute("data-hx-get"))) continue;
+      htmx.swap(region, html, { swapStyle: "outerHTML" });
+    }
+  }
+
   function apply(message) {
     const shown = shownRevision();
     if (!(message.revision > shown)) return;
@@ -53,7 +71,11 @@
     htmx.swap(live(), message.html, { swapStyle: "outerHTML" });
     const panel = document.querySelector("#claim-panel [data-claim]");
     if (panel && (message.too_many || message.changed.includes(Number(panel.dataset.claim)))) {
-      htmx.trigger(document.body, "claim-changed");
+      // The update carries the open claim's verdicts and notes when it can: swap them in;
+      // otherwise (too many changes, the claim deleted) they ask for themselves.
+      const regions = message.panels && message.panels[panel.dataset.claim];
+      if (regions) swapRegions(regions);
+      else htmx.trigger(document.body, "claim-changed");
     }
     // Only when this version's claims changed: the suggestions and the open claim's lists
     // depend on nothing else (the poll, less precise, reloads them on any new revision).

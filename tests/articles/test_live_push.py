@@ -106,6 +106,10 @@ def test_a_verdict_is_pushed_to_every_open_page_of_the_version(
     assert pushed[0]["since"] == revision and pushed[0]["changed"] == [claim.pk]
     assert pushed[0]["refresh"] is False  # a verdict: only the open panel reloads
     assert pushed[0]["suggestions"] is None  # and the suggestion list is not in question
+    # The open panels' verdicts and notes ride along: those pages ask for nothing.
+    regions = pushed[0]["panels"][str(claim.pk)]
+    assert 'id="verdicts"' in regions["verdicts"] and "No." in regions["verdicts"]
+    assert 'id="note-list"' in regions["notes"]
 
 
 @postgres_only

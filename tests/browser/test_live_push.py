@@ -2,6 +2,8 @@
 through the poll when the stream cannot be had. The app is served by uvicorn (ASGI), as
 the ``events`` service serves the stream in docker-compose."""
 
+import re
+
 import pytest
 from django.db import connection
 from playwright.sync_api import expect
@@ -16,6 +18,9 @@ pytestmark = [
         connection.vendor != "postgresql", reason="push needs PostgreSQL's LISTEN/NOTIFY"
     ),
 ]
+
+# The claim panel's regions that fetch themselves when their claim changes.
+PANEL_REGIONS = re.compile(r"/claims/\d+/(verdicts|notes)/")
 
 
 @pytest.fixture
@@ -61,6 +66,10 @@ def test_a_claim_and_a_verdict_arrive_through_the_event_stream(
     expect(rosa.locator("#claim-items > li").nth(1)).to_contain_text("takes eighteen months")
 
     rami.goto(f"{url}?claim={wall.pk}")
+    # The update brings the open claim's verdicts and notes with it: Rosa's page asks for
+    # neither.
+    fetched = []
+    rosa.on("request", lambda r: fetched.append(r.url) if PANEL_REGIONS.search(r.url) else None)
     rami.locator("#my-verdict input[name=rating][value=inaccurate]").check()
     rami.fill("#my-verdict textarea[name=rationale]", "The minutes say £42m.")
     rami.click("#my-verdict button[name=save]")
@@ -69,6 +78,15 @@ def test_a_claim_and_a_verdict_arrive_through_the_event_stream(
     expect(rosa.locator('#verdicts li.verdict[data-reviewer="rami"]')).to_contain_text(
         "The minutes say £42m.", timeout=3000
     )
+    rami.fill(f"#note-text-{wall.pk}", "Rang the council: <b>no</b> answer yet.")
+    rami.locator("#notes button[type=submit]").click()
+    expect(rami.locator("#notes .notice")).to_have_text("Note added.")
+    expect(rosa.locator("#note-list")).to_contain_text(
+        "Rang the council: <b>no</b> answer yet.", timeout=3000
+    )
+    expect(rosa.locator("#note-list .count")).to_have_text("1")
+    expect(rosa.locator("#verdicts .count")).to_have_text("1")
+    assert fetched == []
     assert rosa.evaluate("window.keptText === document.getElementById('version-text')")
     assert errors == []
     for page in (rosa, rami):
