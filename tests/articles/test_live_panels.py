@@ -24,9 +24,7 @@ def revision_of(version) -> int:
     return Story.objects.get(pk=version.story_id).revision
 
 
-def test_an_update_carries_the_regions_the_panel_would_fetch(
-    client, reviewer, reviewer2, original
-):
+def test_an_update_carries_the_regions_the_panel_would_fetch(client, reviewer, reviewer2, original):
     claim = claim_on(original, reviewer, "spend £4.2m on the wall")
     since = revision_of(original)
     reviewing.verdict_save(
