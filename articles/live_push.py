@@ -31,6 +31,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import close_old_connections, connection
 from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET
 
 from articles import live, suggestions
@@ -170,14 +171,13 @@ def _render(story_id: int, version_ids: set[int], since: int | None, target: int
             if since is None:
                 continue  # nothing to send from: the pages poll
             update = live.render_update(version, since, revision, panels=True)
-            # Claims of this version were marked, moved or deleted: every page would reload
-            # its suggestion list. Each compares this with the list it shows, and only the
-            # pages whose list changed reload it (most claims leave the best few alone).
-            fingerprint = (
-                suggestions.panel_fingerprint(version)
-                if update.refresh and update.changed
-                else None
-            )
+            # Claims of this version were marked, moved or deleted: the suggestion list may
+            # have changed. The update carries the list as it is now and its fingerprint:
+            # each page compares that with the list it shows and swaps the new one in only
+            # if it differs (most claims leave the best few alone).
+            fingerprint = suggestion_list = None
+            if update.refresh and update.changed:
+                fingerprint, suggestion_list = _suggestion_list(version)
             updates[version.pk] = {
                 "since": update.since,
                 "revision": update.revision,
@@ -187,6 +187,7 @@ def _render(story_id: int, version_ids: set[int], since: int | None, target: int
                 "refresh": update.refresh,
                 "too_many": update.too_many,
                 "suggestions": fingerprint,
+                "suggestion_list": suggestion_list,
                 # The changed claims' verdicts and notes: a page with one open swaps them
                 # in (JSON keys are strings).
                 "panels": {str(pk): regions for pk, regions in update.panels.items()},
@@ -194,6 +195,17 @@ def _render(story_id: int, version_ids: set[int], since: int | None, target: int
         return revision, updates
     finally:
         close_old_connections()
+
+
+def _suggestion_list(version: Version) -> tuple[str, str]:
+    """The reading view's suggestion list as every reader gets it, and its fingerprint.
+
+    Rendered once for all the pages, so without a CSRF token in its forms: htmx sends the
+    page's own (the body's ``hx-headers``), and only pages running htmx get pushed updates.
+    """
+    context = suggestions.list_context(version) | {"csrf_token": "NOTPROVIDED"}
+    html = render_to_string("articles/_suggestions.html#suggestion-list", context)
+    return context["fingerprint"], html
 
 
 _hub: Hub | None = None

@@ -168,13 +168,28 @@ def shown(version: Version, *, every: bool = False) -> tuple[list[Suggestion], b
     return items[:SHOWN], len(items) > SHOWN
 
 
-def panel_fingerprint(version: Version) -> str:
-    """The fingerprint of the reading view's list (``shown``), as its hidden input holds it:
-    "" when the version gets no suggestions."""
-    if too_many_sentences(version.sentences.count()):
-        return ""
-    items, more = shown(version)
-    return fingerprint(items, more=more)
+def list_context(version: Version, *, every: bool = False) -> dict:
+    """The suggestion list's template context: the reading view's panel shows the ``SHOWN``
+    best open suggestions (``every``: all of them, the list's own page). Its fingerprint
+    covers what is shown only, so that a claim on a sentence further down changes nothing
+    on the pages that show the first ones (their refetch gets 204); it is "" where the
+    version gets no suggestions."""
+    sentence_count = version.sentences.count()
+    off = too_many_sentences(sentence_count)
+    items = more = None
+    if not off:
+        items, more = shown(version, every=every)
+    return {
+        "version": version,
+        "suggestions": items,
+        "more_suggestions": more,
+        "every_suggestion": every,
+        "fingerprint": "" if off else fingerprint(items, more=bool(more)),
+        "suggestions_off": off,
+        "sentence_count": sentence_count,
+        "has_sentences": sentence_count > 0,
+        "reasons": SuggestionDismissal.Reason.choices,
+    }
 
 
 class NotASuggestion(ValueError):

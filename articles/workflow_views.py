@@ -173,29 +173,6 @@ def search(request):
 # ---------------------------------------------------------------------------- suggestions
 
 
-def _suggestions_context(version, *, every: bool = False) -> dict:
-    """The suggestion list's context: the reading view's panel shows the
-    ``suggestions.SHOWN`` best open suggestions (``every``: all of them, the list's own
-    page). The fingerprint covers what is shown only, so that a claim on a sentence further
-    down changes nothing on the pages that show the first ones (their refetch gets 204)."""
-    sentence_count = version.sentences.count()
-    off = suggestions.too_many_sentences(sentence_count)
-    items = more = None
-    if not off:
-        items, more = suggestions.shown(version, every=every)
-    return {
-        "version": version,
-        "suggestions": items,
-        "more_suggestions": more,
-        "every_suggestion": every,
-        "fingerprint": "" if off else suggestions.fingerprint(items, more=bool(more)),
-        "suggestions_off": off,
-        "sentence_count": sentence_count,
-        "has_sentences": sentence_count > 0,
-        "reasons": suggestions.SuggestionDismissal.Reason.choices,
-    }
-
-
 def _every(request) -> bool:
     """True where the list asked for is the list's own page of every suggestion."""
     data = request.POST if request.method == "POST" else request.GET
@@ -208,7 +185,7 @@ def version_suggestions(request, pk):
     change, sending the fingerprint of what it shows (``fp``): 204 if that is still right."""
     # The text is read only to rank the sentences, once per text (suggestions.ranked).
     version = _get_version(request.user, pk, text="none")
-    context = _suggestions_context(version, every=_every(request)) | {"story": version.story}
+    context = suggestions.list_context(version, every=_every(request)) | {"story": version.story}
     if request.htmx and request.GET.get("fp") == context["fingerprint"]:
         return HttpResponse(status=204)
     if request.htmx:
@@ -244,10 +221,10 @@ def suggestion_accept(request, pk):
         else f"These words are already claim #{claim.number}."
     )
     if _every(request):  # the list's own page, which has no claim panel: the list again
-        context = _suggestions_context(version, every=True) | {"notice": notice}
+        context = suggestions.list_context(version, every=True) | {"notice": notice}
         return render(request, "articles/_suggestions.html#suggestion-list", context)
     context = marked_context(request, version, claim, notice, refocus_text=False)
-    context.update(_suggestions_context(version, every=_every(request)), oob_suggestions=True)
+    context.update(suggestions.list_context(version, every=_every(request)), oob_suggestions=True)
     return marked_response(request, "articles/_suggestions.html#accepted", context)
 
 
@@ -274,7 +251,7 @@ def suggestion_dismiss(request, pk):
     if not request.htmx:
         messages.info(request, notice)
         return redirect(reverse("articles:version_suggestions", args=[version.pk]))
-    context = _suggestions_context(version, every=_every(request)) | {"notice": notice}
+    context = suggestions.list_context(version, every=_every(request)) | {"notice": notice}
     return render(request, "articles/_suggestions.html#suggestion-list", context)
 
 

@@ -740,11 +740,17 @@ class Reviewer(threading.Thread):
                         with self.watch.lock:
                             self.watch.panels += 1
                 if message["refresh"] and message["changed"]:
-                    # live.js: what the suggestion list is now; it reloads only if the
-                    # page's list is not that, at most every 3 s, the last change included.
-                    self.suggestions_now = message.get("suggestions")
-                    if self.refresh_at is None:
-                        self.refresh_at = max(received, self.last_refresh + 3.0)
+                    now = message.get("suggestions")
+                    if isinstance(now, str) and isinstance(message.get("suggestion_list"), str):
+                        # live.js: the update carries the list; the page swaps it in if it
+                        # shows another one, and asks for nothing.
+                        self.suggestions_fp = now
+                    else:
+                        # Without it: the page reloads its list if it is not that one, at
+                        # most every 3 s, the last change included.
+                        self.suggestions_now = now
+                        if self.refresh_at is None:
+                            self.refresh_at = max(received, self.last_refresh + 3.0)
         self.wake.set()
 
     def follow_up(self) -> None:

@@ -21,22 +21,45 @@
     if (live()) htmx.trigger(live(), "live-nudge");
   }
 
-  // The lists that depend on every claim (suggestions, the open claim's verdicts and
-  // notes) reload on "claims-changed": at most once every 3 s, the last change included.
-  // A pushed update also says what the suggestion list is now (its fingerprint): a page
-  // whose list is still that one does not reload it.
+  // The suggestion list depends on every claim of the version. A pushed update where claims
+  // were marked, moved or deleted carries the list as it is now and its fingerprint: the
+  // page swaps it in if the list it shows differs, keeping the keyboard's place in it.
+  // Without the list (an older server), the page reloads it on "claims-changed", at most
+  // once every 3 s, the last change included, and only if its fingerprint differs.
   const REFRESH_MS = 3000;
   let lastRefresh = 0;
   let refreshTimer = null;
   let suggestionsNow = null;
-  function claimsChanged(suggestions) {
-    suggestionsNow = typeof suggestions === "string" ? suggestions : null;
+  function showingSuggestions(fingerprint) {
+    const shown = document.getElementById("suggestions-fp");
+    return fingerprint !== null && shown && shown.value === fingerprint;
+  }
+  function swapSuggestions(html) {
+    const list = document.getElementById("suggestion-list");
+    if (!list) return;
+    const items = () => Array.from(document.querySelectorAll("#suggestion-list .suggestion"));
+    const active = document.activeElement;
+    const focused = active && active.closest ? active.closest("#suggestion-list .suggestion") : null;
+    const place = focused ? items().indexOf(focused) : -1;
+    htmx.swap(list, html, { swapStyle: "outerHTML" });
+    if (place >= 0) {
+      const now = items();
+      const next = now[Math.min(place, now.length - 1)];
+      if (next) next.focus({ preventScroll: true });
+    }
+  }
+  function claimsChanged(message) {
+    const fingerprint = typeof message.suggestions === "string" ? message.suggestions : null;
+    if (fingerprint !== null && typeof message.suggestion_list === "string") {
+      if (!showingSuggestions(fingerprint)) swapSuggestions(message.suggestion_list);
+      return;
+    }
+    suggestionsNow = fingerprint;
     if (refreshTimer) return;
     const wait = Math.max(0, lastRefresh + REFRESH_MS - Date.now());
     refreshTimer = setTimeout(() => {
       refreshTimer = null;
-      const shown = document.getElementById("suggestions-fp");
-      if (suggestionsNow !== null && shown && shown.value && shown.value === suggestionsNow) return;
+      if (suggestionsNow && showingSuggestions(suggestionsNow)) return;
       lastRefresh = Date.now();
       htmx.trigger(document.body, "claims-changed");
     }, wait);
@@ -79,7 +102,7 @@
     }
     // Only when this version's claims changed: the suggestions and the open claim's lists
     // depend on nothing else (the poll, less precise, reloads them on any new revision).
-    if (message.refresh && message.changed.length) claimsChanged(message.suggestions);
+    if (message.refresh && message.changed.length) claimsChanged(message);
   }
 
   const source = new EventSource(config.dataset.url);

@@ -78,6 +78,11 @@ def test_a_claim_marked_elsewhere_is_pushed_as_the_poll_would_answer(
     listed = client.get(f"/versions/{original.pk}/suggestions/", HTTP_HX_REQUEST="true").text
     assert f'id="suggestions-fp" name="fp" value="{update["suggestions"]}"' in listed
     assert "spend £4.2m on the wall" not in listed.split('class="suggestion-items"')[-1]
+    # And the list itself, as the refetch answers it but for the forms' CSRF tokens: a
+    # page's htmx sends its own in a header.
+    csrf = re.compile(r'<input type="hidden" name="csrfmiddlewaretoken" value="[^"]*">')
+    assert "csrfmiddlewaretoken" not in update["suggestion_list"]
+    assert csrf.sub("", listed) == update["suggestion_list"]
     # The same fragments a poll from that revision gets: one renderer for both.
     poll = client.get(f"/versions/{original.pk}/live/?rev={revision}", HTTP_HX_REQUEST="true")
     live_element = re.compile(r'<div id="live" [^>]*></div>')

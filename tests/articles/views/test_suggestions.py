@@ -303,7 +303,7 @@ def test_dismissing_from_the_page_of_every_suggestion_answers_with_them_all(
     assert suggested_spans(response.text) == every[2:3]
 
 
-def test_the_panel_fingerprint_is_the_one_the_reading_view_list_carries(
+def test_the_list_context_fingerprint_is_the_one_the_reading_view_list_carries(
     client, reviewer, original, monkeypatch
 ):
     """What a pushed update tells pages about their list (articles/live_push.py)."""
@@ -313,37 +313,6 @@ def test_the_panel_fingerprint_is_the_one_the_reading_view_list_carries(
     for shown in (1, 100):
         monkeypatch.setattr(suggestions, "SHOWN", shown)
         panel = client.get(list_url(original), **HTMX).text
-        assert fingerprint_in(panel) == suggestions.panel_fingerprint(original)
+        assert fingerprint_in(panel) == suggestions.list_context(original)["fingerprint"]
     monkeypatch.setattr(suggestions, "MAX_SENTENCES", 0)
-    assert suggestions.panel_fingerprint(original) == ""
-
-
-def test_marking_from_the_page_of_every_suggestion_answers_with_the_list(
-    client, reviewer, original
-):
-    """That page has no claim panel: its forms swap the list, which says what happened."""
-    client.force_login(reviewer)
-    page = client.get(list_url(original)).text
-    assert 'data-hx-target="#suggestion-list" data-hx-swap="outerHTML"' in page
-    assert 'data-hx-target="#claim-panel"' not in page
-    every = suggested_spans(page)
-    start, end = every[0]
-    response = client.post(
-        reverse("articles:suggestion_accept", args=[original.pk]),
-        {"start": start, "end": end, "every": "1"},
-        **HTMX,
-    )
-    assert response.status_code == 200
-    assert response.text.lstrip().startswith('<div id="suggestion-list"')
-    assert "Claim #1 marked from a suggestion." in response.text
-    assert suggested_spans(response.text) == every[1:]
-    assert Claim.objects.get().start == start
-    # The reading view's panel list still opens the new claim in the panel.
-    start, end = every[1]
-    response = client.post(
-        reverse("articles:suggestion_accept", args=[original.pk]),
-        {"start": start, "end": end},
-        **HTMX,
-    )
-    assert 'id="suggestion-list"' in response.text and "Claim #2" in response.text
-    assert 'data-hx-swap-oob="true"' in response.text
+    assert suggestions.list_context(original)["fingerprint"] == ""
