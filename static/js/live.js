@@ -91,7 +91,15 @@
     if (!(message.since <= shown) || typeof message.html !== "string") return pollNow();
     if (!document.dispatchEvent(new CustomEvent("live-push", { cancelable: true }))) return;
     if (message.removed.length) htmx.trigger(document.body, "live-removed", { ids: message.removed });
-    htmx.swap(live(), message.html, { swapStyle: "outerHTML" });
+    // A poll on its way answers for the element this replaces: its answer, which would
+    // find no page to land in, is dropped (the next poll asks from the new revision).
+    const replaced = live();
+    if (replaced.classList.contains("htmx-request")) {
+      replaced.addEventListener("htmx:beforeSwap", (event) => {
+        event.detail.shouldSwap = false;
+      });
+    }
+    htmx.swap(replaced, message.html, { swapStyle: "outerHTML" });
     const panel = document.querySelector("#claim-panel [data-claim]");
     if (panel && (message.too_many || message.changed.includes(Number(panel.dataset.claim)))) {
       // The update carries the open claim's verdicts and notes when it can: swap them in;

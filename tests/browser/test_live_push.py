@@ -172,3 +172,29 @@ def test_a_pushed_claim_changes_the_suggestions_only_if_the_list_shown_changed(
     else:
         expect(rosa.locator("#suggestion-list")).to_contain_text("No suggestions left")
     rosa.goto("about:blank")
+
+
+def test_a_push_while_a_poll_is_on_its_way_leaves_no_stray_answer(
+    asgi, settings, open_as, reviewer, reviewer2, original
+):
+    """The stream and the poll both redraw the live element: a poll answered after a push
+    replaced it would land on an element no longer in the page."""
+    settings.LIVE_POLL_MS = 600_000  # polls only when told to
+    url = f"{asgi.url}/versions/{original.pk}/"
+    rosa = open_as(reviewer)
+    errors = []
+    rosa.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    held = []
+    rosa.route("**/live/**", lambda route: held.append(route))
+    rosa.goto(url)
+    rosa.evaluate("htmx.trigger('#live', 'live-nudge')")  # a poll, held on its way
+    rosa.wait_for_function("() => document.querySelector('#live.htmx-request') !== null")
+    assert len(held) == 1
+    claim_on(original, reviewer2, "takes eighteen months")  # pushed meanwhile
+    expect(rosa.locator("#claim-count")).to_have_text("1", timeout=3000)
+    held[0].continue_()  # the poll's answer comes now, for the element the push replaced
+    rosa.unroute("**/live/**")
+    rosa.wait_for_timeout(500)
+    expect(rosa.locator("#claim-count")).to_have_text("1")
+    assert errors == [], errors
+    rosa.goto("about:blank")
