@@ -14,18 +14,22 @@ from django.db.models import (
     Case,
     Count,
     Exists,
+    F,
     Func,
     IntegerField,
     OuterRef,
     Prefetch,
     Q,
+    Subquery,
     Value,
     When,
 )
+from django.db.models.functions import Greatest, Least
 
 from articles import claim_status, validation
 from articles.models import REASONS, Claim, Counterpart, Verdict
 from articles.ratings import SCALE, Rating
+from articles.text.anchoring import MAX_CLAIM_CHARS
 
 ONE_VERSION = "one_version"
 STATUSES = ("contested", "settled", "open")
@@ -41,6 +45,9 @@ class Entry:
     claim: Claim
     reasons: list[str]
     counterparts: list[tuple[Counterpart, Claim | None]] = field(default_factory=list)
+    # The board's (board_entries): (rating, reviewer) in the order given; elsewhere empty,
+    # and the claim's own verdicts are read.
+    verdicts: list[tuple[str, object]] = field(default_factory=list)
 
     @property
     def status(self) -> str:
@@ -286,85 +293,122 @@ class JSONArrayLength(Func):
         return super().as_sql(compiler, connection, function="JSONB_ARRAY_LENGTH", **extra_context)
 
 
-def board_entries(claims, *, sources: bool = False, versions=None) -> list[Entry]:
-    """Entries for one page of claims, with their counterparts' claims: a fixed number of queries.
+@dataclass
+class Other:
+    """A counterpart's claim as the board shows it: its number, link and rating (no model row)."""
 
-    Their reasons are the stored ones; a counterpart's claim is looked up only among the
-    claims overlapping this page's counterparts. With ``sources``, verdicts come with them.
-    Counterparts come without their ``candidates`` (only ``candidate_count``, counted in
-    SQL). ``versions``, the story's versions when the caller has them, are attached to the
-    claims and counterparts instead of joined to every row (each join copies the version's
-    text, megabytes for a long version); without them the join leaves the text out.
+    pk: int
+    version_id: int
+    number: int
+    settled_rating: str
+    ratings: list[str] = field(default_factory=list)
+    version: object = None
+
+    @property
+    def display_rating(self):
+        return claim_status.display_rating(self.settled_rating, self.ratings)
+
+
+def best_claim():
+    """The pk of the claim that overlaps the outer counterpart's span most, as a subquery
+    (NULL when none does, or the counterpart has no span).
+
+    claim_status.counterpart_claim in SQL, ties included: the most overlap, then the later
+    start, then the later end. A claim is at most MAX_CLAIM_CHARS long, so only claims
+    starting within that distance are read: one short range of an index per counterpart.
     """
-    verdicts = Verdict.objects.select_related("reviewer").order_by("created_at")
-    if sources:
-        verdicts = verdicts.prefetch_related("sources")
+    overlap = Least(F("end"), OuterRef("end")) - Greatest(F("start"), OuterRef("start"))
+    return Subquery(
+        Claim.objects.filter(
+            version_id=OuterRef("version_id"),
+            start__lt=OuterRef("end"),
+            end__gt=OuterRef("start"),
+            start__gt=OuterRef("start") - MAX_CLAIM_CHARS,
+        )
+        .annotate(overlap=overlap)
+        .order_by("-overlap", "-start", "-end")
+        .values("pk")[:1]
+    )
+
+
+def board_entries(claims, *, versions) -> list[Entry]:
+    """Entries for one page of claims, with their verdicts, counterparts and counterparts'
+    claims: four queries whatever the page.
+
+    Their reasons are the stored ones. ``versions`` (the story's, without their text) are
+    attached to the claims and counterparts instead of joined to every row (each join would
+    copy the version's text, megabytes for a long version).
+
+    Only the page's claims are model rows. Their verdicts come as ``Entry.verdicts``
+    (rating, reviewer), one user object per reviewer; counterparts without their
+    ``candidates`` (only ``candidate_count``, counted in SQL) and with the pk of the claim
+    covering them (``best_claim``); those claims as ``Other``. (Model rows, prefetches,
+    joined users and a filter of three conditions per counterpart were most of the page's
+    work.)
+    """
+    from django.contrib.auth import get_user_model
+
+    claims = list(claims.select_related("settled_by"))
+    by_pk = {v.pk: v for v in versions}
+    order = {v.pk: i for i, v in enumerate(versions)}
+    ids = [c.pk for c in claims]
+    for claim in claims:
+        claim.version = by_pk[claim.version_id]
+
+    user_model = get_user_model()
+    user_fields = [user_model._meta.pk.attname, "username", "first_name", "last_name"]
+    users: dict[int, object] = {}
+    verdicts: dict[int, list] = {}
+    rows = (
+        Verdict.objects.filter(claim_id__in=ids)
+        .order_by("created_at", "pk")
+        .values_list(
+            "claim_id", "rating", "reviewer_id", *(f"reviewer__{f}" for f in user_fields[1:])
+        )
+    )
+    for claim_id, rating, *user in rows:
+        reviewer = users.get(user[0])
+        if reviewer is None:
+            reviewer = users[user[0]] = user_model.from_db(rows.db, user_fields, user)
+        verdicts.setdefault(claim_id, []).append((rating, reviewer))
+
     # Each claim's counterparts in the order of Counterpart.Meta (its versions' order), but
     # without that ordering's joins through every claim, version and story.
-    counterparts = (
-        Counterpart.objects.defer("candidates")
-        .annotate(candidate_count=JSONArrayLength("candidates"))
-        .order_by("version__created_at", "version_id")
-    )
-    # The board shows who settled a claim; exports (``sources``) also who marked it.
-    related = ["settled_by", "created_by"] if sources else ["settled_by"]
-    claims = claims.select_related(*related, *([] if versions is not None else ["version"]))
-    if versions is None:
-        claims = claims.defer("version__text")
-        counterparts = counterparts.select_related("version").defer("version__text")
-    claims = list(
-        claims.prefetch_related(
-            Prefetch("verdicts", queryset=verdicts),
-            Prefetch("counterparts", queryset=counterparts),
+    counterparts: dict[int, list[Counterpart]] = {}
+    for cp in sorted(
+        Counterpart.objects.filter(claim_id__in=ids)
+        .only(
+            "claim_id", "version_id", "start", "end", "exact", "confidence", "fact_diffs", "status"
         )
-    )
-    by_pk = {v.pk: v for v in versions} if versions is not None else None
-    if by_pk is not None:
-        for claim in claims:
-            claim.version = by_pk[claim.version_id]
-            for cp in claim.counterparts.all():
-                cp.version = by_pk[cp.version_id]
-    chosen = [cp for c in claims for cp in c.counterparts.all() if cp.start is not None]
-    others: list[Claim] = []
-    if chosen:
-        overlap = Q()
-        if len(chosen) <= 100:
-            for cp in chosen:
-                overlap |= Q(version_id=cp.version_id, start__lt=cp.end, end__gt=cp.start)
-        else:
-            # Many counterparts (a chunk of an export): one range per version covers them.
-            ranges: dict[int, list[int]] = {}
-            for cp in chosen:
-                low, high = ranges.setdefault(cp.version_id, [cp.start, cp.end])
-                ranges[cp.version_id] = [min(low, cp.start), max(high, cp.end)]
-            for version_id, (low, high) in ranges.items():
-                overlap |= Q(version_id=version_id, start__lt=high, end__gt=low)
-        # What the board shows of a counterpart's claim: its number, link and rating.
-        # (Unordered: _Sorted orders them, and the default order joins version and story.)
-        others = (
-            Claim.objects.filter(overlap)
-            .only("version_id", "number", "start", "end", "settled_rating")
+        .annotate(candidate_count=JSONArrayLength("candidates"), other_pk=best_claim())
+        .order_by(),
+        key=lambda cp: (order[cp.version_id], cp.version_id),
+    ):
+        cp.version = by_pk[cp.version_id]
+        counterparts.setdefault(cp.claim_id, []).append(cp)
+
+    others: dict[int, Other] = {}
+    if other_pks := {cp.other_pk for group in counterparts.values() for cp in group} - {None}:
+        # What the board shows of a counterpart's claim: its number, link and rating, as
+        # one row per verdict.
+        for pk, version_id, number, settled, rating in (
+            Claim.objects.filter(pk__in=other_pks)
             .order_by()
-        )
-        if by_pk is None:
-            others = others.select_related("version").defer("version__text")
-        others = list(
-            others.prefetch_related(
-                Prefetch("verdicts", queryset=Verdict.objects.only("claim_id", "rating").order_by())
-            )
-        )
-        if by_pk is not None:
-            for other in others:
-                other.version = by_pk[other.version_id]
-    grouped: dict[int, list[Claim]] = {}
-    for other in others:
-        grouped.setdefault(other.version_id, []).append(other)
-    by_version = {pk: _Sorted(group) for pk, group in grouped.items()}
+            .values_list("pk", "version_id", "number", "settled_rating", "verdicts__rating")
+        ):
+            other = others.get(pk)
+            if other is None:
+                other = others[pk] = Other(
+                    pk, version_id, number, settled, version=by_pk.get(version_id)
+                )
+            if rating is not None:
+                other.ratings.append(rating)
     return [
         Entry(
             claim,
             claim.reason_codes,
-            [(cp, counterpart_claim(cp, by_version)) for cp in claim.counterparts.all()],
+            [(cp, others.get(cp.other_pk)) for cp in counterparts.get(claim.pk, [])],
+            verdicts.get(claim.pk, []),
         )
         for claim in claims
     ]

@@ -855,6 +855,7 @@ def _render_dashboard(request, story):
         "versions": versions,
         "entries": entries,
         "board_claims": [e.claim for e in entries],
+        "board_judged": {e.claim.pk: [reviewer for _, reviewer in e.verdicts] for e in entries},
         "page": page,
         "page_query": urlencode(query),
         # chart, agreement, summary, reviewers, only_one: once per revision of the story.
