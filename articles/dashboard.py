@@ -6,7 +6,6 @@ All of a story's claims are loaded in a fixed number of queries and judged in Py
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -175,8 +174,7 @@ def _alpha(claims: list[dict[int, str]]) -> dict:
         [[u.get(r) if u.get(r) is not None else np.nan for u in units] for r in reviewers],
         dtype=float,
     )
-    values = {v for v in matrix.flatten() if not math.isnan(v)}
-    if len(values) < 2:
+    if len(np.unique(matrix[~np.isnan(matrix)])) < 2:
         # Everyone used one rating: perfect agreement, but alpha is undefined (no variation).
         result["alpha"] = 1.0
         return result
@@ -207,8 +205,8 @@ def verdict_chart(entries, versions) -> list[dict]:
 def _chart(versions, keyed) -> list[dict]:
     """verdict_chart() over (version id, chart key) pairs."""
     by_version: dict[int, Counter] = {}
-    for version_id, key in keyed:
-        by_version.setdefault(version_id, Counter())[key] += 1
+    for (version_id, key), n in Counter(keyed).items():
+        by_version.setdefault(version_id, Counter())[key] = n
     rows = []
     for version in versions:
         counts = by_version.get(version.pk, Counter())
@@ -471,16 +469,16 @@ def rated_agreement(rated: list[_Rated]) -> dict:
 
 def rated_chart(rated: list[_Rated], versions) -> list[dict]:
     """verdict_chart() over plain values (see ratings_by_claim)."""
-    return _chart(
-        versions,
-        (
-            (
-                r.version_id,
-                r.display_rating or ("contested" if r.status == "contested" else "unrated"),
-            )
-            for r in rated
-        ),
-    )
+    # Thousands of claims share a few combinations of ratings: each judged once.
+    shown: dict[tuple, str | None] = {}
+
+    def key(r: _Rated) -> str:
+        ratings = (r.settled_rating, *r.ratings.values())
+        if ratings not in shown:
+            shown[ratings] = r.display_rating
+        return shown[ratings] or ("contested" if r.status == "contested" else "unrated")
+
+    return _chart(versions, ((r.version_id, key(r)) for r in rated))
 
 
 @dataclass
