@@ -20,6 +20,7 @@ from articles.ratings import SCALE
 from articles.templatetags.verdicts import quote_chars
 
 QUOTE_CHARS = 220
+ONLY_ONE_QUOTE_CHARS = 140
 
 
 def _code(rating) -> str:
@@ -33,11 +34,34 @@ def settle_options(choices) -> str:
     return "".join(f'<option value="{h(value)}">{h(text)}</option>' for value, text in choices)
 
 
+def pk_url(name: str):
+    """``reverse(name, args=[pk])`` for many pks: reversed once, each pk put in its place
+    (a page has a Settle form on most of its fifty rows)."""
+    marker = "9081726354"
+    before, found, after = reverse(name, args=[int(marker)]).partition(marker)
+    if not found or marker in after:
+        return lambda pk: reverse(name, args=[pk])
+    return lambda pk: f"{before}{int(pk)}{after}"
+
+
 def entry_rows(entries, *, is_editor: bool, csrf_input: str, options: str) -> str:
     """The <tr> of each ``dashboard.Entry`` (as ``board_entries`` loads them), each with
     the whitespace the template's loop wrote around it. ``csrf_input``: what
     ``{% csrf_token %}`` writes; ``options``: ``settle_options``."""
-    return "".join(_row(e, is_editor, csrf_input, options) for e in entries)
+    settle_url = pk_url("articles:claim_settle") if is_editor else None
+    return "".join(_row(e, settle_url, csrf_input, options) for e in entries)
+
+
+def only_one_items(only_one) -> str:
+    """The <li> of each claim in one version only (``dashboard.OnlyOne``, with its
+    ``version`` and ``missing_from`` attached), as the template's loop wrote them."""
+    return "".join(
+        f'<li><a href="{h(e.version.get_absolute_url())}?claim={h(e.pk)}">#{h(e.number)}</a> '
+        f'<span class="muted small">added in {h(e.version.label)} · not in '
+        + ", ".join(h(v.label) for v in e.missing_from)
+        + f"</span> — {h(quote_chars(e.exact, ONLY_ONE_QUOTE_CHARS))}</li>"
+        for e in only_one
+    )
 
 
 def _counterpart(cp, other) -> str:
@@ -71,13 +95,14 @@ def _counterpart(cp, other) -> str:
     return "".join(out)
 
 
-def _status(entry, is_editor: bool, csrf_input: str, options: str) -> str:
+def _status(entry, settle_url, csrf_input: str, options: str) -> str:
     claim = entry.claim
     status = entry.status
     if status == "open":
         return '<span class="badge badge--open">Open</span>'
     pk = h(claim.pk)
-    url = h(reverse("articles:claim_settle", args=[claim.pk])) if is_editor else ""
+    is_editor = settle_url is not None
+    url = h(settle_url(claim.pk)) if is_editor else ""
     form = (
         f'<form method="post" action="{url}" data-hx-post="{url}" data-hx-target="#board" '
         'data-hx-swap="outerHTML" data-hx-select="#board"'
@@ -124,7 +149,7 @@ def _status(entry, is_editor: bool, csrf_input: str, options: str) -> str:
     return "".join(out)
 
 
-def _row(entry, is_editor: bool, csrf_input: str, options: str) -> str:
+def _row(entry, settle_url, csrf_input: str, options: str) -> str:
     claim = entry.claim
     pk = h(claim.pk)
     version = claim.version
@@ -164,6 +189,6 @@ def _row(entry, is_editor: bool, csrf_input: str, options: str) -> str:
     else:
         out.append('<p class="muted small">None yet</p>')
     out.append('\n      </td>\n      <td class="entry__status">\n        ')
-    out.append(_status(entry, is_editor, csrf_input, options))
+    out.append(_status(entry, settle_url, csrf_input, options))
     out.append("\n      </td>\n    </tr>\n    ")
     return "".join(out)

@@ -1,4 +1,4 @@
-"""The dashboard's table rows, written by ``articles.dashboard_html`` instead of a loop."""
+"""The dashboard's long lists, written by ``articles.dashboard_html`` instead of loops."""
 
 from django import template
 from django.template.defaulttags import CsrfTokenNode
@@ -21,3 +21,9 @@ def entry_rows(context, entries):
             options=dashboard_html.settle_options(context.get("settle_choices") or []),
         )
     )
+
+
+@register.simple_tag
+def only_one_items(only_one):
+    """Every <li> of the claims in one version only (escaped in ``dashboard_html``)."""
+    return mark_safe(dashboard_html.only_one_items(only_one))  # noqa: S308

@@ -1,6 +1,6 @@
-"""The dashboard's rows written without the template engine (dashboard_html) are what the
-template's loop wrote (tests/articles/data/dashboard_rows_template.html, the loop as it
-was), every value escaped; best_claim picks the claim counterpart_claim picks."""
+"""The dashboard's lists written without the template engine (dashboard_html) are what the
+template's loops wrote (tests/articles/data/dashboard_rows_template.html, the rows' loop
+as it was), every value escaped; best_claim picks the claim counterpart_claim picks."""
 
 import random
 from pathlib import Path
@@ -9,8 +9,9 @@ from types import SimpleNamespace
 import pytest
 from django.contrib.auth import get_user_model
 from django.template import Context, Template
+from django.urls import get_script_prefix, reverse, set_script_prefix
 
-from articles import claim_status, dashboard
+from articles import claim_status, dashboard, dashboard_html
 from articles.models import Claim, Counterpart
 from articles.ratings import Rating
 from articles.text.anchoring import MAX_CLAIM_CHARS
@@ -154,6 +155,42 @@ def test_a_claim_whose_settler_was_deleted_is_settled_by_nobody_named():
     orphan = entry(9, settled=Rating.MIXED, by=None)
     written = ROWS.render(Context({"entries": [orphan], "is_editor": False}))
     assert '<p class="muted small">by </p>' in written
+
+
+ONLY_ONE_LOOP = Template(
+    "{% load verdicts %}"
+    '{% for e in only_one %}<li><a href="{{ e.version.get_absolute_url }}?claim={{ e.pk }}">'
+    '#{{ e.number }}</a> <span class="muted small">added in {{ e.version.label }} · not in '
+    "{% for v in e.missing_from %}{{ v.label }}{% if not forloop.last %}, {% endif %}"
+    "{% endfor %}</span> — {{ e.exact|quote_chars:140 }}</li>{% endfor %}"
+)
+
+
+def test_the_claims_in_one_version_only_are_what_the_template_loop_wrote():
+    third = version(3, "Third <i>")
+    only_one = [
+        dashboard.OnlyOne(5, 2, 1, NASTY, [2], ORIGINAL, [REWRITE]),
+        dashboard.OnlyOne(6, 4, 2, "y" * 200, [1, 3], REWRITE, [ORIGINAL, third]),
+        dashboard.OnlyOne(7, 9, 1, "e\u0301", [], ORIGINAL, []),
+    ]
+    written = Template("{% load dashboard %}{% only_one_items only_one %}").render(
+        Context({"only_one": only_one})
+    )
+    assert written == ONLY_ONE_LOOP.render(Context({"only_one": only_one}))
+    assert "not in Original &lt;b&gt;report&lt;/b&gt;, Third &lt;i&gt;</span>" in written
+    assert "<script>" not in written
+
+
+@pytest.mark.parametrize("prefix", ["/", "/news/", "/9081726354/"])
+def test_pk_url_is_reverse_for_every_pk(prefix):
+    before = get_script_prefix()
+    set_script_prefix(prefix)
+    try:
+        settle_url = dashboard_html.pk_url("articles:claim_settle")
+        for pk in (1, 7, 42, 9081726354, 10**12):
+            assert settle_url(pk) == reverse("articles:claim_settle", args=[pk])
+    finally:
+        set_script_prefix(before)
 
 
 # ---------------------------------------------------------------------------- best_claim
