@@ -239,13 +239,18 @@ def assignment_board(
     dashboard's page).
     """
     today = today or timezone.localdate()
-    assignments = Assignment.objects.filter(version__story=story).select_related("assignee")
+    # Unordered: Assignment.Meta's order joins every version, story and claim twice over.
+    # What it decided here is the order of each claim's people: those assigned the whole
+    # version first (NULLs first, as PostgreSQL sorts them), then by id.
+    assignments = (
+        Assignment.objects.filter(version__story=story).select_related("assignee").order_by()
+    )
     if claims is not None:
         claim_ids = [c.pk for c in claims]
     if claim_ids is not None:
         # A page of claims: their own assignments and the versions' (not every claim's).
         assignments = assignments.filter(Q(claim__isnull=True) | Q(claim_id__in=claim_ids))
-    assignments = list(assignments)
+    assignments = sorted(assignments, key=lambda a: (a.claim_id is not None, a.assignee_id))
     if claims is not None:
         judged = judged or {}
         claims = sorted(claims, key=lambda c: (c.version_id, c.start, c.pk))
