@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from articles.export_html import h, person_name
+from articles.export_html import Dates, h, person_name
 from articles.ratings import SCALE
 from articles.templatetags.verdicts import quote_chars
 
@@ -191,4 +191,45 @@ def _row(entry, settle_url, csrf_input: str, options: str) -> str:
     out.append('\n      </td>\n      <td class="entry__status">\n        ')
     out.append(_status(entry, settle_url, csrf_input, options))
     out.append("\n      </td>\n    </tr>\n    ")
+    return "".join(out)
+
+
+# ---------------------------------------------------------------------------- who is on each claim
+
+NOBODY = '<span class="muted">—</span>'
+
+
+def assignment_rows(rows) -> str:
+    """The <tr> of each ``workflow.BoardRow`` (the assignment board under the dashboard), as
+    the template's loop wrote them; dates as the ``date`` filter writes them."""
+    months = Dates().months
+    out = []
+    for row in rows:
+        claim = row.claim
+        pk = h(claim.pk)
+        assigned = ", ".join(
+            f'<span class="person">{h(person_name(person))}'
+            + (
+                f' <span class="muted small">due <time datetime="{due.year:04d}-{due.month:02d}-'
+                f'{due.day:02d}">{h(f"{due.day} {months[due.month]}")}</time></span>'
+                if due
+                else ""
+            )
+            + "</span>"
+            for person, due in row.assigned
+        )
+        judged = ", ".join(h(person_name(person)) for person in row.judged)
+        late = "".join(
+            f'<span class="badge badge--late">Late: {h(person_name(person))}</span> '
+            for person in row.late
+        )
+        out.append(
+            f'\n    <tr id="assigned-{pk}">'
+            f'\n      <td><a href="{h(claim.version.get_absolute_url())}?claim={pk}">'
+            f'#{h(claim.number)}</a> <span class="muted small">{h(claim.version.label)}</span></td>'
+            f'\n      <td class="assigned">{assigned or NOBODY}</td>'
+            f'\n      <td class="judged">{judged or NOBODY}</td>'
+            f'\n      <td class="late">{late or NOBODY}</td>'
+            "\n    </tr>\n    "
+        )
     return "".join(out)

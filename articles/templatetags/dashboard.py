@@ -27,3 +27,9 @@ def entry_rows(context, entries):
 def only_one_items(only_one):
     """Every <li> of the claims in one version only (escaped in ``dashboard_html``)."""
     return mark_safe(dashboard_html.only_one_items(only_one))  # noqa: S308
+
+
+@register.simple_tag
+def assignment_rows(board_rows):
+    """Every <tr> of the assignment board (escaped in ``dashboard_html``)."""
+    return mark_safe(dashboard_html.assignment_rows(board_rows))  # noqa: S308

@@ -1,7 +1,8 @@
 """The dashboard's lists written without the template engine (dashboard_html) are what the
-template's loops wrote (tests/articles/data/dashboard_rows_template.html, the rows' loop
-as it was), every value escaped; best_claim picks the claim counterpart_claim picks."""
+template's loops wrote (tests/articles/data/*_template.html: the loops as they were), every
+value escaped; best_claim picks the claim counterpart_claim picks."""
 
+import datetime
 import random
 from pathlib import Path
 from types import SimpleNamespace
@@ -191,6 +192,35 @@ def test_pk_url_is_reverse_for_every_pk(prefix):
             assert settle_url(pk) == reverse("articles:claim_settle", args=[pk])
     finally:
         set_script_prefix(before)
+
+
+ASSIGNMENT_LOOP = Template(
+    "{% load l10n %}{% localize off %}"
+    + (Path(__file__).parent / "data" / "assignment_rows_template.html").read_text().strip()
+    + "{% endlocalize %}"
+)
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_the_assignment_board_rows_are_what_the_template_loop_wrote(language):
+    from django.utils import translation
+
+    from articles.workflow import BoardRow
+
+    march, may = datetime.date(2026, 3, 4), datetime.date(987, 5, 31)
+    claim = SimpleNamespace(pk=12, number=4, version=ORIGINAL)
+    rows = [
+        BoardRow(claim, [(ANN, march), (BOB, None)], [BOB, ANN], [ANN]),
+        BoardRow(SimpleNamespace(pk=13, number=5, version=REWRITE), [(BOB, may)], [], []),
+        BoardRow(SimpleNamespace(pk=14, number=6, version=REWRITE), [], [ANN], [ANN, BOB]),
+    ]
+    tag = Template("{% load dashboard %}{% assignment_rows rows %}")
+    with translation.override(language):
+        written = tag.render(Context({"rows": rows}))
+        assert written == ASSIGNMENT_LOOP.render(Context({"board_rows": rows}))
+    assert '<time datetime="2026-03-04">4 M' in written
+    assert '<time datetime="0987-05-31">31 Ma' in written
+    assert "Late: &lt;bob&gt;</span> " in written and "<bob>" not in written
 
 
 # ---------------------------------------------------------------------------- best_claim
