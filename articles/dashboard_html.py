@@ -1,8 +1,10 @@
-"""The rows of the dashboard's table of claims, written directly as strings.
+"""The dashboard's long lists, written directly as strings: the rows of its table of
+claims, the claims in one version only and the rows of the assignment board under it.
 
-They were the template's loop (``story_dashboard.html``); fifty rows of some forty
-variables, loops and filters each were half of the page's work. The output is byte for
-byte what the template wrote, so the rules of a template hold here by hand:
+They were the templates' loops (``story_dashboard.html``, ``_assignment_board.html``):
+fifty rows of some forty variables, loops and filters each were half of the page's work.
+The output is byte for byte what the templates wrote (tests/articles/test_dashboard_html.py
+renders the old loops beside them), so the rules of a template hold here by hand:
 
 - every value from the database or a user goes through ``h`` (escaped as ``{{ value }}``
   in an autoescaped template is), numbers and codes too;
