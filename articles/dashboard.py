@@ -361,20 +361,20 @@ def board_entries(claims, *, versions) -> list[Entry]:
         claim.version = by_pk[claim.version_id]
 
     user_model = get_user_model()
-    user_fields = [user_model._meta.pk.attname, "username", "first_name", "last_name"]
+    # What a name needs (export_html.person_name), in the model's order (from_db's).
+    named = {user_model._meta.pk.attname, "username", "first_name", "last_name"}
+    user_fields = [f.attname for f in user_model._meta.concrete_fields if f.attname in named]
     users: dict[int, object] = {}
     verdicts: dict[int, list] = {}
     rows = (
         Verdict.objects.filter(claim_id__in=ids)
         .order_by("created_at", "pk")
-        .values_list(
-            "claim_id", "rating", "reviewer_id", *(f"reviewer__{f}" for f in user_fields[1:])
-        )
+        .values_list("claim_id", "rating", "reviewer_id", *(f"reviewer__{f}" for f in user_fields))
     )
-    for claim_id, rating, *user in rows:
-        reviewer = users.get(user[0])
+    for claim_id, rating, reviewer_id, *user in rows:
+        reviewer = users.get(reviewer_id)
         if reviewer is None:
-            reviewer = users[user[0]] = user_model.from_db(rows.db, user_fields, user)
+            reviewer = users[reviewer_id] = user_model.from_db(rows.db, user_fields, user)
         verdicts.setdefault(claim_id, []).append((rating, reviewer))
 
     # Each claim's counterparts in the order of Counterpart.Meta (its versions' order), but
