@@ -6,7 +6,6 @@ All of a story's claims are loaded in a fixed number of queries and judged in Py
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -14,18 +13,22 @@ from django.db.models import (
     Case,
     Count,
     Exists,
+    F,
     Func,
     IntegerField,
     OuterRef,
     Prefetch,
     Q,
+    Subquery,
     Value,
     When,
 )
+from django.db.models.functions import Greatest, Least
 
 from articles import claim_status, validation
 from articles.models import REASONS, Claim, Counterpart, Verdict
 from articles.ratings import SCALE, Rating
+from articles.text.anchoring import MAX_CLAIM_CHARS
 
 ONE_VERSION = "one_version"
 STATUSES = ("contested", "settled", "open")
@@ -41,6 +44,9 @@ class Entry:
     claim: Claim
     reasons: list[str]
     counterparts: list[tuple[Counterpart, Claim | None]] = field(default_factory=list)
+    # The board's (board_entries): (rating, reviewer) in the order given; elsewhere empty,
+    # and the claim's own verdicts are read.
+    verdicts: list[tuple[str, object]] = field(default_factory=list)
 
     @property
     def status(self) -> str:
@@ -168,8 +174,7 @@ def _alpha(claims: list[dict[int, str]]) -> dict:
         [[u.get(r) if u.get(r) is not None else np.nan for u in units] for r in reviewers],
         dtype=float,
     )
-    values = {v for v in matrix.flatten() if not math.isnan(v)}
-    if len(values) < 2:
+    if len(np.unique(matrix[~np.isnan(matrix)])) < 2:
         # Everyone used one rating: perfect agreement, but alpha is undefined (no variation).
         result["alpha"] = 1.0
         return result
@@ -200,8 +205,8 @@ def verdict_chart(entries, versions) -> list[dict]:
 def _chart(versions, keyed) -> list[dict]:
     """verdict_chart() over (version id, chart key) pairs."""
     by_version: dict[int, Counter] = {}
-    for version_id, key in keyed:
-        by_version.setdefault(version_id, Counter())[key] += 1
+    for (version_id, key), n in Counter(keyed).items():
+        by_version.setdefault(version_id, Counter())[key] = n
     rows = []
     for version in versions:
         counts = by_version.get(version.pk, Counter())
@@ -239,14 +244,21 @@ def _absent_counterpart():
     )
 
 
-def board_claims(story, *, reason=None, status=None, version=None, reviewer=None):
-    """The story's claims that pass the filters, most severe first, as one query.
+def claims_of(versions):
+    """The claims of a story's ``versions`` (all of them): by version id, which the
+    database finds in its index, where a join to the story reads every claim of every story."""
+    return Claim.objects.filter(version_id__in=[v.pk for v in versions])
+
+
+def board_claims(versions, *, reason=None, status=None, version=None, reviewer=None):
+    """The claims of the story's ``versions`` that pass the filters, most severe first, as
+    one query.
 
     Filters and order read the stored status and reason codes (articles.claim_status), so
     no claim is loaded to be judged; the order is filter_entries' (severity, contested
     first, version, position).
     """
-    claims = Claim.objects.filter(version__story=story)
+    claims = claims_of(versions)
     if reason == ONE_VERSION:
         claims = claims.filter(_absent_counterpart())
     elif reason in REASONS:
@@ -286,93 +298,130 @@ class JSONArrayLength(Func):
         return super().as_sql(compiler, connection, function="JSONB_ARRAY_LENGTH", **extra_context)
 
 
-def board_entries(claims, *, sources: bool = False, versions=None) -> list[Entry]:
-    """Entries for one page of claims, with their counterparts' claims: a fixed number of queries.
+@dataclass
+class Other:
+    """A counterpart's claim as the board shows it: its number, link and rating (no model row)."""
 
-    Their reasons are the stored ones; a counterpart's claim is looked up only among the
-    claims overlapping this page's counterparts. With ``sources``, verdicts come with them.
-    Counterparts come without their ``candidates`` (only ``candidate_count``, counted in
-    SQL). ``versions``, the story's versions when the caller has them, are attached to the
-    claims and counterparts instead of joined to every row (each join copies the version's
-    text, megabytes for a long version); without them the join leaves the text out.
+    pk: int
+    version_id: int
+    number: int
+    settled_rating: str
+    ratings: list[str] = field(default_factory=list)
+    version: object = None
+
+    @property
+    def display_rating(self):
+        return claim_status.display_rating(self.settled_rating, self.ratings)
+
+
+def best_claim():
+    """The pk of the claim that overlaps the outer counterpart's span most, as a subquery
+    (NULL when none does, or the counterpart has no span).
+
+    claim_status.counterpart_claim in SQL, ties included: the most overlap, then the later
+    start, then the later end. A claim is at most MAX_CLAIM_CHARS long, so only claims
+    starting within that distance are read: one short range of an index per counterpart.
     """
-    verdicts = Verdict.objects.select_related("reviewer").order_by("created_at")
-    if sources:
-        verdicts = verdicts.prefetch_related("sources")
+    overlap = Least(F("end"), OuterRef("end")) - Greatest(F("start"), OuterRef("start"))
+    return Subquery(
+        Claim.objects.filter(
+            version_id=OuterRef("version_id"),
+            start__lt=OuterRef("end"),
+            end__gt=OuterRef("start"),
+            start__gt=OuterRef("start") - MAX_CLAIM_CHARS,
+        )
+        .annotate(overlap=overlap)
+        .order_by("-overlap", "-start", "-end")
+        .values("pk")[:1]
+    )
+
+
+def board_entries(claims, *, versions) -> list[Entry]:
+    """Entries for one page of claims, with their verdicts, counterparts and counterparts'
+    claims: four queries whatever the page.
+
+    Their reasons are the stored ones. ``versions`` (the story's, without their text) are
+    attached to the claims and counterparts instead of joined to every row (each join would
+    copy the version's text, megabytes for a long version).
+
+    Only the page's claims are model rows. Their verdicts come as ``Entry.verdicts``
+    (rating, reviewer), one user object per reviewer; counterparts without their
+    ``candidates`` (only ``candidate_count``, counted in SQL) and with the pk of the claim
+    covering them (``best_claim``); those claims as ``Other``. (Model rows, prefetches,
+    joined users and a filter of three conditions per counterpart were most of the page's
+    work.)
+    """
+    from django.contrib.auth import get_user_model
+
+    claims = list(claims.select_related("settled_by"))
+    by_pk = {v.pk: v for v in versions}
+    order = {v.pk: i for i, v in enumerate(versions)}
+    ids = [c.pk for c in claims]
+    for claim in claims:
+        claim.version = by_pk[claim.version_id]
+
+    user_model = get_user_model()
+    # What a name needs (export_html.person_name), in the model's order (from_db's).
+    named = {user_model._meta.pk.attname, "username", "first_name", "last_name"}
+    user_fields = [f.attname for f in user_model._meta.concrete_fields if f.attname in named]
+    users: dict[int, object] = {}
+    verdicts: dict[int, list] = {}
+    rows = (
+        Verdict.objects.filter(claim_id__in=ids)
+        .order_by("created_at", "pk")
+        .values_list("claim_id", "rating", "reviewer_id", *(f"reviewer__{f}" for f in user_fields))
+    )
+    for claim_id, rating, reviewer_id, *user in rows:
+        reviewer = users.get(reviewer_id)
+        if reviewer is None:
+            reviewer = users[reviewer_id] = user_model.from_db(rows.db, user_fields, user)
+        verdicts.setdefault(claim_id, []).append((rating, reviewer))
+
     # Each claim's counterparts in the order of Counterpart.Meta (its versions' order), but
     # without that ordering's joins through every claim, version and story.
-    counterparts = (
-        Counterpart.objects.defer("candidates")
-        .annotate(candidate_count=JSONArrayLength("candidates"))
-        .order_by("version__created_at", "version_id")
-    )
-    # The board shows who settled a claim; exports (``sources``) also who marked it.
-    related = ["settled_by", "created_by"] if sources else ["settled_by"]
-    claims = claims.select_related(*related, *([] if versions is not None else ["version"]))
-    if versions is None:
-        claims = claims.defer("version__text")
-        counterparts = counterparts.select_related("version").defer("version__text")
-    claims = list(
-        claims.prefetch_related(
-            Prefetch("verdicts", queryset=verdicts),
-            Prefetch("counterparts", queryset=counterparts),
+    counterparts: dict[int, list[Counterpart]] = {}
+    for cp in sorted(
+        Counterpart.objects.filter(claim_id__in=ids)
+        .only(
+            "claim_id", "version_id", "start", "end", "exact", "confidence", "fact_diffs", "status"
         )
-    )
-    by_pk = {v.pk: v for v in versions} if versions is not None else None
-    if by_pk is not None:
-        for claim in claims:
-            claim.version = by_pk[claim.version_id]
-            for cp in claim.counterparts.all():
-                cp.version = by_pk[cp.version_id]
-    chosen = [cp for c in claims for cp in c.counterparts.all() if cp.start is not None]
-    others: list[Claim] = []
-    if chosen:
-        overlap = Q()
-        if len(chosen) <= 100:
-            for cp in chosen:
-                overlap |= Q(version_id=cp.version_id, start__lt=cp.end, end__gt=cp.start)
-        else:
-            # Many counterparts (a chunk of an export): one range per version covers them.
-            ranges: dict[int, list[int]] = {}
-            for cp in chosen:
-                low, high = ranges.setdefault(cp.version_id, [cp.start, cp.end])
-                ranges[cp.version_id] = [min(low, cp.start), max(high, cp.end)]
-            for version_id, (low, high) in ranges.items():
-                overlap |= Q(version_id=version_id, start__lt=high, end__gt=low)
-        # What the board shows of a counterpart's claim: its number, link and rating.
-        # (Unordered: _Sorted orders them, and the default order joins version and story.)
-        others = (
-            Claim.objects.filter(overlap)
-            .only("version_id", "number", "start", "end", "settled_rating")
+        .annotate(candidate_count=JSONArrayLength("candidates"), other_pk=best_claim())
+        .order_by(),
+        key=lambda cp: (order[cp.version_id], cp.version_id),
+    ):
+        cp.version = by_pk[cp.version_id]
+        counterparts.setdefault(cp.claim_id, []).append(cp)
+
+    others: dict[int, Other] = {}
+    if other_pks := {cp.other_pk for group in counterparts.values() for cp in group} - {None}:
+        # What the board shows of a counterpart's claim: its number, link and rating, as
+        # one row per verdict.
+        for pk, version_id, number, settled, rating in (
+            Claim.objects.filter(pk__in=other_pks)
             .order_by()
-        )
-        if by_pk is None:
-            others = others.select_related("version").defer("version__text")
-        others = list(
-            others.prefetch_related(
-                Prefetch("verdicts", queryset=Verdict.objects.only("claim_id", "rating").order_by())
-            )
-        )
-        if by_pk is not None:
-            for other in others:
-                other.version = by_pk[other.version_id]
-    grouped: dict[int, list[Claim]] = {}
-    for other in others:
-        grouped.setdefault(other.version_id, []).append(other)
-    by_version = {pk: _Sorted(group) for pk, group in grouped.items()}
+            .values_list("pk", "version_id", "number", "settled_rating", "verdicts__rating")
+        ):
+            other = others.get(pk)
+            if other is None:
+                other = others[pk] = Other(
+                    pk, version_id, number, settled, version=by_pk.get(version_id)
+                )
+            if rating is not None:
+                other.ratings.append(rating)
     return [
         Entry(
             claim,
             claim.reason_codes,
-            [(cp, counterpart_claim(cp, by_version)) for cp in claim.counterparts.all()],
+            [(cp, others.get(cp.other_pk)) for cp in counterparts.get(claim.pk, [])],
+            verdicts.get(claim.pk, []),
         )
         for claim in claims
     ]
 
 
-def board_summary(story) -> dict:
-    """The counters of summarise(), counted in SQL: one query."""
-    claims = Claim.objects.filter(version__story=story)
+def board_summary(versions) -> dict:
+    """The counters of summarise() over the story's ``versions``, counted in SQL: one query."""
+    claims = claims_of(versions)
     contested = Q(status=claim_status.CONTESTED)
     counts = claims.aggregate(
         claims=Count("pk"),
@@ -403,16 +452,17 @@ class _Rated:
         return claim_status.display_rating(self.settled_rating, list(self.ratings.values()))
 
 
-def ratings_by_claim(story) -> list[_Rated]:
-    """Every claim's version, status and ratings, as plain values: two queries."""
+def ratings_by_claim(versions) -> list[_Rated]:
+    """Every claim's version, status and ratings (of the story's ``versions``), as plain
+    values: two queries."""
     claims = {
         pk: _Rated(version_id, status, settled_rating)
-        for pk, version_id, status, settled_rating in Claim.objects.filter(version__story=story)
+        for pk, version_id, status, settled_rating in claims_of(versions)
         .order_by()
         .values_list("pk", "version_id", "status", "settled_rating")
     }
     for claim_id, reviewer_id, rating in (
-        Verdict.objects.filter(claim__version__story=story)
+        Verdict.objects.filter(claim__version_id__in=[v.pk for v in versions])
         .order_by("created_at", "pk")
         .values_list("claim_id", "reviewer_id", "rating")
     ):
@@ -427,16 +477,16 @@ def rated_agreement(rated: list[_Rated]) -> dict:
 
 def rated_chart(rated: list[_Rated], versions) -> list[dict]:
     """verdict_chart() over plain values (see ratings_by_claim)."""
-    return _chart(
-        versions,
-        (
-            (
-                r.version_id,
-                r.display_rating or ("contested" if r.status == "contested" else "unrated"),
-            )
-            for r in rated
-        ),
-    )
+    # Thousands of claims share a few combinations of ratings: each judged once.
+    shown: dict[tuple, str | None] = {}
+
+    def key(r: _Rated) -> str:
+        ratings = (r.settled_rating, *r.ratings.values())
+        if ratings not in shown:
+            shown[ratings] = r.display_rating
+        return shown[ratings] or ("contested" if r.status == "contested" else "unrated")
+
+    return _chart(versions, ((r.version_id, key(r)) for r in rated))
 
 
 @dataclass
@@ -452,11 +502,11 @@ class OnlyOne:
     missing_from: list = field(default_factory=list)
 
 
-def only_one_version(story, versions, limit: int | None = None) -> list[OnlyOne]:
+def only_one_version(versions, limit: int | None = None) -> list[OnlyOne]:
     """The first ``limit`` claims (by version and position) that another version does not
     state, with those versions: one query over their absent counterparts."""
     absent = Counterpart.objects.filter(
-        claim__version__story=story,
+        claim__version_id__in=[v.pk for v in versions],
         start__isnull=True,
         status__in=(Counterpart.Status.CONFIRMED, Counterpart.Status.NOT_FOUND),
     ).order_by("claim__version_id", "claim__start", "claim_id", "version__created_at", "version_id")
@@ -491,24 +541,26 @@ def board_figures(story, versions) -> dict:
     key = f"board:{story.pk}:{story.revision}:{','.join(str(v.pk) for v in versions)}"
     figures = cache.get(key)
     if figures is None:
-        rated = ratings_by_claim(story)
+        rated = ratings_by_claim(versions)
         figures = {
             "agreement": rated_agreement(rated),
             "chart": [
                 {**row, "version": row["version"].pk} for row in rated_chart(rated, versions)
             ],
-            "summary": board_summary(story),
+            "summary": board_summary(versions),
             "reviewers": list(
                 get_user_model()
                 .objects.filter(
                     Exists(
-                        Verdict.objects.filter(reviewer=OuterRef("pk"), claim__version__story=story)
+                        Verdict.objects.filter(
+                            reviewer=OuterRef("pk"), claim__version_id__in=[v.pk for v in versions]
+                        )
                     )
                 )
                 .only("username", "first_name", "last_name")
                 .order_by("username")
             ),
-            "only_one": only_one_version(story, versions),
+            "only_one": only_one_version(versions),
         }
         cache.set(key, figures, 600)
     by_pk = {v.pk: v for v in versions}

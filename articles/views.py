@@ -845,7 +845,7 @@ def _render_dashboard(request, story):
     filters = {
         key: request.GET.get(key) or None for key in ("reason", "status", "version", "reviewer")
     }
-    page = Paginator(dashboard.board_claims(story, **filters), dashboard.PAGE_SIZE).get_page(
+    page = Paginator(dashboard.board_claims(versions, **filters), dashboard.PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     entries = dashboard.board_entries(page.object_list, versions=versions)
@@ -855,6 +855,7 @@ def _render_dashboard(request, story):
         "versions": versions,
         "entries": entries,
         "board_claims": [e.claim for e in entries],
+        "board_judged": {e.claim.pk: [reviewer for _, reviewer in e.verdicts] for e in entries},
         "page": page,
         "page_query": urlencode(query),
         # chart, agreement, summary, reviewers, only_one: once per revision of the story.

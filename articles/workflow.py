@@ -224,28 +224,38 @@ class BoardRow:
 
 
 def assignment_board(
-    story: Story, *, claim_ids=None, claims=None, today: datetime.date | None = None
+    story: Story,
+    *,
+    claim_ids=None,
+    claims=None,
+    judged: dict | None = None,
+    today: datetime.date | None = None,
 ) -> list[BoardRow]:
     """For each claim of the story (or only those of ``claim_ids``, a page of a big story):
     who is assigned, who has judged it, who is late.
 
     Three queries whatever the number of claims; one when the caller passes ``claims``,
-    already loaded with their version and their verdicts' reviewers (the dashboard's page).
+    already loaded with their version, and ``judged``, their reviewers by claim pk (the
+    dashboard's page).
     """
     today = today or timezone.localdate()
-    assignments = Assignment.objects.filter(version__story=story).select_related("assignee")
+    # Unordered: Assignment.Meta's order joins every version, story and claim twice over.
+    # What it decided here is the order of each claim's people: those assigned the whole
+    # version first (NULLs first, as PostgreSQL sorts them), then by id.
+    assignments = (
+        Assignment.objects.filter(version__story=story).select_related("assignee").order_by()
+    )
     if claims is not None:
         claim_ids = [c.pk for c in claims]
     if claim_ids is not None:
         # A page of claims: their own assignments and the versions' (not every claim's).
         assignments = assignments.filter(Q(claim__isnull=True) | Q(claim_id__in=claim_ids))
-    assignments = list(assignments)
-    judged: dict[int, list] = {}
+    assignments = sorted(assignments, key=lambda a: (a.claim_id is not None, a.assignee_id))
     if claims is not None:
-        for claim in claims:
-            judged[claim.pk] = [v.reviewer for v in claim.verdicts.all()]
+        judged = judged or {}
         claims = sorted(claims, key=lambda c: (c.version_id, c.start, c.pk))
     else:
+        judged = {}
         verdicts = Verdict.objects.filter(claim__version__story=story).select_related("reviewer")
         claims = (
             Claim.objects.filter(version__story=story)

@@ -12,9 +12,9 @@ register = template.Library()
 
 
 @register.simple_tag
-def assignment_board(story, claims=None):
-    """The board of the story's claims, or of ``claims`` (a page, loaded with their verdicts)."""
-    return workflow.assignment_board(story, claims=claims)
+def assignment_board(story, claims=None, judged=None):
+    """The board of the story's claims, or of ``claims`` (a page) with who ``judged`` each."""
+    return workflow.assignment_board(story, claims=claims, judged=judged)
 
 
 @register.simple_tag

@@ -189,6 +189,25 @@ def test_the_board_says_who_is_assigned_judged_and_late(
     assert row.late == [reviewer2]
 
 
+def test_the_board_names_those_assigned_the_whole_version_first(
+    editor, reviewer, reviewer2, story, original, claims
+):
+    a, b = claims[:2]
+    story.members.add(editor)
+    workflow.assignments_create(
+        version=original, claims=[a], assignees=[reviewer], due_on=None, user=editor
+    )
+    workflow.assignments_create(
+        version=original, claims=[], assignees=[reviewer2, editor], due_on=None, user=editor
+    )
+    for page in (None, [a, b]):
+        rows = workflow.assignment_board(story, claims=page, judged={} if page else None)
+        by_claim = {r.claim.pk: [u for u, _ in r.assigned] for r in rows}
+        assert reviewer.pk < reviewer2.pk and editor.pk < reviewer2.pk
+        assert by_claim[a.pk] == [editor, reviewer2, reviewer]
+        assert by_claim[b.pk] == [editor, reviewer2]
+
+
 def test_presence_expires_and_leaves_no_trace(reviewer, reviewer2, original, claims, settings):
     workflow.presence_touch(version=original, user=reviewer, tab="abcdefgh1", claim_id=claims[0].pk)
     workflow.presence_touch(version=original, user=reviewer, tab="abcdefgh1", claim_id=None)

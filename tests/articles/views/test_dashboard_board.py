@@ -193,3 +193,37 @@ def test_the_reading_view_links_every_other_version_and_its_comparison(
         compare = reverse("articles:version_compare", args=[original.pk, other.pk])
         assert f'<a href="{compare}">compare</a>' in response.text
     assert original.label not in [v.label for v in response.context["other_versions"]]
+
+
+def test_a_page_of_the_board_costs_ten_queries_whatever_it_shows(
+    client, editor, reviewer, reviewer2, original, rewritten, django_assert_num_queries
+):
+    words = [w for w in original.text.split() if len(w) > 5 and original.text.count(w) == 1]
+    claims = [mark(original, reviewer, w) for w in words[:5]]
+    # These two cover each other's counterparts: each is shown beside the other.
+    claims += [mark(original, reviewer, "takes eighteen months")]
+    claims += [mark(rewritten, reviewer2, "will last eighteen years")]
+    for claim in claims[:4]:
+        for who, rating in ((reviewer, Rating.ACCURATE), (reviewer2, Rating.INACCURATE)):
+            verdict_save(
+                claim=claim, user=who, rating=rating, rationale="", sources=[], revision=None
+            )
+    client.force_login(editor)
+    url = board_url(original.story)
+    client.get(url)  # the figures, kept until the story changes
+    # Session, user, story, versions, the page's count and claims, their verdicts (with
+    # reviewers), counterparts (with the claims covering them), those claims (with their
+    # ratings), assignments.
+    with django_assert_num_queries(10) as captured:
+        response = client.get(url)
+    # The story's claims are found by their versions' ids (an index), not by joining every
+    # claim of every story to its version.
+    joined = 'FROM "articles_claim" INNER JOIN "articles_version"'
+    assert not [q for q in captured.captured_queries if joined in q["sql"]]
+    entries = response.context["entries"]
+    assert len(entries) == 7
+    assert response.text.count("verdict-line") == 8
+    covered = [other for e in entries for _, other in e.counterparts if other is not None]
+    assert sorted(other.pk for other in covered) == sorted(c.pk for c in claims[-2:])
+    with django_assert_num_queries(10):
+        client.get(url, {"status": "contested", "page": "1"})
