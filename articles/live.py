@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -93,20 +93,36 @@ def bump(
     delete); they are stored with the revision. Call it last in the transaction, after
     locking the claims it stamps. Returns the revision.
     """
-    Story.objects.filter(pk=story_id).update(revision=F("revision") + 1, updated_at=timezone.now())
-    revision = Story.objects.filter(pk=story_id).values_list("revision", flat=True).get()
+    table = Story._meta.db_table
+    # One statement takes the revision and reads it (and, on PostgreSQL, queues the notice
+    # for the commit): the row is locked from here to the commit.
+    postgresql = connection.vendor == "postgresql"
+    notify = ", pg_notify(%s, id::text || ':' || revision::text)" if postgresql else ""
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET revision = revision + 1, updated_at = %s "  # noqa: S608
+            f"WHERE id = %s RETURNING revision{notify}",
+            [now, story_id, *([CHANNEL] if postgresql else [])],
+        )
+        revision = cursor.fetchone()[0]
     stamped = set(changed) | set(created)
-    if stamped:
-        Claim.objects.filter(pk__in=stamped).update(changed_revision=revision)
     if created:
-        Claim.objects.filter(pk__in=set(created)).update(created_revision=revision)
+        # One statement stamps them all; created claims are changed ones too.
+        created_now = Case(
+            When(pk__in=set(created), then=Value(revision)),
+            default=F("created_revision"),
+            output_field=Claim._meta.get_field("created_revision"),
+        )
+        Claim.objects.filter(pk__in=stamped).update(
+            changed_revision=revision, created_revision=created_now
+        )
+    elif stamped:
+        Claim.objects.filter(pk__in=stamped).update(changed_revision=revision)
     if vacated:
         for row in vacated:
             row.revision = revision
         VacatedSpan.objects.bulk_create(vacated)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_notify(%s, %s)", [CHANNEL, f"{story_id}:{revision}"])
     return revision
 
 
