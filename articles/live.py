@@ -290,7 +290,7 @@ def _redraw(version: Version, delta: Delta, current: set[int], ranges) -> Delta:
             operator.or_, (Q(start__lt=b.end, end__gt=b.start) for b in _merged(blocks))
         )
         claims = list(
-            version.claims.with_verdicts().filter(covers | Q(pk__in=current))
+            version.claims.with_marks().filter(covers | Q(pk__in=current))
             .order_by("start", "-end", "pk")
         )  # fmt: skip
         delta.blocks = [
@@ -298,7 +298,7 @@ def _redraw(version: Version, delta: Delta, current: set[int], ranges) -> Delta:
             for html in reading.render_blocks(version.text, blocks, sentences, claims, oob=True)
         ]
     else:
-        claims = list(version.claims.with_verdicts().filter(pk__in=current))
+        claims = list(version.claims.with_marks().filter(pk__in=current))
     # Every changed claim's item is taken out and put back where it belongs now; in
     # reverse order, so that the item each one goes before is already in place.
     by_pk = {c.pk: c for c in claims}

@@ -439,6 +439,25 @@ class ClaimQuerySet(models.QuerySet):
         claims = self.select_related("created_by", "settled_by", "version")
         return claims.defer("version__text").prefetch_related(*panel_prefetches())
 
+    def with_marks(self):
+        """With what a claim's mark in the text and its list item show (its status,
+        templates/articles/_status.html): its verdicts' ratings and the versions it is
+        missing from; not the verdicts' sources, reviewers or texts, nor the counterparts'
+        candidates."""
+        return self.prefetch_related(
+            Prefetch(
+                "verdicts",
+                queryset=Verdict.objects.order_by("created_at").only("id", "claim_id", "rating"),
+            ),
+            Prefetch(
+                "counterparts",
+                # Within a claim, as its Meta: by version (the story's: by age, then id).
+                queryset=Counterpart.objects.select_related("version")
+                .only("id", "claim_id", "version_id", "start", "status", "version__label")
+                .order_by("version__created_at", "version_id"),
+            ),
+        )
+
 
 def panel_prefetches() -> list[Prefetch]:
     """The claim's verdicts (by age, with their reviewers and sources) and counterparts

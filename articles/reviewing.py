@@ -88,10 +88,11 @@ def _lock_row(model, pk: int) -> int | None:
     return rows.values_list("pk", flat=True).first()
 
 
-def _lock_claim(pk: int, *, spans=()) -> Claim | None:
+def _lock_claim(pk: int, *, spans=(), known=None) -> Claim | None:
     """The claim, locked, or None: taken with the claims its status refresh recomputes,
-    in id order (``claim_status.lock``; ``spans``: others the write will pass it)."""
-    return claim_status.lock([pk], spans=spans).get(pk)
+    in id order (``claim_status.lock``; ``spans``: others the write will pass it;
+    ``known``: its span as read before, see ``claim_status.lock``)."""
+    return claim_status.lock([pk], spans=spans, known=known).get(pk)
 
 
 def _span(claim: Claim) -> dict[int, tuple[int, int, int]]:
@@ -245,7 +246,7 @@ def verdict_save(
     )
     with transaction.atomic():
         live.share_story(claim.version.story_id)
-        locked = _lock_claim(claim.pk)
+        locked = _lock_claim(claim.pk, known=_span(claim))
         if locked is None:
             raise Conflict("This claim was deleted while you were writing your verdict.")
         verdict = (

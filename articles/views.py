@@ -469,7 +469,9 @@ def marked_context(
     With ``refocus_text`` the keyboard goes back to the text (a claim marked from the
     suggestion list keeps focus in that list instead).
     """
-    claim = version.claims.with_verdicts().get(pk=claim.pk)
+    # The claim as the write left it (committed), with what its panel shows.
+    claim.version = version  # without its text, with its story
+    prefetch_related_objects([claim], *panel_prefetches())
     context = _panel_context(request, claim) | {"version": version, "story": version.story}
     delta = live.claim_delta(version, claim, left=left)
     return context | {"notice": notice, "text_swapped": refocus_text, "delta": delta}
