@@ -269,12 +269,21 @@ def claim_delta(version: Version, claim: Claim, *, left: tuple[int, int] | None 
     """What the marking page redraws after ``claim`` was marked or moved (from ``left``)."""
     delta = Delta(revision=0, changes=1, spans_changed=True, changed_ids={claim.pk})
     ranges = [(claim.start, claim.end)] + ([left] if left else [])
-    return _redraw(version, delta, {claim.pk}, ranges)
+    # Only marks and list items: the marking page's panel is rendered apart.
+    return _redraw(version, delta, {claim.pk}, ranges, marks_only=True)
 
 
-def _redraw(version: Version, delta: Delta, current: set[int], ranges) -> Delta:
-    """Fill ``delta`` with the blocks over ``ranges`` and the list items of claims ``current``."""
+def _redraw(
+    version: Version, delta: Delta, current: set[int], ranges, *, marks_only: bool = False
+) -> Delta:
+    """Fill ``delta`` with the blocks over ``ranges`` and the list items of claims ``current``.
+
+    The claims come ``with_verdicts`` (an update may carry their panels too), or with only
+    what their marks and list items show if ``marks_only``.
+    """
     from articles import reading  # it builds on the models too
+
+    claim_rows = version.claims.with_marks() if marks_only else version.claims.with_verdicts()
 
     blocks = list(
         version.blocks.filter(
@@ -290,7 +299,7 @@ def _redraw(version: Version, delta: Delta, current: set[int], ranges) -> Delta:
             operator.or_, (Q(start__lt=b.end, end__gt=b.start) for b in _merged(blocks))
         )
         claims = list(
-            version.claims.with_marks().filter(covers | Q(pk__in=current))
+            claim_rows.filter(covers | Q(pk__in=current))
             .order_by("start", "-end", "pk")
         )  # fmt: skip
         delta.blocks = [
@@ -298,7 +307,7 @@ def _redraw(version: Version, delta: Delta, current: set[int], ranges) -> Delta:
             for html in reading.render_blocks(version.text, blocks, sentences, claims, oob=True)
         ]
     else:
-        claims = list(version.claims.with_marks().filter(pk__in=current))
+        claims = list(claim_rows.filter(pk__in=current))
     # Every changed claim's item is taken out and put back where it belongs now; in
     # reverse order, so that the item each one goes before is already in place.
     by_pk = {c.pk: c for c in claims}
