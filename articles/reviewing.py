@@ -14,7 +14,7 @@ import functools
 import logging
 
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import Max
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from articles import claim_status, live, validation
@@ -138,9 +138,13 @@ def claim_create(*, version: Version, user, start, end, exact: str) -> tuple[Cla
             # The version's row serialises numbering (and same-span creates) until commit,
             # a few statements later; other versions and other writes go on meanwhile.
             _lock_row(Version, version.pk)
-            if claim := existing.first():
+            # One query: the next number, and whether these words were marked meanwhile.
+            found = version.claims.order_by().aggregate(
+                n=Max("number"), same=Count("pk", filter=Q(start=span.start, end=span.end))
+            )
+            if found["same"] and (claim := existing.first()):
                 return claim, False
-            draft.number = (version.claims.aggregate(n=Max("number"))["n"] or 0) + 1
+            draft.number = (found["n"] or 0) + 1
             draft.save(force_insert=True)
             claim = draft
             for row in counterparts:

@@ -136,7 +136,7 @@ def test_a_stale_save_still_gets_409_and_the_newer_verdict(client, reviewer, fac
     assert Verdict.objects.get(claim=left, reviewer=reviewer).rating == Rating.ACCURATE
 
 
-def test_marking_a_claim_takes_31_queries(client, reviewer, original, rewritten, facing):
+def test_marking_a_claim_takes_30_queries(client, reviewer, original, rewritten, facing):
     client.force_login(reviewer)
     words = "It protects 3,400 homes"
     start, end = span_of(original, words)
@@ -152,9 +152,35 @@ def test_marking_a_claim_takes_31_queries(client, reviewer, original, rewritten,
     # The version (1), an existing claim of these words (1); the transaction (2), the story
     # shared (PostgreSQL); what ranking reads: the versions, sentences and links (3);
     # claims covering the words (1; none to lock here), the version locked for numbering
-    # (1), the same-span check again (1), the next number (1); the claim and its history
+    # (1), the next number with the same-span check again (1); the claim and its history
     # (2), its counterparts (1); the status refresh (4; nothing to store here); the
     # revision (1) and the stamp (1). The panel: verdicts, counterparts, notes, claims
     # nearby (4); the paragraph redrawn: blocks, sentences, claims, their verdicts and
     # counterparts (5), the next item (1), the count (1).
-    assert len(sql) == 31 + SHARE, "\n".join(sql)
+    assert len(sql) == 30 + SHARE, "\n".join(sql)
+
+
+def test_words_marked_meanwhile_give_that_claim_not_a_second_one(
+    reviewer, reviewer2, original, rewritten, monkeypatch
+):
+    """Another reviewer marks the same words between the first look and the numbering
+    (here: while this create ranks its counterparts): the create returns that claim."""
+    from articles import comparison
+
+    words = "It protects 3,400 homes"
+    start, end = span_of(original, words)
+    real = comparison.rank_counterparts
+    theirs = {}
+
+    def rank_after_another_mark(claims, **kwargs):
+        monkeypatch.setattr(comparison, "rank_counterparts", real)
+        theirs["claim"] = mark(original, reviewer2, words)
+        return real(claims, **kwargs)
+
+    monkeypatch.setattr(comparison, "rank_counterparts", rank_after_another_mark)
+    claim, created = reviewing.claim_create(
+        version=original, user=reviewer, start=start, end=end, exact=words
+    )
+    assert not created
+    assert claim.pk == theirs["claim"].pk
+    assert original.claims.filter(start=start, end=end).count() == 1
