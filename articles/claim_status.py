@@ -172,35 +172,45 @@ def _models(apps, *names: str) -> list:
 def _copy_search_keys(apps, claims: dict[int, _Claim], values: dict[int, tuple[str, str]]):
     """Copy the claims' story and status onto their verdicts and sources (search keys), and
     each verdict's rating and reviewer onto its sources: two statements per (status, story)
-    of the claims, each writing only the rows whose copies differ."""
-    from django.db.models import F, OuterRef, Subquery
+    of the claims, each writing only the rows whose copies differ.
+
+    Plain SQL (UPDATE ... FROM: PostgreSQL, SQLite 3.33+): every write of a verdict runs
+    these, and the ORM's form (a subquery per copied column) cost more to build than to run.
+    """
+    from django.db import connection
 
     Verdict, Source = _models(apps, "Verdict", "Source")
+    q = connection.ops.quote_name
+    verdicts, sources = q(Verdict._meta.db_table), q(Source._meta.db_table)
     groups: dict[tuple[str, int], list[int]] = {}
     for pk, claim in claims.items():
         groups.setdefault((values[pk][0], claim.story_id), []).append(pk)
-    verdict = Verdict.objects.filter(pk=OuterRef("verdict_id"))
-    for (status, story_id), pks in groups.items():
-        Verdict.objects.filter(claim_id__in=pks).exclude(
-            claim_status=status, story_id=story_id
-        ).update(claim_status=status, story_id=story_id)
-        Source.objects.filter(verdict__claim_id__in=pks).exclude(
-            claim_status=status,
-            story_id=story_id,
-            rating=F("verdict__rating"),
-            reviewer_id=F("verdict__reviewer_id"),
-        ).update(
-            claim_status=status,
-            story_id=story_id,
-            rating=Subquery(verdict.values("rating")[:1]),
-            reviewer_id=Subquery(verdict.values("reviewer_id")[:1]),
-        )
+    with connection.cursor() as cursor:
+        for (status, story_id), pks in groups.items():
+            among = ", ".join(["%s"] * len(pks))
+            cursor.execute(
+                f"UPDATE {verdicts} SET claim_status = %s, story_id = %s "  # noqa: S608
+                f"WHERE claim_id IN ({among}) "
+                "AND (claim_status <> %s OR story_id IS NULL OR story_id <> %s)",
+                [status, story_id, *pks, status, story_id],
+            )
+            cursor.execute(
+                f"UPDATE {sources} SET claim_status = %s, story_id = %s, "  # noqa: S608
+                "rating = v.rating, reviewer_id = v.reviewer_id "
+                f"FROM {verdicts} v WHERE {sources}.verdict_id = v.id AND v.claim_id IN ({among}) "
+                f"AND ({sources}.claim_status <> %s OR {sources}.story_id IS NULL "
+                f"OR {sources}.story_id <> %s OR {sources}.rating <> v.rating "
+                f"OR {sources}.reviewer_id IS NULL OR {sources}.reviewer_id <> v.reviewer_id)",
+                [status, story_id, *pks, status, story_id],
+            )
 
 
-def _load(Claim, Verdict, query) -> dict[int, _Claim]:
-    rows = {
-        row[0]: _Claim(*row[:4], row[4] is not None, *row[5:9], story_id=row[9])
-        for row in Claim.objects.filter(query)
+def _load(Claim, query) -> dict[int, _Claim]:
+    """The claims matching ``query`` with their verdicts' ratings and reviewers: one query,
+    the claims joined to their verdicts (a row per verdict, one with None for none)."""
+    rows: dict[int, _Claim] = {}
+    for row in (
+        Claim.objects.filter(query)
         .order_by()
         .values_list(
             "pk",
@@ -213,16 +223,16 @@ def _load(Claim, Verdict, query) -> dict[int, _Claim]:
             "contest_codes",
             "verdict_keys",
             "version__story_id",
+            "verdicts__rating",
+            "verdicts__reviewer_id",
         )
-    }
-    if rows:
-        for claim_id, rating, reviewer_id in (
-            Verdict.objects.filter(claim_id__in=list(rows))
-            .order_by()
-            .values_list("claim_id", "rating", "reviewer_id")
-        ):
-            rows[claim_id].ratings.append(rating)
-            rows[claim_id].reviewers.append(reviewer_id)
+    ):
+        claim = rows.get(row[0])
+        if claim is None:
+            claim = rows[row[0]] = _Claim(*row[:4], row[4] is not None, *row[5:9], story_id=row[9])
+        if row[10] is not None:
+            claim.ratings.append(row[10])
+            claim.reviewers.append(row[11])
     return rows
 
 
@@ -255,12 +265,12 @@ def recompute(
     """
     from django.db.models import Q
 
-    Claim, Verdict, Counterpart = _models(apps, "Claim", "Verdict", "Counterpart")
+    Claim, Counterpart = _models(apps, "Claim", "Counterpart")
     ids = sorted(set(claim_ids))
     result: dict[int, tuple[str, str]] = {}
     for i in range(0, len(ids), CHUNK):
         chunk = ids[i : i + CHUNK]
-        claims = _load(Claim, Verdict, Q(pk__in=chunk))
+        claims = _load(Claim, Q(pk__in=chunk))
         counterparts: dict[int, list[_Counterpart]] = {}
         for claim_id, version_id, start, end, diffs in (
             Counterpart.objects.filter(claim_id__in=list(claims))
@@ -276,9 +286,9 @@ def recompute(
             overlap = Q()
             for cp in chosen:
                 overlap |= Q(version_id=cp.version_id, start__lt=cp.end, end__gt=cp.start)
-            others = _load(Claim, Verdict, overlap)
+            others = _load(Claim, overlap)
         elif chosen:
-            others = _load(Claim, Verdict, Q(version_id__in={cp.version_id for cp in chosen}))
+            others = _load(Claim, Q(version_id__in={cp.version_id for cp in chosen}))
         grouped: dict[int, list[_Claim]] = {}
         for other in others.values():
             grouped.setdefault(other.version_id, []).append(other)
@@ -336,30 +346,49 @@ def covering(spans: Iterable[tuple[int, int, int]], *, apps=None) -> set[int]:
     return found
 
 
+def _spans_of(Claim, ids: set[int], known: dict[int, tuple[int, int, int]]) -> list:
+    """The spans (version id, start, end) of the claims ``ids``: ``known`` ones as given,
+    the others read (one query, none if all are known)."""
+    spans = [span for pk, span in known.items() if pk in ids]
+    if missing := ids - known.keys():
+        spans += (
+            Claim.objects.filter(pk__in=missing)
+            .order_by()
+            .values_list("version_id", "start", "end")
+        )
+    return spans
+
+
 def refresh(
-    claim_ids: Iterable[int], *, spans: Iterable[tuple[int, int, int]] = (), apps=None
+    claim_ids: Iterable[int],
+    *,
+    spans: Iterable[tuple[int, int, int]] = (),
+    known: dict[int, tuple[int, int, int]] | None = None,
+    apps=None,
 ) -> dict[int, tuple[str, str]]:
     """Recompute these claims and the claims whose counterparts cover them or ``spans``.
 
     Call it, in the write's transaction, after a claim's verdicts, settlement or span
-    changed; ``spans`` are (version id, start, end) of claims deleted or moved away.
-    Returns {id: (status, codes)} of every claim recomputed.
+    changed; ``spans`` are (version id, start, end) of claims deleted or moved away;
+    ``known``: the current spans of some of ``claim_ids`` (read under their lock), not
+    read again. Returns {id: (status, codes)} of every claim recomputed.
     """
     (Claim,) = _models(apps, "Claim")
     ids = set(claim_ids)
-    spans = list(spans)
-    if ids:
-        spans += (
-            Claim.objects.filter(pk__in=ids).order_by().values_list("version_id", "start", "end")
-        )
+    spans = list(spans) + _spans_of(Claim, ids, known or {})
     return recompute(ids | covering(spans, apps=apps), apps=apps, written=ids)
 
 
 def lock(
-    claim_ids: Iterable[int], *, spans: Iterable[tuple[int, int, int]] = (), apps=None
-) -> set[int]:
+    claim_ids: Iterable[int],
+    *,
+    spans: Iterable[tuple[int, int, int]] = (),
+    known: dict[int, tuple[int, int, int]] | None = None,
+    apps=None,
+) -> dict:
     """Lock, in id order, the claims ``refresh`` of the same arguments will recompute
-    (FOR NO KEY UPDATE); returns their ids (a deleted claim is not among them).
+    (FOR NO KEY UPDATE); returns them by id, as locked ({id: Claim}; a deleted claim is
+    not among them).
 
     A write takes these rows before any other claim row: two writes on claims that cover
     each other then take them in one order and never wait on each other in a cycle.
@@ -367,19 +396,20 @@ def lock(
     updated their status: under 50 reviewers on one story, deadlocks outran three
     retries.) A claim that comes to cover these spans after the lock is still
     recomputed, unlocked until then: a rare deadlock, which the write's retry absorbs.
+
+    ``known``: spans of some of ``claim_ids`` as the caller read them before (not read
+    again). A claim moved meanwhile (by its author) is locked with the claims covering its
+    old span; its refresh, which reads its span under this lock, recomputes those covering
+    its new one: the same rare case as above.
     """
     (Claim,) = _models(apps, "Claim")
     ids = set(claim_ids)
-    spans = list(spans)
-    if ids:
-        spans += (
-            Claim.objects.filter(pk__in=ids).order_by().values_list("version_id", "start", "end")
-        )
-    wanted = ids | covering(spans, apps=apps)
+    wanted = ids | covering(list(spans) + _spans_of(Claim, ids, known or {}), apps=apps)
     if not wanted:
-        return set()
+        return {}
+    # ORDER BY below FOR UPDATE: PostgreSQL locks the rows as the sort returns them.
     rows = Claim.objects.select_for_update(of=("self",), no_key=True).filter(pk__in=wanted)
-    return set(rows.order_by("pk").values_list("pk", flat=True))
+    return {claim.pk: claim for claim in rows.order_by("pk")}
 
 
 def apply(claim, values: dict[int, tuple[str, str]]) -> None:

@@ -315,7 +315,19 @@ class _Ranker:
     def load(cls, claims) -> _Ranker:
         """A ranker over every version of the claims' stories (sentences, links) in 3 queries."""
         story_ids = {c.version.story_id for c in claims}
-        versions = {v.pk: v for v in Version.objects.filter(story_id__in=story_ids)}
+        # The claims' versions already loaded with their texts are not read again (a text
+        # may be megabytes); ordered as Version's Meta within a story, without joining it.
+        loaded = {
+            c.version.pk: c.version for c in claims if "text" not in c.version.get_deferred_fields()
+        }
+        others = Version.objects.filter(story_id__in=story_ids).exclude(pk__in=list(loaded))
+        versions = {
+            v.pk: v
+            for v in sorted(
+                [*loaded.values(), *others.order_by("created_at", "pk")],
+                key=lambda v: (v.story_id, v.created_at, v.pk),
+            )
+        }
         sentences: dict[int, list[_Span]] = {}
         for version_id, start, end, position in (
             Sentence.objects.filter(version_id__in=versions)

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -98,20 +98,36 @@ def bump(
     delete); they are stored with the revision. Call it last in the transaction, after
     locking the claims it stamps. Returns the revision.
     """
-    Story.objects.filter(pk=story_id).update(revision=F("revision") + 1, updated_at=timezone.now())
-    revision = Story.objects.filter(pk=story_id).values_list("revision", flat=True).get()
+    table = Story._meta.db_table
+    # One statement takes the revision and reads it (and, on PostgreSQL, queues the notice
+    # for the commit): the row is locked from here to the commit.
+    postgresql = connection.vendor == "postgresql"
+    notify = ", pg_notify(%s, id::text || ':' || revision::text)" if postgresql else ""
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET revision = revision + 1, updated_at = %s "  # noqa: S608
+            f"WHERE id = %s RETURNING revision{notify}",
+            [now, story_id, *([CHANNEL] if postgresql else [])],
+        )
+        revision = cursor.fetchone()[0]
     stamped = set(changed) | set(created)
-    if stamped:
-        Claim.objects.filter(pk__in=stamped).update(changed_revision=revision)
     if created:
-        Claim.objects.filter(pk__in=set(created)).update(created_revision=revision)
+        # One statement stamps them all; created claims are changed ones too.
+        created_now = Case(
+            When(pk__in=set(created), then=Value(revision)),
+            default=F("created_revision"),
+            output_field=Claim._meta.get_field("created_revision"),
+        )
+        Claim.objects.filter(pk__in=stamped).update(
+            changed_revision=revision, created_revision=created_now
+        )
+    elif stamped:
+        Claim.objects.filter(pk__in=stamped).update(changed_revision=revision)
     if vacated:
         for row in vacated:
             row.revision = revision
         VacatedSpan.objects.bulk_create(vacated)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_notify(%s, %s)", [CHANNEL, f"{story_id}:{revision}"])
     return revision
 
 
@@ -294,12 +310,21 @@ def claim_delta(version: Version, claim: Claim, *, left: tuple[int, int] | None 
     """What the marking page redraws after ``claim`` was marked or moved (from ``left``)."""
     delta = Delta(revision=0, changes=1, spans_changed=True, changed_ids={claim.pk})
     ranges = [(claim.start, claim.end)] + ([left] if left else [])
-    return _redraw(version, delta, {claim.pk}, ranges)
+    # Only marks and list items: the marking page's panel is rendered apart.
+    return _redraw(version, delta, {claim.pk}, ranges, marks_only=True)
 
 
-def _redraw(version: Version, delta: Delta, current: set[int], ranges) -> Delta:
-    """Fill ``delta`` with the blocks over ``ranges`` and the list items of claims ``current``."""
+def _redraw(
+    version: Version, delta: Delta, current: set[int], ranges, *, marks_only: bool = False
+) -> Delta:
+    """Fill ``delta`` with the blocks over ``ranges`` and the list items of claims ``current``.
+
+    The claims come ``with_verdicts`` (an update may carry their panels too), or with only
+    what their marks and list items show if ``marks_only``.
+    """
     from articles import reading  # it builds on the models too
+
+    claim_rows = version.claims.with_marks() if marks_only else version.claims.with_verdicts()
 
     blocks = list(
         version.blocks.filter(
@@ -315,7 +340,7 @@ def _redraw(version: Version, delta: Delta, current: set[int], ranges) -> Delta:
             operator.or_, (Q(start__lt=b.end, end__gt=b.start) for b in _merged(blocks))
         )
         claims = list(
-            version.claims.with_verdicts().filter(covers | Q(pk__in=current))
+            claim_rows.filter(covers | Q(pk__in=current))
             .order_by("start", "-end", "pk")
         )  # fmt: skip
         delta.blocks = [
@@ -323,7 +348,7 @@ def _redraw(version: Version, delta: Delta, current: set[int], ranges) -> Delta:
             for html in reading.render_blocks(version.text, blocks, sentences, claims, oob=True)
         ]
     else:
-        claims = list(version.claims.with_verdicts().filter(pk__in=current))
+        claims = list(claim_rows.filter(pk__in=current))
     # Every changed claim's item is taken out and put back where it belongs now; in
     # reverse order, so that the item each one goes before is already in place.
     by_pk = {c.pk: c for c in claims}

@@ -437,20 +437,52 @@ class ClaimQuerySet(models.QuerySet):
         The versions come without their texts (megabytes each, for a long text; a text is
         still read if asked for)."""
         claims = self.select_related("created_by", "settled_by", "version")
-        return claims.defer("version__text").prefetch_related(
+        return claims.defer("version__text").prefetch_related(*panel_prefetches())
+
+    def with_marks(self):
+        """With what a claim's mark in the text and its list item show (its status,
+        templates/articles/_status.html): its verdicts' ratings and the versions it is
+        missing from; not the verdicts' sources, reviewers or texts, nor the counterparts'
+        candidates."""
+        return self.prefetch_related(
             Prefetch(
                 "verdicts",
-                queryset=Verdict.objects.select_related("reviewer")
-                .prefetch_related("sources")
-                .order_by("created_at"),
+                queryset=Verdict.objects.order_by("created_at").only("id", "claim_id", "rating"),
             ),
             Prefetch(
                 "counterparts",
-                queryset=Counterpart.objects.select_related("version", "confirmed_by").defer(
-                    "version__text"
-                ),
+                # Within a claim, as its Meta: by version (the story's: by age, then id).
+                queryset=Counterpart.objects.select_related("version")
+                .only("id", "claim_id", "version_id", "start", "status", "version__label")
+                .order_by("version__created_at", "version_id"),
             ),
         )
+
+
+def panel_prefetches() -> list[Prefetch]:
+    """The claim's verdicts (by age, with their reviewers and sources) and counterparts
+    (with their versions, without texts), as ``with_verdicts`` loads them; for
+    ``prefetch_related_objects`` on a claim already loaded.
+
+    Ordered explicitly: the models' default orderings go through their claim, its version
+    and its story, four tables joined for an order that is the same within one claim.
+    """
+    sources = Source.objects.order_by("created_at", "pk")  # within a verdict, as its Meta
+    return [
+        Prefetch(
+            "verdicts",
+            queryset=Verdict.objects.select_related("reviewer")
+            .prefetch_related(Prefetch("sources", queryset=sources))
+            .order_by("created_at"),
+        ),
+        Prefetch(
+            "counterparts",
+            # Within a claim, as its Meta: by version (the story's: by age, then id).
+            queryset=Counterpart.objects.select_related("version", "confirmed_by")
+            .defer("version__text")
+            .order_by("version__created_at", "version_id"),
+        ),
+    ]
 
 
 class Claim(models.Model):

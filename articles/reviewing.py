@@ -14,7 +14,7 @@ import functools
 import logging
 
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import Max
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from articles import claim_status, live, validation
@@ -76,22 +76,28 @@ def _lock_story(story_id: int) -> None:
     Story.objects.select_for_update().filter(pk=story_id).first()
 
 
-def _lock_row(model, pk: int):
-    """The row, locked FOR NO KEY UPDATE (rows referring to it can still be added), or None.
+def _lock_row(model, pk: int) -> int | None:
+    """Lock the row FOR NO KEY UPDATE (rows referring to it can still be added); return its
+    pk, or None if there is none.
 
     Only this row: ``of`` and no ordering, since a model's default ordering by a relation
-    would join (and lock) the related rows too, the story's among them.
+    would join (and lock) the related rows too, the story's among them. None of its
+    columns are read (a version's text is megabytes).
     """
-    return (
-        model.objects.select_for_update(of=("self",), no_key=True).filter(pk=pk).order_by().first()
-    )
+    rows = model.objects.select_for_update(of=("self",), no_key=True).filter(pk=pk).order_by()
+    return rows.values_list("pk", flat=True).first()
 
 
-def _lock_claim(pk: int, *, spans=()) -> Claim | None:
+def _lock_claim(pk: int, *, spans=(), known=None) -> Claim | None:
     """The claim, locked, or None: taken with the claims its status refresh recomputes,
-    in id order (``claim_status.lock``; ``spans``: others the write will pass it)."""
-    claim_status.lock([pk], spans=spans)
-    return _lock_row(Claim, pk)
+    in id order (``claim_status.lock``; ``spans``: others the write will pass it;
+    ``known``: its span as read before, see ``claim_status.lock``)."""
+    return claim_status.lock([pk], spans=spans, known=known).get(pk)
+
+
+def _span(claim: Claim) -> dict[int, tuple[int, int, int]]:
+    """The claim's current span, as ``claim_status.refresh`` takes it (``known``)."""
+    return {claim.pk: (claim.version_id, claim.start, claim.end)}
 
 
 @retry_on_deadlock
@@ -109,7 +115,8 @@ def claim_create(*, version: Version, user, start, end, exact: str) -> tuple[Cla
 
     span = anchoring.check_selection(version.text, start, end, exact)
     quote = anchoring.describe(version.text, span)
-    existing = Claim.objects.filter(version=version, start=span.start, end=span.end)
+    # At most one (a unique span per version); no ordering, which would join the version.
+    existing = Claim.objects.filter(version=version, start=span.start, end=span.end).order_by()
     if claim := existing.first():
         return claim, False
     draft = Claim(
@@ -131,15 +138,19 @@ def claim_create(*, version: Version, user, start, end, exact: str) -> tuple[Cla
             # The version's row serialises numbering (and same-span creates) until commit,
             # a few statements later; other versions and other writes go on meanwhile.
             _lock_row(Version, version.pk)
-            if claim := existing.first():
+            # One query: the next number, and whether these words were marked meanwhile.
+            found = version.claims.order_by().aggregate(
+                n=Max("number"), same=Count("pk", filter=Q(start=span.start, end=span.end))
+            )
+            if found["same"] and (claim := existing.first()):
                 return claim, False
-            draft.number = (version.claims.aggregate(n=Max("number"))["n"] or 0) + 1
+            draft.number = (found["n"] or 0) + 1
             draft.save(force_insert=True)
             claim = draft
             for row in counterparts:
                 row.claim = claim
             Counterpart.objects.bulk_create(counterparts)
-            values = claim_status.refresh([claim.pk])
+            values = claim_status.refresh([claim.pk], known=_span(claim))
             claim_status.apply(claim, values)
             claim.created_revision = claim.changed_revision = live.bump(
                 version.story_id, created=[claim.pk], changed=sorted(values)
@@ -182,10 +193,10 @@ def claim_update_span(*, claim: Claim, user, start, end, exact: str, revision: i
         locked.save()
         # Its counterparts follow its new words, in this transaction: one revision.
         propose_counterparts(Claim.objects.filter(pk=locked.pk), stamp=False)
-        values = claim_status.refresh([locked.pk], spans=[old])
+        values = claim_status.refresh([locked.pk], spans=[old], known=_span(locked))
         claim_status.apply(locked, values)
         locked.changed_revision = live.bump(
-            locked.version.story_id, changed=sorted({locked.pk, *values}), vacated=[vacated]
+            claim.version.story_id, changed=sorted({locked.pk, *values}), vacated=[vacated]
         )
     return locked
 
@@ -239,11 +250,13 @@ def verdict_save(
     )
     with transaction.atomic():
         live.share_story(claim.version.story_id)
-        if _lock_claim(claim.pk) is None:
+        locked = _lock_claim(claim.pk, known=_span(claim))
+        if locked is None:
             raise Conflict("This claim was deleted while you were writing your verdict.")
         verdict = (
             Verdict.objects.select_for_update(of=("self",))
             .filter(claim=claim, reviewer=user)
+            .order_by()  # one at most; Verdict's ordering would join the claim, version, story
             .first()
         )
         if verdict is None:
@@ -259,9 +272,12 @@ def verdict_save(
                     "You saved a verdict on this claim in another window a moment ago.",
                     Verdict.objects.filter(claim=claim, reviewer=user).first(),
                 ) from None
-        elif _same_verdict(verdict, rating, rationale, sources):
-            return verdict
+            stored = []  # a new verdict has no sources yet
         else:
+            stored = list(verdict.sources.order_by())  # read once: compared, then replaced
+            if _same_verdict(verdict, stored, rating, rationale, sources):
+                verdict.claim = locked
+                return verdict
             if revision != verdict.revision:
                 raise Conflict(
                     "Your verdict was changed in another window since you opened this form.",
@@ -270,23 +286,31 @@ def verdict_save(
             verdict.rating, verdict.rationale = rating, rationale
             verdict.revision += 1
             verdict.save()
-        _replace_sources(verdict, sources)
-        values = claim_status.refresh([claim.pk])
+        _replace_sources(verdict, stored, sources)
+        values = claim_status.refresh([claim.pk], known=_span(locked))
         claim_status.apply(claim, values)
-        live.bump(claim.version.story_id, changed=sorted({claim.pk, *values}))
+        claim_status.apply(locked, values)
+        locked.changed_revision = live.bump(
+            claim.version.story_id, changed=sorted({claim.pk, *values})
+        )
+    verdict.claim = locked  # as this save left it: what the answer shows
     return verdict
 
 
-def _same_verdict(verdict: Verdict, rating: str, rationale: str, sources: list[dict]) -> bool:
-    """True if saving would change nothing: same rating, rationale and sources (any ids)."""
+def _same_verdict(
+    verdict: Verdict, stored: list[Source], rating: str, rationale: str, sources: list[dict]
+) -> bool:
+    """True if saving would change nothing: same rating, rationale and sources (any ids);
+    ``stored`` are the verdict's sources."""
     fields = ("url", "title", "publisher", "quote", "stance")
-    stored = sorted(tuple(getattr(s, f) for f in fields) for s in verdict.sources.all())
+    stored = sorted(tuple(getattr(s, f) for f in fields) for s in stored)
     sent = sorted(tuple(s.get(f, "") for f in fields) for s in sources)
     return verdict.rating == rating and verdict.rationale == rationale and stored == sent
 
 
-def _replace_sources(verdict: Verdict, sources: list[dict]) -> None:
-    existing = {s.pk: s for s in verdict.sources.all()}
+def _replace_sources(verdict: Verdict, stored: list[Source], sources: list[dict]) -> None:
+    """Make the verdict's sources ``sources``; ``stored`` are those it has now."""
+    existing = {s.pk: s for s in stored}
     keep = set()
     fields = ("url", "title", "publisher", "quote", "stance")
     for data in sources:
@@ -335,7 +359,7 @@ def claim_settle(*, claim: Claim, user, rating: str, note: str, revision: int) -
         values = claim_status.refresh([locked.pk])
         claim_status.apply(locked, values)
         locked.changed_revision = live.bump(
-            locked.version.story_id, changed=sorted({locked.pk, *values})
+            claim.version.story_id, changed=sorted({locked.pk, *values})
         )
     return locked
 
@@ -363,6 +387,6 @@ def claim_reopen(*, claim: Claim, user, revision: int) -> Claim:
         values = claim_status.refresh([locked.pk])
         claim_status.apply(locked, values)
         locked.changed_revision = live.bump(
-            locked.version.story_id, changed=sorted({locked.pk, *values})
+            claim.version.story_id, changed=sorted({locked.pk, *values})
         )
     return locked

@@ -7,7 +7,7 @@ from functools import wraps
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Q, prefetch_related_objects
 from django.db.models.functions import Substr
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
@@ -46,6 +46,7 @@ from articles.models import (
     Version,
     VersionImportError,
     is_editor,
+    panel_prefetches,
 )
 from articles.ratings import SCALE
 from articles.text import alignment, anchoring
@@ -468,7 +469,9 @@ def marked_context(
     With ``refocus_text`` the keyboard goes back to the text (a claim marked from the
     suggestion list keeps focus in that list instead).
     """
-    claim = version.claims.with_verdicts().get(pk=claim.pk)
+    # The claim as the write left it (committed), with what its panel shows.
+    claim.version = version  # without its text, with its story
+    prefetch_related_objects([claim], *panel_prefetches())
     context = _panel_context(request, claim) | {"version": version, "story": version.story}
     delta = live.claim_delta(version, claim, left=left)
     return context | {"notice": notice, "text_swapped": refocus_text, "delta": delta}
@@ -658,8 +661,10 @@ def verdict_save(request, pk):
             messages.success(request, notice)
             return redirect(f"{claim.version.get_absolute_url()}?claim={claim.pk}")
         # The form, and the panel's verdicts with this one (out of band, at the claim's new
-        # revision: the push or poll telling this page of its own save then gets 204).
-        claim = Claim.objects.with_verdicts().get(pk=claim.pk)
+        # revision: the push or poll telling this page of its own save then gets 204). The
+        # claim as the save locked and stamped it; its verdicts as committed.
+        claim = verdict.claim
+        prefetch_related_objects([claim], *panel_prefetches())
         mine = next(v for v in claim.verdicts.all() if v.pk == verdict.pk)
         context = _my_verdict_context(claim, mine) | {"verdict_notice": notice}
         return render(request, "articles/claim_panel.html#verdict-saved", context)

@@ -43,8 +43,8 @@ def test_a_verdict_save_does_not_wait_for_another_in_progress(
     slow_started, slow_may_end = threading.Event(), threading.Event()
     real = reviewing._replace_sources
 
-    def slow_replace(verdict, sources):
-        real(verdict, sources)
+    def slow_replace(verdict, *args):
+        real(verdict, *args)
         if verdict.claim_id == first.pk:
             slow_started.set()
             slow_may_end.wait(10)  # mid-transaction: its rows are locked, nothing committed
