@@ -86,8 +86,11 @@ def too_many_sentences(sentence_count: int) -> bool:
 
 def ranked(version: Version) -> list[Suggestion]:
     """Every check-worthy sentence of the version, best first (cached per text and story)."""
+    # Unordered (sorted here): Version's default ordering would join the story.
     versions = sorted(
-        Version.objects.filter(story_id=version.story_id).values_list("pk", "text_sha256")
+        Version.objects.filter(story_id=version.story_id)
+        .order_by()
+        .values_list("pk", "text_sha256")
     )
     manual = SentenceLink.objects.filter(manual=True).filter(
         left_version__story_id=version.story_id
@@ -126,7 +129,7 @@ def open_suggestions(version: Version) -> list[Suggestion]:
     """Suggestions no one has acted on: no claim inside the sentence, not dismissed."""
     claimed = _union(version.claims.order_by("start").values_list("start", "end"))
     starts = [start for start, _ in claimed]
-    dismissed = set(version.suggestion_dismissals.values_list("start", "end"))
+    dismissed = set(version.suggestion_dismissals.order_by().values_list("start", "end"))
     return [
         s
         for s in ranked(version)
