@@ -37,15 +37,18 @@ class EditorAwareModelBackend(ModelBackend):
 @functools.cache
 def _user_sql(model, alias: str) -> str:
     """The user by primary key, with ``in_editors_group``: written out, not built by the
-    ORM, because every request runs it and building it cost twice what running it does."""
+    ORM, because every request runs it and building it cost twice what running it does.
+    The same columns, in the same order, as the ORM's query for the user."""
     qn = connections[alias].ops.quote_name
+    table = qn(model._meta.db_table)
+    columns = ", ".join(f"{table}.{qn(f.column)}" for f in model._meta.concrete_fields)
     through = model._meta.get_field("groups").remote_field.through._meta
     member = through.get_field(model._meta.model_name).column
     group = through.get_field("group").column
-    pk = qn(model._meta.pk.column)
+    pk = f"{table}.{qn(model._meta.pk.column)}"
     return (
-        f"SELECT u.*, EXISTS (SELECT 1 FROM {qn(through.db_table)} m"  # noqa: S608 -- names only
+        f"SELECT {columns}, EXISTS (SELECT 1 FROM {qn(through.db_table)} m"  # noqa: S608
         f" INNER JOIN {qn(Group._meta.db_table)} g ON g.{qn(Group._meta.pk.column)} = m.{qn(group)}"
-        f" WHERE m.{qn(member)} = u.{pk} AND g.{qn('name')} = %s) AS in_editors_group"
-        f" FROM {qn(model._meta.db_table)} u WHERE u.{pk} = %s"
+        f" WHERE m.{qn(member)} = {pk} AND g.{qn('name')} = %s) AS in_editors_group"
+        f" FROM {table} WHERE {pk} = %s"
     )
