@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -194,16 +194,20 @@ def changes_since(version: Version, since: int, revision: int) -> Delta:
     ``revision`` is the story's revision read before this call: changes committed
     meanwhile may be included too, and are sent again next time (redrawing is idempotent).
     """
-    changed = list(
-        version.claims.filter(changed_revision__gt=since).values_list(
-            "pk", "start", "end", "created_revision"
-        )
+    # One query for both: a claim's row (kind 0) or the words a claim left (kind 1).
+    claims = (
+        Claim.objects.filter(version_id=version.pk, changed_revision__gt=since)
+        .order_by()
+        .values_list(Value(0), "pk", "start", "end", "created_revision")
     )
-    vacated = list(
-        VacatedSpan.objects.filter(version=version, revision__gt=since).values_list(
-            "claim_id", "start", "end"
-        )
+    left = (
+        VacatedSpan.objects.filter(version_id=version.pk, revision__gt=since)
+        .order_by()
+        .values_list(Value(1), "claim_id", "start", "end", Value(0))
     )
+    rows = list(claims.union(left, all=True))
+    changed = [row[1:] for row in rows if row[0] == 0]
+    vacated = [row[1:4] for row in rows if row[0] == 1]
     delta = Delta(revision=revision)
     current = {pk for pk, *_ in changed}
     delta.changed_ids = current | {pk for pk, *_ in vacated}
@@ -341,20 +345,20 @@ def _redraw(
         )
         claims = list(
             claim_rows.filter(covers | Q(pk__in=current))
-            .order_by("start", "-end", "pk")
+            .annotate(next_pk=_next_claim()).order_by("start", "-end", "pk")
         )  # fmt: skip
         delta.blocks = [
             mark_safe(html)  # noqa: S308 -- reading.render_blocks escapes every text piece
             for html in reading.render_blocks(version.text, blocks, sentences, claims, oob=True)
         ]
     else:
-        claims = list(claim_rows.filter(pk__in=current))
+        claims = list(claim_rows.filter(pk__in=current).annotate(next_pk=_next_claim()))
     # Every changed claim's item is taken out and put back where it belongs now; in
     # reverse order, so that the item each one goes before is already in place.
     by_pk = {c.pk: c for c in claims}
     order = sorted((by_pk[pk] for pk in current), key=lambda c: (c.start, -c.end, c.pk))
     for claim in reversed(order):
-        delta.items.append(Item(claim, _next_claim(version, claim)))
+        delta.items.append(Item(claim, claim.next_pk))
     delta.removed = sorted(delta.changed_ids)
     delta.count = version.claims.count()
     return delta
@@ -378,16 +382,16 @@ class _Range:
     position: int
 
 
-def _next_claim(version: Version, claim: Claim) -> int | None:
-    """The pk of the claim listed after ``claim`` (by start, longer first, then pk)."""
+def _next_claim() -> Subquery:
+    """The pk of the claim listed after each claim (by start, longer first, then pk), or
+    None for the last: a subquery of the claims query, not a query for each claim."""
     after = (
-        Q(start__gt=claim.start)
-        | Q(start=claim.start, end__lt=claim.end)
-        | Q(start=claim.start, end=claim.end, pk__gt=claim.pk)
+        Q(start__gt=OuterRef("start"))
+        | Q(start=OuterRef("start"), end__lt=OuterRef("end"))
+        | Q(start=OuterRef("start"), end=OuterRef("end"), pk__gt=OuterRef("pk"))
     )
-    return (
-        version.claims.filter(after)
+    return Subquery(
+        Claim.objects.filter(after, version_id=OuterRef("version_id"))
         .order_by("start", "-end", "pk")
-        .values_list("pk", flat=True)
-        .first()
+        .values("pk")[:1]
     )

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.db.models import Value
 from django.utils.module_loading import import_string
 
-from articles.models import SentenceLink, SuggestionDismissal, Version
+from articles.models import Claim, SentenceLink, SuggestionDismissal, Version
 from articles.text import checkworthy
 
 DEFAULT_SCORER = "articles.text.checkworthy.rule_score"
@@ -86,8 +87,11 @@ def too_many_sentences(sentence_count: int) -> bool:
 
 def ranked(version: Version) -> list[Suggestion]:
     """Every check-worthy sentence of the version, best first (cached per text and story)."""
+    # Unordered (sorted here): Version's default ordering would join the story.
     versions = sorted(
-        Version.objects.filter(story_id=version.story_id).values_list("pk", "text_sha256")
+        Version.objects.filter(story_id=version.story_id)
+        .order_by()
+        .values_list("pk", "text_sha256")
     )
     manual = SentenceLink.objects.filter(manual=True).filter(
         left_version__story_id=version.story_id
@@ -124,9 +128,16 @@ def ranked(version: Version) -> list[Suggestion]:
 
 def open_suggestions(version: Version) -> list[Suggestion]:
     """Suggestions no one has acted on: no claim inside the sentence, not dismissed."""
-    claimed = _union(version.claims.order_by("start").values_list("start", "end"))
+    # One query for both: the claims' spans (kind 0) and the dismissed sentences (kind 1).
+    claims = Claim.objects.filter(version_id=version.pk).order_by()
+    dismissals = SuggestionDismissal.objects.filter(version_id=version.pk).order_by()
+    rows = claims.values_list(Value(0), "start", "end").union(
+        dismissals.values_list(Value(1), "start", "end"), all=True
+    )
+    spans = sorted(rows)
+    claimed = _union((start, end) for kind, start, end in spans if kind == 0)
     starts = [start for start, _ in claimed]
-    dismissed = set(version.suggestion_dismissals.values_list("start", "end"))
+    dismissed = {(start, end) for kind, start, end in spans if kind == 1}
     return [
         s
         for s in ranked(version)

@@ -310,21 +310,15 @@ def presence_touch(*, version: Version, user, tab: str, claim_id: int | None) ->
     """Record that the user's page (``tab``) has the version open, looking at ``claim_id``
     (ignored unless it is a claim of this version)."""
     now = timezone.now()
-    claim = (
-        Subquery(Claim.objects.filter(pk=claim_id, version=version).values("pk")[:1])
-        if claim_id
-        else None
-    )
+    # Unordered: Claim's default ordering would join the version and the story.
+    mine = Claim.objects.filter(pk=claim_id, version_id=version.pk).order_by()
+    claim = Subquery(mine.values("pk")[:1]) if claim_id else None
     updated = Presence.objects.filter(version=version, user=user, tab=tab).update(
         seen_at=now, claim_id=claim
     )
     if updated:
         return
-    claim = (
-        Claim.objects.filter(pk=claim_id, version=version).values_list("pk", flat=True).first()
-        if claim_id
-        else None
-    )
+    claim = mine.values_list("pk", flat=True).first() if claim_id else None
     try:
         with transaction.atomic():
             Presence.objects.create(
@@ -365,24 +359,46 @@ def present(version: Version, user) -> list[Presence]:
     return _people(_rows(version), user)
 
 
-def presence_poll(*, version: Version, user, tab: str, claim_id: int | None) -> list[Presence]:
-    """A poll's presence: record the page (``presence_touch``) and return everyone else
-    with the version open (``present``). One query while the page shows the same claim
-    and its row is fresh; the row is written only when it is not."""
-    rows = _rows(version)
-    mine = next((r for r in rows if r.user_id == user.pk and r.tab == tab), None)
-    if (
-        mine is None
-        or mine.claim_id != claim_id
-        or mine.seen_at < timezone.now() - presence_refresh()
-    ):
+def presence_poll(
+    *, version: Version, user, tab: str, claim_id: int | None, shown: str | None = None
+) -> tuple[str, list[Presence] | None]:
+    """A poll's presence: record the page (``presence_touch``); return the fingerprint of
+    everyone else with the version open (``present``) and them, or None for them if the
+    page shows them already (its fingerprint is ``shown``).
+
+    One query while the page shows the same claim and its row is fresh: who is here, as
+    plain values; the row is written only when it is not, and the people (with their
+    names and claims) are read only when the page shows others.
+    """
+    now = timezone.now()
+    rows = list(
+        Presence.objects.filter(version=version, seen_at__gte=now - presence_ttl())
+        .order_by("user__username", "-seen_at")
+        .values_list("pk", "user_id", "tab", "claim_id", "seen_at")
+    )
+    mine = next((r for r in rows if r[1] == user.pk and r[2] == tab), None)
+    recorded = mine is not None and mine[3] == claim_id
+    if recorded and mine[4] < now - presence_refresh():
+        # The same claim, already checked to be this version's: only the time changes
+        # (unless the row went meanwhile: the page left, or it expired).
+        recorded = Presence.objects.filter(pk=mine[0]).update(seen_at=now) == 1
+    if not recorded:
         presence_touch(version=version, user=user, tab=tab, claim_id=claim_id)
-    return _people(rows, user)  # not this user's own pages: the row just written is not needed
-
-
-def presence_fingerprint(people: list[Presence]) -> str:
-    """What the page shows, in a short string: the poll answers 204 while it is unchanged."""
-    return ".".join(f"{p.user_id}-{p.claim_id or 0}" for p in people) or "none"
+    # Everyone but this user, one entry per person (their latest page); not this user's
+    # own pages, so the row just written is not needed.
+    seen, people = {user.pk}, []
+    for pk, user_id, _, claim, _ in rows:
+        if user_id not in seen:
+            seen.add(user_id)
+            people.append((pk, user_id, claim))
+    # What the page shows, in a short string: the poll answers 204 while it is unchanged.
+    fingerprint = ".".join(f"{u}-{c or 0}" for _, u, c in people) or "none"
+    if fingerprint == shown:
+        return fingerprint, None
+    if not people:
+        return fingerprint, []
+    by_pk = Presence.objects.select_related("user", "claim").in_bulk([pk for pk, *_ in people])
+    return fingerprint, [by_pk[pk] for pk, *_ in people if pk in by_pk]
 
 
 # ---------------------------------------------------------------------------- activity

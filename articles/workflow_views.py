@@ -282,9 +282,14 @@ def presence_poll(request, version) -> dict | None:
         return None
     raw = request.GET.get("claim", "")
     claim_id = int(raw) if raw.isdecimal() and len(raw) < 19 else None
-    people = workflow.presence_poll(version=version, user=request.user, tab=tab, claim_id=claim_id)
-    fingerprint = workflow.presence_fingerprint(people)
-    if request.GET.get("presence") == fingerprint:
+    fingerprint, people = workflow.presence_poll(
+        version=version,
+        user=request.user,
+        tab=tab,
+        claim_id=claim_id,
+        shown=request.GET.get("presence"),
+    )
+    if people is None:
         return None
     return {
         "people": people,

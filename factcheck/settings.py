@@ -139,6 +139,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Sessions in the database (every web process sees a logout at once), read without the
+# ORM building the query each request: articles/sessions.py.
+SESSION_ENGINE = "articles.sessions"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "articles:story_list"
 LOGOUT_REDIRECT_URL = "login"

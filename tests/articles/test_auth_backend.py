@@ -29,3 +29,16 @@ def test_a_logged_in_request_asks_the_group_with_the_user(client, editor, rf):
     request.session = client.session
     user = get_user(request)
     assert user == editor and user._is_editor is True
+
+
+def test_a_superuser_is_an_editor_and_a_malformed_id_is_nobody(admin_user):
+    backend = EditorAwareModelBackend()
+    assert is_editor(backend.get_user(admin_user.pk)) is True
+    assert backend.get_user("not-a-number") is None
+
+
+def test_the_user_loaded_has_every_field(reviewer):
+    loaded = EditorAwareModelBackend().get_user(reviewer.pk)
+    fields = [f.attname for f in type(reviewer)._meta.concrete_fields]
+    assert [getattr(loaded, f) for f in fields] == [getattr(reviewer, f) for f in fields]
+    assert loaded.get_session_auth_hash() == reviewer.get_session_auth_hash()

@@ -283,8 +283,13 @@ def test_a_poll_rewrites_its_presence_only_when_it_is_stale_or_changed(
     # Another claim opened: written at once, and seen by others.
     workflow.presence_poll(**poll, claim_id=claims[1].pk)
     assert Presence.objects.get().claim_id == claims[1].pk
-    [row] = workflow.presence_poll(version=original, user=reviewer2, tab="zzzzzzzz1", claim_id=None)
+    others = dict(version=original, user=reviewer2, tab="zzzzzzzz1", claim_id=None)
+    fingerprint, [row] = workflow.presence_poll(**others)
     assert (row.user, row.claim) == (reviewer, claims[1])
+    assert fingerprint == f"{reviewer.pk}-{claims[1].pk}"
+    # A page that shows them already: one read, nothing loaded.
+    with django_assert_num_queries(1):
+        assert workflow.presence_poll(**others, shown=fingerprint) == (fingerprint, None)
     # A row older than 1.5 polls is written again (and still counts as open meanwhile).
     stale = timezone.now() - workflow.presence_refresh() - datetime.timedelta(milliseconds=100)
     Presence.objects.filter(user=reviewer).update(seen_at=stale)

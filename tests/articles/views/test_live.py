@@ -189,3 +189,58 @@ def test_the_open_panel_refetches_only_when_its_claim_changed(
     )
     found = events(poll(client, original, rev, claim=mine.pk))
     assert "claims-changed" in found and "claim-changed" in found
+
+
+def test_a_poll_from_the_current_revision_reads_four_rows(
+    client, reviewer, reviewer2, original, django_assert_num_queries
+):
+    """The request answered most (every open page, every few seconds): the session, the
+    user, the version with its story's revision, and who else is here."""
+    client.force_login(reviewer2)
+    poll(client, original, revision(original), tab="ramitab01")
+    client.force_login(reviewer)
+    rev = revision(original)
+    first = poll(client, original, rev, tab="rosatab01")
+    shown = first.text.split('data-fingerprint="')[1].split('"')[0]
+    with django_assert_num_queries(4):
+        response = poll(client, original, rev, tab="rosatab01", presence=shown)
+    assert response.status_code == 204
+    with django_assert_num_queries(3):  # a page without presence (no script)
+        assert poll(client, original, rev).status_code == 204
+
+
+def test_a_poll_behind_other_versions_changes_reads_one_row_more(
+    client, reviewer, original, rewritten, django_assert_num_queries
+):
+    rev = revision(original)
+    claim_on(rewritten, reviewer, "shields 3,400 homes")
+    client.force_login(reviewer)
+    with django_assert_num_queries(4):  # what changed in this version: nothing
+        response = poll(client, original, rev)
+    assert response.status_code == 200 and "data-hx-swap-oob" not in response.text
+
+
+@pytest.mark.parametrize("changed", [1, 3])
+def test_the_queries_of_a_poll_with_changes_do_not_grow_with_them(
+    changed, client, reviewer, reviewer2, original, django_assert_num_queries
+):
+    claims = [
+        claim_on(original, reviewer, words)
+        for words in (
+            "spend £4.2m on the wall",
+            "takes eighteen months",
+            "It protects 3,400 homes.",
+        )
+    ]
+    rev = revision(original)
+    for claim in claims[:changed]:
+        reviewing.verdict_save(
+            claim=claim, user=reviewer2, rating="accurate", rationale="", sources=[], revision=None
+        )
+    client.force_login(reviewer)
+    # Session, user, version, what changed, blocks, sentences, claims (verdicts, sources,
+    # counterparts), the version's text, the claim count.
+    with django_assert_num_queries(12):
+        response = poll(client, original, rev)
+    assert events(response)["live-removed"] == {"ids": sorted(c.pk for c in claims[:changed])}
+    assert response.text.count('id="claim-item-') == changed

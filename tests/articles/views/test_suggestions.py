@@ -206,6 +206,24 @@ def test_a_refetch_of_an_unchanged_list_is_answered_204(client, reviewer, review
     assert client.get(list_url(original), **HTMX).status_code == 200
 
 
+def test_a_refetch_of_an_unchanged_list_reads_seven_rows(
+    client, reviewer, reviewer2, original, django_assert_num_queries
+):
+    """Every open page refetches the list at every change of claims: the session, the
+    user, the version, its sentence count, its claims and dismissals (one query), and the
+    key of the ranked sentences (versions, manual links), however many claims there are."""
+    start, end = span_of(original, "By Ana Ruiz")
+    claim_create(version=original, user=reviewer2, start=start, end=end, exact="By Ana Ruiz")
+    start, end = span_of(original, COUNCIL)
+    SuggestionDismissal.objects.create(
+        version=original, start=start, end=end, reason="not_worth", dismissed_by=reviewer2
+    )
+    client.force_login(reviewer)
+    fp = fingerprint_in(client.get(list_url(original), **HTMX).text)
+    with django_assert_num_queries(7):
+        assert client.get(list_url(original), {"fp": fp}, **HTMX).status_code == 204
+
+
 def test_a_dismissal_by_someone_else_changes_the_fingerprint(client, reviewer, reviewer2, original):
     client.force_login(reviewer)
     fp = fingerprint_in(client.get(list_url(original), **HTMX).text)
