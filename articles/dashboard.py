@@ -6,9 +6,12 @@ All of a story's claims are loaded in a fixed number of queries and judged in Py
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections import Counter
 from dataclasses import dataclass, field
 
+from django.db import connections
 from django.db.models import (
     Case,
     Count,
@@ -336,6 +339,28 @@ def best_claim():
     )
 
 
+def _find_best_claims(counterparts) -> None:
+    """``best_claim`` in Python, for SQLite, which cannot order a correlated subquery by
+    the outer row's columns: each counterpart's ``other_pk``, from one query of the claims
+    overlapping any of their spans."""
+    spans = [cp for cp in counterparts if cp.start is not None]
+    for cp in counterparts:
+        cp.other_pk = None
+    if not spans:
+        return
+    near = functools.reduce(
+        operator.or_,
+        (Q(version_id=cp.version_id, start__lt=cp.end, end__gt=cp.start) for cp in spans),
+    )
+    by_version: dict[int, list] = {}
+    for claim in Claim.objects.filter(near).order_by().only("version_id", "start", "end"):
+        by_version.setdefault(claim.version_id, []).append(claim)
+    sorted_claims = {v: claim_status.Sorted(claims) for v, claims in by_version.items()}
+    for cp in spans:
+        best = claim_status.counterpart_claim(cp, sorted_claims)
+        cp.other_pk = best.pk if best is not None else None
+
+
 def board_entries(claims, *, versions) -> list[Entry]:
     """Entries for one page of claims, with their verdicts, counterparts and counterparts'
     claims: four queries whatever the page.
@@ -380,15 +405,21 @@ def board_entries(claims, *, versions) -> list[Entry]:
     # Each claim's counterparts in the order of Counterpart.Meta (its versions' order), but
     # without that ordering's joins through every claim, version and story.
     counterparts: dict[int, list[Counterpart]] = {}
-    for cp in sorted(
+    rows = (
         Counterpart.objects.filter(claim_id__in=ids)
         .only(
             "claim_id", "version_id", "start", "end", "exact", "confidence", "fact_diffs", "status"
         )
-        .annotate(candidate_count=JSONArrayLength("candidates"), other_pk=best_claim())
-        .order_by(),
-        key=lambda cp: (order[cp.version_id], cp.version_id),
-    ):
+        .annotate(candidate_count=JSONArrayLength("candidates"))
+        .order_by()
+    )
+    in_sql = connections[rows.db].vendor != "sqlite"
+    if in_sql:
+        rows = rows.annotate(other_pk=best_claim())
+    rows = list(rows)
+    if not in_sql:
+        _find_best_claims(rows)
+    for cp in sorted(rows, key=lambda cp: (order[cp.version_id], cp.version_id)):
         cp.version = by_pk[cp.version_id]
         counterparts.setdefault(cp.claim_id, []).append(cp)
 

@@ -213,8 +213,9 @@ def test_a_page_of_the_board_costs_ten_queries_whatever_it_shows(
     client.get(url)  # the figures, kept until the story changes
     # Session, user, story, versions, the page's count and claims, their verdicts (with
     # reviewers), counterparts (with the claims covering them), those claims (with their
-    # ratings), assignments.
-    with django_assert_num_queries(10) as captured:
+    # ratings), assignments. SQLite finds the covering claims in a query of their own.
+    queries = 10 + (connection.vendor == "sqlite")
+    with django_assert_num_queries(queries) as captured:
         response = client.get(url)
     # The story's claims are found by their versions' ids (an index), not by joining every
     # claim of every story to its version.
@@ -225,5 +226,5 @@ def test_a_page_of_the_board_costs_ten_queries_whatever_it_shows(
     assert response.text.count("verdict-line") == 8
     covered = [other for e in entries for _, other in e.counterparts if other is not None]
     assert sorted(other.pk for other in covered) == sorted(c.pk for c in claims[-2:])
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(queries):
         client.get(url, {"status": "contested", "page": "1"})
