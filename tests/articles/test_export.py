@@ -22,7 +22,7 @@ from articles.export_views import load_bundle
 from articles.models import Claim, Story, Version
 from articles.ratings import Rating
 from tests.articles.test_reading import text_of
-from tests.conftest import ORIGINAL, REWRITTEN, span_of
+from tests.conftest import ORIGINAL, REWRITTEN, make_story, make_versions, span_of
 
 pytestmark = pytest.mark.django_db
 
@@ -95,6 +95,23 @@ def build_judged_story(*, editor, reviewer, reviewer2, original, rewritten):
     judge(years, reviewer2, Rating.INACCURATE, "-- months, not years")
     mark(rewritten, reviewer, "approved £42m for the wall")
     return Story.objects.get(pk=original.story_id)
+
+
+def build_judged_world() -> dict:
+    """The ``unpublished`` fixture (tests/articles/conftest.py) with the users, story and
+    versions it rests on, by fixture name: built once a session (tests/snapshots.py)."""
+    from django.contrib.auth import get_user_model
+
+    world = make_story(get_user_model())
+    world |= make_versions(world["story"], world["editor"])
+    world["unpublished"] = build_judged_story(
+        editor=world["editor"],
+        reviewer=world["reviewer"],
+        reviewer2=world["reviewer2"],
+        original=world["original"],
+        rewritten=world["rewritten"],
+    )
+    return world
 
 
 def bundle_of(story, user=None):
