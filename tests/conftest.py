@@ -109,6 +109,7 @@ def make_versions(story, editor) -> dict:
 PREBUILT = {
     "unpublished": "tests.articles.test_export:build_judged_world",
     "busy_version": "tests.browser.test_many_claims:build_busy_world",
+    "anchored_story": "tests.browser.test_anchoring:build_anchored_world",
 }
 
 
