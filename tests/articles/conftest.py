@@ -3,7 +3,6 @@
 import pytest
 
 from articles import publishing
-from tests.articles.test_export import build_judged_story
 
 ORGANISATION = {
     "FACTCHECK_ORGANISATION": "Porthallow Fact Desk",
@@ -19,15 +18,12 @@ def organisation(settings):
 
 
 @pytest.fixture
-def unpublished(editor, reviewer, reviewer2, original, rewritten):
-    """Three claims on the two versions: one settled, one contested, one agreed; one unjudged."""
-    return build_judged_story(
-        editor=editor,
-        reviewer=reviewer,
-        reviewer2=reviewer2,
-        original=original,
-        rewritten=rewritten,
-    )
+def unpublished(prebuilt, editor, reviewer, reviewer2, original, rewritten):
+    """Three claims on the two versions: one settled, one contested, one agreed; one unjudged.
+
+    Built by build_judged_story once a session, its rows copied in for each test
+    (``prebuilt``, tests/conftest.py)."""
+    return prebuilt["unpublished"]
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from articles.export_views import load_bundle
 from articles.models import Claim, Story, Version
 from articles.ratings import Rating
 from tests.articles.test_reading import text_of
-from tests.conftest import ORIGINAL, REWRITTEN, span_of
+from tests.conftest import ORIGINAL, REWRITTEN, make_story, make_versions, span_of
 
 pytestmark = pytest.mark.django_db
 
@@ -95,6 +95,23 @@ def build_judged_story(*, editor, reviewer, reviewer2, original, rewritten):
     judge(years, reviewer2, Rating.INACCURATE, "-- months, not years")
     mark(rewritten, reviewer, "approved £42m for the wall")
     return Story.objects.get(pk=original.story_id)
+
+
+def build_judged_world() -> dict:
+    """The ``unpublished`` fixture (tests/articles/conftest.py) with the users, story and
+    versions it rests on, by fixture name: built once a session (tests/snapshots.py)."""
+    from django.contrib.auth import get_user_model
+
+    world = make_story(get_user_model())
+    world |= make_versions(world["story"], world["editor"])
+    world["unpublished"] = build_judged_story(
+        editor=world["editor"],
+        reviewer=world["reviewer"],
+        reviewer2=world["reviewer2"],
+        original=world["original"],
+        rewritten=world["rewritten"],
+    )
+    return world
 
 
 def bundle_of(story, user=None):
@@ -202,6 +219,11 @@ def _vnu_jar() -> Path | None:
     return jar if jar.exists() else None
 
 
+# The checker's JVM, for a run of seconds: the quick compiler only and the serial
+# collector start it in about half the CPU time (the checking is the same).
+JAVA_SHORT_RUN = ["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"]
+
+
 def nu_check(html: str, tmp_path) -> list[str]:
     """Errors the W3C Nu HTML Checker (vnu.jar, offline) reports for an HTML document."""
     path = tmp_path / "summary.html"
@@ -209,6 +231,7 @@ def nu_check(html: str, tmp_path) -> list[str]:
     result = subprocess.run(  # noqa: S603 -- fixed arguments, our own file
         [
             shutil.which("java") or "/usr/bin/java",
+            *JAVA_SHORT_RUN,
             "-jar",
             str(_vnu_jar()),
             "--format",

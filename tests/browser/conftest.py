@@ -25,8 +25,9 @@ def wait_for_requests_to_finish(timeout: float = 15) -> None:
     """Wait until no other connection to the test database is inside a statement or a
     transaction: a request the closed page sent last (a claim being marked, a poll) may
     still be running in the live server's threads. Otherwise the flush after the test
-    (TRUNCATE, which locks every table) and that request can deadlock (seen under load:
-    PostgreSQL then kills the flush, and the test errors)."""
+    (which empties every table: tests/conftest.py) and that request can deadlock (seen
+    under load with TRUNCATE: PostgreSQL then kills the flush, and the test errors), or
+    the request's rows outlive the flush."""
     from django.db import connection
 
     if connection.vendor != "postgresql":

@@ -114,8 +114,18 @@ def _user(django_user_model, username, group):
 
 
 @pytest.fixture
-def anchored_story(django_user_model):
-    """A two-version story with the CLAIMS above, verdicts of every kind and a settled claim."""
+def anchored_story(prebuilt):
+    """A two-version story with the CLAIMS above, verdicts of every kind and a settled claim:
+    (story, editor, claims). Built once a session, copied in for each test (tests/conftest.py)."""
+    claims = [prebuilt[f"claim {i}"] for i in range(len(CLAIMS))]
+    return prebuilt["story"], prebuilt["editor"], claims
+
+
+def build_anchored_world() -> dict:
+    """anchored_story's rows, by name: the story, its editor and each claim."""
+    from django.contrib.auth import get_user_model
+
+    django_user_model = get_user_model()
     editor = _user(django_user_model, "edith", EDITORS_GROUP)
     rosa = _user(django_user_model, "rosa", REVIEWERS_GROUP)
     rami = _user(django_user_model, "rami", REVIEWERS_GROUP)
@@ -155,7 +165,9 @@ def anchored_story(django_user_model):
     reviewing.claim_settle(
         claim=settled, user=editor, rating=Rating.ACCURATE, note="", revision=settled.revision
     )
-    return story, editor, claims
+    return {"story": story, "editor": editor} | {
+        f"claim {i}": claim for i, claim in enumerate(claims)
+    }
 
 
 def _claim_annotations(collection) -> list[dict]:

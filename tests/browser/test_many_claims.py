@@ -9,6 +9,7 @@ from articles import reading, reviewing
 from articles.ratings import Rating
 from tests.browser.audit import axe_violations
 from tests.browser.test_claims import LIVE_TIMEOUT, version_url
+from tests.conftest import make_story
 from tests.generated import long_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -17,25 +18,36 @@ CLAIMS = 80
 PAGE = 20
 
 
-@pytest.fixture
-def busy_version(story, editor, reviewer, monkeypatch):
-    """90 sentences in 30 blocks, a claim on each of the first 80: "many" claims here."""
+def build_busy_world() -> dict:
+    """The story's users and story, and in it a version of 90 sentences in 30 blocks with
+    a claim on each of the first 80: built once a session (tests/snapshots.py)."""
+    from django.contrib.auth import get_user_model
+
     from articles.versions import import_version
 
-    monkeypatch.setattr(reading, "LAZY_CLAIMS", 30)
-    monkeypatch.setattr(reading, "CLAIM_PAGE", PAGE)
-    monkeypatch.setattr(reading, "WINDOW_CLAIMS", 15)
+    world = make_story(get_user_model())
     text = long_text(90, seed=5, per_paragraph=3)
-    version = import_version(story=story, text=text, label="Busy report", created_by=editor)
+    version = import_version(
+        story=world["story"], text=text, label="Busy report", created_by=world["editor"]
+    )
     for sentence in version.sentences.order_by("position")[:CLAIMS]:
         reviewing.claim_create(
             version=version,
-            user=reviewer,
+            user=world["reviewer"],
             start=sentence.start,
             end=sentence.end,
             exact=text[sentence.start : sentence.end],
         )
-    return version
+    return world | {"busy_version": version}
+
+
+@pytest.fixture
+def busy_version(prebuilt, story, editor, reviewer, monkeypatch):
+    """90 sentences in 30 blocks, a claim on each of the first 80: "many" claims here."""
+    monkeypatch.setattr(reading, "LAZY_CLAIMS", 30)
+    monkeypatch.setattr(reading, "CLAIM_PAGE", PAGE)
+    monkeypatch.setattr(reading, "WINDOW_CLAIMS", 15)
+    return prebuilt["busy_version"]
 
 
 def claims_in_order(version) -> list[int]:

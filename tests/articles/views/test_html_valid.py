@@ -12,7 +12,7 @@ from articles import reading
 from articles.models import Claim, Publication
 from articles.notes import note_add
 from tests.articles.conftest import ORGANISATION
-from tests.articles.test_export import _vnu_jar, needs_vnu
+from tests.articles.test_export import JAVA_SHORT_RUN, _vnu_jar, needs_vnu
 from tests.browser.test_export import build_demo
 from tests.conftest import import_annotations
 
@@ -29,6 +29,7 @@ def nu_errors(pages: dict[str, str], tmp_path) -> list[str]:
     result = subprocess.run(  # noqa: S603 -- fixed arguments, our own files
         [
             shutil.which("java") or "/usr/bin/java",
+            *JAVA_SHORT_RUN,
             "-jar",
             str(_vnu_jar()),
             "--format",
