@@ -186,7 +186,10 @@ def test_a_push_while_a_poll_is_on_its_way_leaves_no_stray_answer(
     rosa.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     held = []
     rosa.route("**/live/**", lambda route: held.append(route))
-    rosa.goto(url)
+    # The stream is open (its first event tells the revision the page shows) before
+    # anything changes: otherwise that event would make the page poll, and be held too.
+    with rosa.expect_response(lambda r: r.url.endswith(f"/versions/{original.pk}/events/")):
+        rosa.goto(url)
     rosa.evaluate("htmx.trigger('#live', 'live-nudge')")  # a poll, held on its way
     rosa.wait_for_function("() => document.querySelector('#live.htmx-request') !== null")
     assert held
