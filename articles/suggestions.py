@@ -86,12 +86,13 @@ def too_many_sentences(sentence_count: int) -> bool:
 
 
 def ranked(version: Version) -> list[Suggestion]:
-    """Every check-worthy sentence of the version, best first (cached per text and story)."""
+    """Every check-worthy sentence of the version, best first (cached per text, segmenter
+    and story: a re-segmented version has other sentences)."""
     # Unordered (sorted here): Version's default ordering would join the story.
     versions = sorted(
         Version.objects.filter(story_id=version.story_id)
         .order_by()
-        .values_list("pk", "text_sha256")
+        .values_list("pk", "text_sha256", "segmenter")
     )
     manual = SentenceLink.objects.filter(manual=True).filter(
         left_version__story_id=version.story_id

@@ -334,3 +334,17 @@ def test_the_list_context_fingerprint_is_the_one_the_reading_view_list_carries(
         assert fingerprint_in(panel) == suggestions.list_context(original)["fingerprint"]
     monkeypatch.setattr(suggestions, "MAX_SENTENCES", 0)
     assert suggestions.list_context(original)["fingerprint"] == ""
+
+
+def test_a_resegmented_version_is_ranked_again(reviewer, original):
+    """The ranking is cached per text; re-segmenting (articles/resegmenting.py) records the
+    new segmenter, and the sentences it made are ranked, not those cached before."""
+    from articles import suggestions
+
+    before = suggestions.ranked(original)
+    gone = before[0]
+    original.sentences.filter(start=gone.start, end=gone.end).delete()
+    assert suggestions.ranked(original) == before  # cached: the text did not change
+    Version.objects.filter(pk=original.pk).update(segmenter="another segmenter")
+    after = suggestions.ranked(original)
+    assert (gone.start, gone.end) not in {(s.start, s.end) for s in after}
