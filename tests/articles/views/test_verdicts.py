@@ -20,13 +20,15 @@ def claim(original, reviewer):
     )
 
 
-def form(rating="mostly_accurate", rationale="Census says 3,380.", sources=(), revision=""):
+def form(
+    rating="mostly_accurate", rationale="Census says 3,380.", sources=(), revision="", initial=0
+):
     data = {
         "rating": rating,
         "rationale": rationale,
         "revision": revision,
         "sources-TOTAL_FORMS": str(len(sources)),
-        "sources-INITIAL_FORMS": "0",
+        "sources-INITIAL_FORMS": str(initial),
         "sources-MIN_NUM_FORMS": "0",
         "sources-MAX_NUM_FORMS": "1000",
     }

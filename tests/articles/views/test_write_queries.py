@@ -14,6 +14,7 @@ from django.urls import reverse
 from articles import reviewing
 from articles.models import HistoricalSource, Source, Verdict
 from articles.ratings import Rating
+from tests.articles.views.test_verdicts import form
 from tests.conftest import span_of
 
 pytestmark = pytest.mark.django_db
@@ -55,20 +56,9 @@ def facing(original, rewritten, reviewer, reviewer2):
 
 
 def verdict_form(rating, revision="", sources=(), initial=0):
-    data = {
-        "rating": rating,
-        "rationale": "Council minutes, item 4.",
-        "revision": revision,
-        "sources-TOTAL_FORMS": str(len(sources)),
-        "sources-INITIAL_FORMS": str(initial),
-        "sources-MIN_NUM_FORMS": "0",
-        "sources-MAX_NUM_FORMS": "1000",
-        "save": "1",
-    }
-    for i, source in enumerate(sources):
-        for key, value in ({"stance": "supports"} | source).items():
-            data[f"sources-{i}-{key}"] = value
-    return data
+    """The panel's verdict form as its Save button posts it."""
+    data = form(rating, "Council minutes, item 4.", sources, revision, initial=initial)
+    return data | {"save": "1"}
 
 
 def save(client, claim, data):
