@@ -49,13 +49,14 @@ class Stream:
     version_id: int
     queue: asyncio.Queue = field(default_factory=asyncio.Queue)
 
-    def send(self, message: dict) -> None:
+    def send(self, revision: int, event: bytes) -> None:
+        """Queue ``event`` (``_event``'s bytes, shared by every page it goes to)."""
         if self.queue.qsize() >= QUEUE_MAX:
             # Too far behind: drop what is queued; the page polls from its own revision.
             while not self.queue.empty():
                 self.queue.get_nowait()
-            message = {"revision": message["revision"]}
-        self.queue.put_nowait(message)
+            event = _event({"revision": revision})
+        self.queue.put_nowait(event)
 
 
 class Hub:
@@ -133,13 +134,14 @@ class Hub:
                 if since is not None and revision <= since:
                     continue  # a catch-up that found nothing new
                 self.sent[story_id] = revision
-                for update in updates.values():
-                    # When PostgreSQL delivered the oldest change in it (at its commit):
-                    # bench/load.py measures the push from there (one clock, one machine).
-                    update["noticed"] = noticed
+                # Each version's update is encoded once, however many pages it goes to
+                # (with the suggestion list and the changed claims' panels it is tens of
+                # kilobytes). "noticed": when PostgreSQL delivered the oldest change in it
+                # (at its commit); bench/load.py measures the push from there.
+                events = {pk: _event(u | {"noticed": noticed}) for pk, u in updates.items()}
+                nothing = _event({"revision": revision})
                 for stream in list(self.streams.get(story_id, ())):
-                    update = updates.get(stream.version_id)
-                    stream.send(update or {"revision": revision})
+                    stream.send(revision, events.get(stream.version_id, nothing))
         finally:
             self.busy.discard(story_id)
 
@@ -284,13 +286,13 @@ async def version_events(request, pk):
             yield b"retry: 1000\n\n" + _event({"revision": revision})
             while (left := closes_at - loop.time()) > 0:
                 try:
-                    message = await asyncio.wait_for(
+                    event = await asyncio.wait_for(
                         stream.queue.get(), timeout=min(KEEPALIVE_SECONDS, left)
                     )
                 except TimeoutError:
                     yield b": keepalive\n\n"
                     continue
-                yield _event(message)
+                yield event
         finally:
             the_hub.close(stream)
 

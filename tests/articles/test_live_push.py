@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from concurrent.futures import ThreadPoolExecutor
@@ -11,7 +12,7 @@ import pytest
 from django.db import connection, transaction
 from django.test import Client
 
-from articles import live, reviewing
+from articles import live, live_push, reviewing
 from articles.models import Story
 from tests.asgi_server import AsgiServer
 
@@ -192,3 +193,20 @@ def test_after_a_lost_listen_connection_the_pages_catch_up(
         claim = claim_on(original, reviewer2, "spend £4.2m on the wall")
         (update,) = events(stream, 1)
     assert update["since"] == revision and claim.pk in update["changed"]
+
+
+def test_a_page_too_far_behind_is_told_only_the_revision():
+    """Past QUEUE_MAX queued events a page's queue is dropped for a bare revision (it then
+    polls from its own); until then each event is queued as given: one encoding, shared
+    by every page it goes to."""
+    async def fill() -> list[bytes]:
+        stream = live_push.Stream(story_id=1, version_id=1)
+        shared = live_push._event({"revision": 1, "html": "<p>x</p>"})
+        stream.send(1, shared)
+        assert stream.queue.get_nowait() is shared
+        for revision in range(1, live_push.QUEUE_MAX + 2):
+            stream.send(revision, live_push._event({"revision": revision, "html": "x"}))
+        return [stream.queue.get_nowait() for _ in range(stream.queue.qsize())]
+
+    # QUEUE_MAX events queue as they are; the next finds the page too far behind.
+    assert asyncio.run(fill()) == [live_push._event({"revision": live_push.QUEUE_MAX + 1})]
