@@ -153,6 +153,16 @@ def resegmented(version: Version) -> VacatedSpan:
     )
 
 
+# A VacatedSpan with this claim id (no claim has it): something the version's suggestion
+# list is built on besides its claims changed (``Story.touch``); nothing to redraw.
+LISTS_CHANGED = 2**63 - 1
+
+
+def lists_changed(version_id: int) -> VacatedSpan:
+    """The marker ``bump`` records for ``Story.touch``, for each version of the story."""
+    return VacatedSpan(version_id=version_id, claim_id=LISTS_CHANGED, start=0, end=0, revision=0)
+
+
 def vacate(claim: Claim) -> VacatedSpan:
     """The span ``claim`` has now, to be recorded by ``bump`` once it moves or goes."""
     return VacatedSpan(
@@ -207,8 +217,11 @@ def changes_since(version: Version, since: int, revision: int) -> Delta:
     )
     rows = list(claims.union(left, all=True))
     changed = [row[1:] for row in rows if row[0] == 0]
-    vacated = [row[1:4] for row in rows if row[0] == 1]
+    vacated = [row[1:4] for row in rows if row[0] == 1 and row[1] != LISTS_CHANGED]
     delta = Delta(revision=revision)
+    # Suggestions dismissed, links corrected, versions added (``Story.touch``): nothing to
+    # redraw in the text, but the lists built on them are stale.
+    delta.spans_changed = any(row[0] == 1 and row[1] == LISTS_CHANGED for row in rows)
     current = {pk for pk, *_ in changed}
     delta.changed_ids = current | {pk for pk, *_ in vacated}
     delta.changes = len(delta.changed_ids)
@@ -218,7 +231,7 @@ def changes_since(version: Version, since: int, revision: int) -> Delta:
         delta.changed_ids.discard(RESEGMENTED)
         delta.changes, delta.too_many = len(delta.changed_ids), True
         return delta
-    delta.spans_changed = bool(vacated) or any(created > since for *_, created in changed)
+    delta.spans_changed |= bool(vacated) or any(created > since for *_, created in changed)
     ranges = [(s, e) for _, s, e, _ in changed] + [(s, e) for _, s, e in vacated]
     return _redraw(version, delta, current, ranges)
 
@@ -229,7 +242,8 @@ class Update:
 
     ``html``: the live element (with the new revision) and the out-of-band fragments.
     ``removed``: list items to take out first. ``refresh``: claims were marked, moved or
-    deleted, or the page must refresh (its lists of suggestions and verdicts are stale).
+    deleted, or what the suggestion list is built on changed (``Story.touch``), or the
+    page must refresh: its suggestion list is stale. Not for claims of other versions.
     ``changed``: the claims that changed (a page with one of them open reloads its panel).
     ``too_many``: more changed than the update carries (every open panel reloads).
     """
@@ -275,7 +289,7 @@ def render_update(
         html=html,
         removed=delta.removed,
         changed=sorted(delta.changed_ids),
-        refresh=delta.spans_changed or delta.too_many or not delta.changes,
+        refresh=delta.spans_changed or delta.too_many,
         too_many=delta.too_many,
         panels=render_panels([item.claim for item in delta.items]) if panels else {},
     )

@@ -173,12 +173,13 @@ def _render(story_id: int, version_ids: set[int], since: int | None, target: int
             if since is None:
                 continue  # nothing to send from: the pages poll
             update = live.render_update(version, since, revision, panels=True)
-            # Claims of this version were marked, moved or deleted: the suggestion list may
-            # have changed. The update carries the list as it is now and its fingerprint:
-            # each page compares that with the list it shows and swaps the new one in only
-            # if it differs (most claims leave the best few alone).
+            # Claims of this version were marked, moved or deleted, or what its suggestions
+            # are built on changed (``Story.touch``): the suggestion list may have changed.
+            # The update carries the list as it is now and its fingerprint: each page
+            # compares that with the list it shows and swaps the new one in only if it
+            # differs (most claims leave the best few alone).
             fingerprint = suggestion_list = None
-            if update.refresh and update.changed:
+            if update.refresh:
                 fingerprint, suggestion_list = _suggestion_list(version)
             updates[version.pk] = {
                 "since": update.since,

@@ -97,10 +97,18 @@ class Story(models.Model):
         return reverse("articles:story_detail", args=[self.pk])
 
     def touch(self) -> None:
-        """Record activity: open pages of this story refresh on their next poll."""
-        Story.objects.filter(pk=self.pk).update(
-            revision=F("revision") + 1, updated_at=timezone.now()
-        )
+        """Record a change besides claims (a dismissed suggestion, a corrected link, a new
+        version, assignments): the story's next revision, marking each version's suggestion
+        list stale, so that open pages reload it (pushed at the commit on PostgreSQL)."""
+        from articles import live  # it builds on these models
+
+        with transaction.atomic():
+            # The markers are written before the commit sends the notice.
+            versions = Version.objects.filter(story_id=self.pk).order_by()
+            live.bump(
+                self.pk,
+                vacated=[live.lists_changed(pk) for pk in versions.values_list("pk", flat=True)],
+            )
 
 
 # ---------------------------------------------------------------------------- versions

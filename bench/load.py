@@ -739,7 +739,7 @@ class Reviewer(threading.Thread):
                             self.verdicts_rev = m.group(1)
                         with self.watch.lock:
                             self.watch.panels += 1
-                if message["refresh"] and message["changed"]:
+                if message["refresh"]:
                     now = message.get("suggestions")
                     if isinstance(now, str) and isinstance(message.get("suggestion_list"), str):
                         # live.js: the update carries the list; the page swaps it in if it

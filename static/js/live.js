@@ -108,9 +108,9 @@
       if (regions) swapRegions(regions);
       else htmx.trigger(document.body, "claim-changed");
     }
-    // Only when this version's claims changed: the suggestions and the open claim's lists
-    // depend on nothing else (the poll, less precise, reloads them on any new revision).
-    if (message.refresh && message.changed.length) claimsChanged(message);
+    // Only when this version's claims were marked, moved or deleted, or what its
+    // suggestions are built on changed (a dismissal, a corrected link, a new version).
+    if (message.refresh) claimsChanged(message);
   }
 
   const source = new EventSource(config.dataset.url);

@@ -12,7 +12,7 @@ import pytest
 from django.db import connection, transaction
 from django.test import Client
 
-from articles import live, live_push, reviewing
+from articles import live, live_push, reviewing, suggestions
 from articles.models import Story
 from tests.asgi_server import AsgiServer
 
@@ -119,6 +119,35 @@ def test_a_verdict_is_pushed_to_every_open_page_of_the_version(
 
 
 @postgres_only
+def test_a_dismissed_suggestion_is_pushed_with_the_list_without_it(
+    asgi, client, reviewer, reviewer2, original, rewritten
+):
+    """A dismissal changes no claim; the list it changes is pushed all the same, and a page
+    that took a later write's update first still gets it (before, a dismissal sent no
+    notice, and the update of the next write carried no list: the page kept the
+    dismissed suggestion)."""
+    revision = Story.objects.get(pk=original.story_id).revision
+    first = suggestions.shown(original)[0][0]
+    url = f"{asgi.url}/versions/{original.pk}/events/"
+    with httpx.stream("GET", url, cookies=cookies_of(client, reviewer), timeout=10) as stream:
+        assert events(stream, 1) == [{"revision": revision}]
+        suggestions.dismiss(
+            version=original, start=first.start, end=first.end, reason="not_worth", user=reviewer2
+        )
+        claim_on(rewritten, reviewer2, "shields 3,400 homes")  # the other version's
+        pushed = events(stream, 1)
+        if pushed[0]["revision"] == revision + 1:  # not coalesced with the claim's
+            pushed += events(stream, 1)
+    assert pushed[0]["since"] == revision and pushed[-1]["revision"] == revision + 2
+    assert pushed[0]["refresh"] is True and pushed[0]["changed"] == []
+    listed = client.get(f"/versions/{original.pk}/suggestions/", HTTP_HX_REQUEST="true").text
+    assert f'value="{pushed[0]["suggestions"]}"' in listed
+    assert f'data-start="{first.start}"' not in pushed[0]["suggestion_list"]
+    if len(pushed) == 2:  # the other version's claim: nothing for this list
+        assert pushed[1]["refresh"] is False and pushed[1]["suggestions"] is None
+
+
+@postgres_only
 def test_a_version_the_user_cannot_see_has_no_stream(asgi, client, django_user_model, original):
     outsider = django_user_model.objects.create_user("olga", password="x")
     url = f"{asgi.url}/versions/{original.pk}/events/"
@@ -199,6 +228,7 @@ def test_a_page_too_far_behind_is_told_only_the_revision():
     """Past QUEUE_MAX queued events a page's queue is dropped for a bare revision (it then
     polls from its own); until then each event is queued as given: one encoding, shared
     by every page it goes to."""
+
     async def fill() -> list[bytes]:
         stream = live_push.Stream(story_id=1, version_id=1)
         shared = live_push._event({"revision": 1, "html": "<p>x</p>"})

@@ -174,6 +174,40 @@ def test_a_pushed_claim_changes_the_suggestions_only_if_the_list_shown_changed(
     rosa.goto("about:blank")
 
 
+def test_a_suggestion_dismissed_elsewhere_leaves_the_list_even_after_later_writes(
+    asgi, settings, open_as, reviewer, reviewer2, original, rewritten, monkeypatch
+):
+    """Another reviewer dismisses the suggestion a page shows, then judges a claim in the
+    other version: the page's list moves on to the next suggestion by push, asking for
+    nothing (before, a dismissal sent no notice and the verdict's update carried no list:
+    the dismissed suggestion stayed)."""
+    from articles import reviewing, suggestions
+
+    settings.LIVE_POLL_MS = 600_000  # only the stream brings changes
+    monkeypatch.setattr(suggestions, "SHOWN", 1)
+    every, _ = suggestions.shown(original, every=True)
+    elsewhere = claim_on(rewritten, reviewer2, "shields 3,400 homes")
+    rosa = open_as(reviewer)
+    fetched = []
+    rosa.on("request", lambda r: fetched.append(r.url) if "/suggestions/" in r.url else None)
+    rosa.goto(f"{asgi.url}/versions/{original.pk}/")
+    items = rosa.locator("#suggestion-list .suggestion")
+    expect(items.first).to_have_attribute("data-start", str(every[0].start))
+    loaded = len(fetched)
+
+    suggestions.dismiss(
+        version=original, start=every[0].start, end=every[0].end, reason="not_worth",
+        user=reviewer2,
+    )  # fmt: skip
+    reviewing.verdict_save(
+        claim=elsewhere, user=reviewer2, rating="accurate", rationale="", sources=[],
+        revision=None,
+    )  # fmt: skip
+    expect(items.first).to_have_attribute("data-start", str(every[1].start), timeout=5000)
+    assert len(fetched) == loaded
+    rosa.goto("about:blank")
+
+
 def test_a_push_while_a_poll_is_on_its_way_leaves_no_stray_answer(
     asgi, settings, open_as, reviewer, reviewer2, original
 ):

@@ -6,7 +6,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from articles import live, reviewing
+from articles import live, reviewing, suggestions
 from articles.models import Story
 from tests.articles.test_workflow import claim_on
 
@@ -130,6 +130,28 @@ def test_a_change_without_claims_sends_the_revision_only(client, reviewer, origi
     assert "claims-changed" in events(response)
 
 
+def test_a_dismissed_suggestion_reloads_the_lists_of_every_page_even_after_other_writes(
+    client, reviewer, reviewer2, original, rewritten
+):
+    """A dismissal changes no claim: the suggestion list still reloads, from any revision
+    before it, whatever was written after it (before, a page that had seen a later write
+    by push never reloaded its list)."""
+    mine = claim_on(rewritten, reviewer, "shields 3,400 homes")
+    rev = revision(original)
+    first = suggestions.shown(original)[0][0]
+    suggestions.dismiss(
+        version=original, start=first.start, end=first.end, reason="not_worth", user=reviewer2
+    )
+    reviewing.verdict_save(
+        claim=mine, user=reviewer2, rating="accurate", rationale="", sources=[], revision=None
+    )
+    client.force_login(reviewer)
+    assert "claims-changed" in events(poll(client, original, rev))
+    # Every version of the story is marked (a corrected link or a new version changes the
+    # lists on both sides; a dismissal is rare enough not to tell them apart).
+    assert "claims-changed" in events(poll(client, rewritten, rev))
+
+
 def test_claims_of_another_version_are_not_sent(client, reviewer, original, rewritten):
     rev = revision(original)
     claim_on(rewritten, reviewer, "shields 3,400 homes")
@@ -176,11 +198,14 @@ def test_the_open_panel_refetches_only_when_its_claim_changed(
     panel = client.get(reverse("articles:claim_detail", args=[mine.pk]), **HTMX).text
     assert 'id="verdicts"' in panel
     assert panel.count('data-hx-trigger="claim-changed from:body"') == 2  # verdicts, notes
-    # A claim marked in another version: the list may change, the open claim did not.
+    # A claim marked in another version: neither this version's list (built on its own
+    # claims) nor the open claim changed.
     rev = revision(original)
     claim_on(rewritten, reviewer2, "shields 3,400 homes")
-    found = events(poll(client, original, rev, claim=mine.pk))
-    assert "claims-changed" in found and "claim-changed" not in found
+    response = poll(client, original, rev, claim=mine.pk)
+    assert response.status_code == 200 and f"?rev={rev + 1}" in response.text
+    found = events(response)
+    assert "claims-changed" not in found and "claim-changed" not in found
     # A claim marked here and a verdict on the open claim since: both.
     rev = revision(original)
     claim_on(original, reviewer2, "takes eighteen months")
