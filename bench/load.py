@@ -474,6 +474,8 @@ class Watch:
     push_delays: list[float] = field(default_factory=list)  # commit -> page, pushed
     nudges: int = 0  # pushed notices that made the page poll
     panels: int = 0  # pushed updates whose open claim's verdicts the page swapped in
+    # Live poll answers (realistic mode): 204, who's here only, or changes redrawn.
+    polls: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def acked(self, claim_id: int, writer: str) -> None:
@@ -543,6 +545,7 @@ class Reviewer(threading.Thread):
         self.conflicts = defaultdict(int)  # "expected"/"unexpected" 409s
         self.unknown = 0
         self.paused = threading.Event()
+        self.streaming = False  # the page's event stream is open (live.js: readyState OPEN)
 
     # ---- plumbing
 
@@ -621,7 +624,7 @@ class Reviewer(threading.Thread):
             return list(self.known_claims)
         return [c for c, v in self.known_claims.items() if v == self.version]
 
-    def poll(self) -> None:
+    def poll(self, nudged: bool = False) -> None:
         if self.mode == "closed":
             version = self.rng.choice(list(self.world.versions))
             response = self.request(
@@ -634,9 +637,21 @@ class Reviewer(threading.Thread):
         params = {"rev": self.rev, "tab": self.tab, "presence": self.fingerprint}
         if self.open_claim:
             params["claim"] = self.open_claim
+        if self.streaming and not nudged:
+            params["stream"] = "1"  # live.js: the stream is open (not a poll it asked for)
         response = self.request(
             "live poll", "GET", f"/versions/{self.version}/live/", params=params, headers=HTMX
         )
+        if response is not None:
+            outcome = {204: "nothing new", 200: "who's here only"}.get(response.status_code)
+            if (
+                response.status_code == 200
+                and LIVE_REV.search(response.text)
+                and (int(LIVE_REV.search(response.text).group(1)) != self.rev)
+            ):
+                outcome = "changes"
+            with self.watch.lock:
+                self.watch.polls[outcome or str(response.status_code)] += 1
         if response is None or response.status_code != 200:
             return
         received = time.monotonic()
@@ -696,6 +711,7 @@ class Reviewer(threading.Thread):
                     self.stats.add("event stream", time.perf_counter() - t0, response.status_code)
                     if response.status_code != 200:
                         return  # as EventSource does: the page only polls from now on
+                    self.streaming = True
                     for line in response.iter_lines():
                         if time.monotonic() >= self.deadline:
                             return
@@ -704,6 +720,8 @@ class Reviewer(threading.Thread):
             except httpx.HTTPError as exc:
                 with self.stats.lock:
                     self.stats.failures[f"event stream: {type(exc).__name__}"] += 1
+            finally:
+                self.streaming = False
             time.sleep(1)  # the stream's "retry: 1000"
 
     def pushed(self, message: dict) -> None:
@@ -770,7 +788,7 @@ class Reviewer(threading.Thread):
                 self.watch.notices += 1
             return self.read(self.version)
         if "poll" in todo:
-            self.poll()
+            self.poll(nudged=True)
         # The same requests as an answer's events set off (htmx sends what the page shows:
         # the suggestion list's fingerprint, the verdicts' revision), on the same events:
         # "claims-changed" reloads the suggestions, "claim-changed" the open claim's verdicts.
@@ -1412,6 +1430,10 @@ def main() -> int:
             f"{watch.nudges}; from a commit to a page by push ({len(pushed)} updates "
             f"received): p50/p95/p99 {percentile(pushed, 50):.0f}/{percentile(pushed, 95):.0f}/"
             f"{percentile(pushed, 99):.0f} ms"
+        )
+    if watch.polls:
+        print(
+            "  live poll answers: " + ", ".join(f"{k} {v}" for k, v in sorted(watch.polls.items()))
         )
     uptime = Path("/proc/loadavg").read_text().split()[:3]
     print(

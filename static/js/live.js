@@ -17,8 +17,11 @@
     const element = live();
     return element ? Number(element.dataset.revision) : NaN;
   }
+  let nudged = false; // the stream asked for this poll: it cannot bring what is missing
   function pollNow() {
-    if (live()) htmx.trigger(live(), "live-nudge");
+    if (!live()) return;
+    nudged = true;
+    htmx.trigger(live(), "live-nudge");
   }
 
   // The suggestion list depends on every claim of the version. A pushed update where claims
@@ -114,6 +117,14 @@
   }
 
   const source = new EventSource(config.dataset.url);
+  // The poll says when the stream is open: the server may then leave the latest change,
+  // committed a moment ago, to the stream rather than render it for the poll too. Not a
+  // poll the stream asked for.
+  document.addEventListener("htmx:configRequest", (event) => {
+    if (!event.detail.elt || event.detail.elt.id !== "live") return;
+    if (!nudged && source.readyState === EventSource.OPEN) event.detail.parameters.stream = "1";
+    nudged = false;
+  });
   source.addEventListener("message", (event) => {
     let message;
     try {

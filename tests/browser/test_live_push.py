@@ -106,6 +106,8 @@ def test_without_the_stream_the_poll_still_brings_changes(
         route.abort()
 
     rosa.route("**/events/", refuse)
+    polls = []
+    rosa.on("request", lambda r: polls.append(r.url) if "/live/" in r.url else None)
     rosa.goto(url)
     rami = open_as(reviewer2)
     rami.goto(url)
@@ -116,8 +118,23 @@ def test_without_the_stream_the_poll_still_brings_changes(
     )
     expect(rosa.locator("#claim-count")).to_have_text("1")
     assert refused  # the page did try the stream
+    # Its polls never say the stream is open: the server leaves nothing to it.
+    assert polls and not any("stream=1" in u for u in polls)
     for page in (rosa, rami):
         page.goto("about:blank")
+
+
+def test_with_the_stream_open_the_poll_says_so(asgi, settings, open_as, reviewer, original):
+    """So that the server may leave a change committed a moment ago to the stream."""
+    settings.LIVE_POLL_MS = 700
+    rosa = open_as(reviewer)
+    polls = []
+    rosa.on("request", lambda r: polls.append(r.url) if "/live/" in r.url else None)
+    with rosa.expect_response(lambda r: r.url.endswith(f"/versions/{original.pk}/events/")):
+        rosa.goto(f"{asgi.url}/versions/{original.pk}/")
+    with rosa.expect_request(lambda r: "/live/" in r.url and "stream=1" in r.url, timeout=5000):
+        pass
+    rosa.goto("about:blank")
 
 
 def test_a_pushed_claim_changes_the_suggestions_only_if_the_list_shown_changed(
@@ -190,7 +207,9 @@ def test_a_suggestion_dismissed_elsewhere_leaves_the_list_even_after_later_write
     rosa = open_as(reviewer)
     fetched = []
     rosa.on("request", lambda r: fetched.append(r.url) if "/suggestions/" in r.url else None)
-    rosa.goto(f"{asgi.url}/versions/{original.pk}/")
+    # The stream opens before anything changes (opened after, it would make the page poll).
+    with rosa.expect_response(lambda r: r.url.endswith(f"/versions/{original.pk}/events/")):
+        rosa.goto(f"{asgi.url}/versions/{original.pk}/")
     items = rosa.locator("#suggestion-list .suggestion")
     expect(items.first).to_have_attribute("data-start", str(every[0].start))
     loaded = len(fetched)

@@ -4,6 +4,7 @@ import json
 import re
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from articles import live, reviewing, suggestions
@@ -269,3 +270,52 @@ def test_the_queries_of_a_poll_with_changes_do_not_grow_with_them(
         response = poll(client, original, rev)
     assert events(response)["live-removed"] == {"ids": sorted(c.pk for c in claims[:changed])}
     assert response.text.count('id="claim-item-') == changed
+
+
+needs_push = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="push (and so a poll leaving a change to it) needs PostgreSQL's LISTEN/NOTIFY",
+)
+
+
+@needs_push
+def test_a_poll_leaves_the_latest_change_to_an_open_stream_for_a_moment(
+    client, reviewer, reviewer2, original, settings
+):
+    """A page whose stream is open, one revision behind a change committed a moment ago,
+    gets 204: the stream brings it. Without the stream, two revisions behind, or once
+    ``live.PUSH_GRACE`` has passed (the stream failed to bring it), the poll sends it."""
+    settings.LIVE_PUSH = True
+    client.force_login(reviewer)
+    rev = revision(original)
+    claim = claim_on(original, reviewer2, "spend £4.2m on the wall")
+    assert poll(client, original, rev, stream="1").status_code == 204
+    assert f'id="claim-item-{claim.pk}"' in poll(client, original, rev).text  # no stream
+    settings.LIVE_PUSH = False  # push off: the page's word is not enough
+    assert poll(client, original, rev, stream="1").status_code == 200
+    settings.LIVE_PUSH = True
+    Story.objects.filter(pk=original.story_id).update(
+        updated_at=Story.objects.get(pk=original.story_id).updated_at - live.PUSH_GRACE
+    )
+    assert f'id="claim-item-{claim.pk}"' in poll(client, original, rev, stream="1").text
+    claim_on(original, reviewer2, "takes eighteen months")
+    # Two revisions behind: the first of them is the poll's to send, whatever the time.
+    assert f'id="claim-item-{claim.pk}"' in poll(client, original, rev, stream="1").text
+    assert poll(client, original, rev + 1, stream="1").status_code == 204
+
+
+@needs_push
+def test_who_is_here_answered_alone_keeps_the_revision_the_page_shows(
+    client, reviewer, reviewer2, original, settings
+):
+    """A poll whose change is left to the stream but whose presence changed answers with
+    who's here and the page's own revision (not the new one, whose change it lacks)."""
+    settings.LIVE_PUSH = True
+    client.force_login(reviewer2)
+    poll(client, original, revision(original), tab="ramitab01")  # someone else is here
+    client.force_login(reviewer)
+    rev = revision(original)
+    claim_on(original, reviewer2, "spend £4.2m on the wall")
+    response = poll(client, original, rev, stream="1", tab="rosatab01")
+    assert response.status_code == 200 and 'id="presence"' in response.text
+    assert f"?rev={rev}" in response.text and f"?rev={rev + 1}" not in response.text
