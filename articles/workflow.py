@@ -335,12 +335,21 @@ def presence_leave(*, version: Version, user, tab: str) -> None:
     Presence.objects.filter(version=version, user=user, tab=tab).delete()
 
 
+def _shown(rows):
+    """Presence rows with what the region shows of them (``presence_html``): a claim's
+    row is its words and more, a user's its password hash and more."""
+    return rows.select_related("user", "claim").only(
+        "user_id", "claim_id", "seen_at", "user__username", "user__first_name",
+        "user__last_name", "claim__number",
+    )  # fmt: skip
+
+
 def _rows(version: Version) -> list[Presence]:
     cutoff = timezone.now() - presence_ttl()
     return list(
-        Presence.objects.filter(version=version, seen_at__gte=cutoff)
-        .select_related("user", "claim")
-        .order_by("user__username", "-seen_at")
+        _shown(Presence.objects.filter(version=version, seen_at__gte=cutoff)).order_by(
+            "user__username", "-seen_at"
+        )
     )
 
 
@@ -397,7 +406,7 @@ def presence_poll(
         return fingerprint, None
     if not people:
         return fingerprint, []
-    by_pk = Presence.objects.select_related("user", "claim").in_bulk([pk for pk, *_ in people])
+    by_pk = _shown(Presence.objects).in_bulk([pk for pk, *_ in people])
     return fingerprint, [by_pk[pk] for pk, *_ in people if pk in by_pk]
 
 

@@ -10,7 +10,8 @@ rewrite, imported and aligned, 50 reviewers) with --claims claims marked through
 app's own code (half of them judged by two reviewers), as a story looks after a minute
 of the realistic load. Then each request of the realistic mix is made --runs times as
 a reviewer, with another reviewer's write between two polls where the request answers
-one: the live poll (the version's revision moved on by another reviewer's verdict), the
+one: the live poll (the version's revision moved on by another reviewer's verdict; and
+nothing new but who else is here, 24 others), the
 suggestions list, the claim panel, the panel's verdicts, a verdict save (a new verdict,
 then edits), a claim create (a fresh span each time) and the reading view.
 
@@ -175,6 +176,24 @@ class Bench:
             HX,
         )
 
+    def live_poll_presence(self):
+        """Nothing new but who's here: 24 others on the version, one of whom has just
+        opened another claim (in the realistic load most polls answer this)."""
+        from django.utils import timezone
+
+        from articles.models import Presence
+
+        claims = list(self.version.claims.values_list("pk", flat=True))
+        for k, person in enumerate(self.people[1:25]):
+            Presence.objects.update_or_create(
+                version=self.version,
+                user=person,
+                tab=f"bench{k:04d}",
+                defaults={"claim_id": self.rng.choice(claims), "seen_at": timezone.now()},
+            )
+        params = {"rev": self.revision(), "tab": "bench0001", "presence": "stale"}
+        return "get", f"/versions/{self.version.pk}/live/", params | {"claim": self.claim()}, HX
+
     def suggestions(self):
         return "get", f"/versions/{self.version.pk}/suggestions/", None, HX
 
@@ -228,6 +247,7 @@ class Bench:
 
     REQUESTS = {
         "live poll": live_poll,
+        "live poll, who's here": live_poll_presence,
         "suggestions": suggestions,
         "suggestions again": suggestions_unchanged,
         "claim panel": claim_panel,

@@ -4,8 +4,9 @@ They let a page show its workflow region with one ``{% include %}`` and no chang
 """
 
 from django import template
+from django.utils.safestring import mark_safe
 
-from articles import workflow
+from articles import presence_html, workflow
 from articles.models import is_editor
 
 register = template.Library()
@@ -25,6 +26,13 @@ def story_activity(story, limit=30):
 @register.simple_tag
 def present_people(version, user):
     return workflow.present(version, user)
+
+
+@register.simple_tag
+def presence_region(version, people, fingerprint, oob):
+    """The ``#presence`` section (``presence_html.region``: escaped there)."""
+    html = presence_html.region(version.pk, people, fingerprint or "", oob=bool(oob))
+    return mark_safe(html)  # noqa: S308
 
 
 @register.filter
