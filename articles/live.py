@@ -137,24 +137,32 @@ def push_enabled() -> bool:
     return settings.LIVE_PUSH and connection.vendor == "postgresql"
 
 
-# A poll from a page whose event stream is open, lacking only the story's latest revision
-# committed less than this ago, is answered as if it had it: the stream brings it in a
-# moment (p99 well under a second), and a poll racing it would render the same change
-# again (a fifth of the polls at 50 reviewers did). Past this the poll answers what the
-# stream failed to bring.
+# A poll from a page whose event stream is open need not render changes committed less
+# than this ago: the stream brings them in a moment (p99 well under a second when the
+# machine keeps up), and a poll racing it would render the same changes again (a fifth of
+# the polls at 50 reviewers did, and under load the redraws fed on themselves). Past this
+# the poll answers what the stream failed to bring.
 PUSH_GRACE = datetime.timedelta(seconds=2)
+# The page's stream is flowing if its last event came less than this many ms ago.
+FLOWING_MS = 2000
 
 
-def left_to_push(story: Story, since: int | None, *, streaming: bool) -> bool:
-    """True if a page at revision ``since`` with its stream open (``streaming``, as the
-    page says) will get the story's latest revision by push: its poll need not."""
-    return (
-        streaming
-        and since is not None
-        and since == story.revision - 1
-        and push_enabled()
-        and story.updated_at > timezone.now() - PUSH_GRACE
-    )
+def left_to_push(story: Story, since: int | None, *, stream: str | None) -> bool:
+    """True if a page at revision ``since`` will get the story's newer revisions by push,
+    so that its poll need not send them.
+
+    ``stream``: what the page says of its stream, the milliseconds since its last event
+    (None: no stream open). When the latest change is younger than ``PUSH_GRACE``: a page
+    one revision behind leaves it to the stream; so does a page further behind whose
+    stream is flowing (every revision is pushed, in order; a gap makes the page poll
+    without saying so).
+    """
+    if stream is None or since is None or since >= story.revision or not push_enabled():
+        return False
+    if story.updated_at <= timezone.now() - PUSH_GRACE:
+        return False
+    age = int(stream) if stream.isascii() and stream.isdecimal() and len(stream) < 10 else None
+    return age is not None and (since == story.revision - 1 or age < FLOWING_MS)
 
 
 def events_url(version: Version) -> str:

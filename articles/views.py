@@ -342,8 +342,8 @@ def version_live(request, pk):
     (list items to take out first), ``claims-changed`` when claims were marked, moved or
     deleted (or something else changed: the suggestion list refetches), ``claim-changed``
     when the claim the page has open (``claim``) changed (its verdicts and notes refetch).
-    A page whose event stream is open says so (``stream=1``): the change it lacks may be
-    left to the stream (``live.left_to_push``).
+    A page whose event stream is open says so (``stream``: ms since its last event): the
+    changes it lacks may be left to the stream (``live.left_to_push``).
     """
     # Its text is loaded only if a paragraph is redrawn: most polls find nothing new.
     version = _get_version(request.user, pk, text="none")
@@ -354,8 +354,8 @@ def version_live(request, pk):
     revision = version.story.revision  # read first: see live.changes_since
     raw = request.GET.get("rev", "")
     since = int(raw) if raw.isascii() and raw.isdecimal() and len(raw) < 19 else None
-    if live.left_to_push(version.story, since, streaming=request.GET.get("stream") == "1"):
-        # The page's event stream brings the latest revision in a moment: not this poll.
+    if live.left_to_push(version.story, since, stream=request.GET.get("stream")):
+        # The page's event stream brings the changes in a moment: not this poll.
         revision = since
         if presence is not None:
             presence["revision"] = since

@@ -546,6 +546,7 @@ class Reviewer(threading.Thread):
         self.unknown = 0
         self.paused = threading.Event()
         self.streaming = False  # the page's event stream is open (live.js: readyState OPEN)
+        self.last_event = 0.0  # when its last event came (time.monotonic)
 
     # ---- plumbing
 
@@ -638,7 +639,9 @@ class Reviewer(threading.Thread):
         if self.open_claim:
             params["claim"] = self.open_claim
         if self.streaming and not nudged:
-            params["stream"] = "1"  # live.js: the stream is open (not a poll it asked for)
+            # live.js: the stream is open, its last event came so many ms ago (not said by
+            # a poll the stream asked for).
+            params["stream"] = str(min(int((time.monotonic() - self.last_event) * 1000), 10**9 - 1))
         response = self.request(
             "live poll", "GET", f"/versions/{self.version}/live/", params=params, headers=HTMX
         )
@@ -716,6 +719,7 @@ class Reviewer(threading.Thread):
                         if time.monotonic() >= self.deadline:
                             return
                         if line.startswith("data: "):
+                            self.last_event = time.monotonic()
                             self.pushed(json.loads(line.removeprefix("data: ")))
             except httpx.HTTPError as exc:
                 with self.stats.lock:

@@ -117,15 +117,19 @@
   }
 
   const source = new EventSource(config.dataset.url);
-  // The poll says when the stream is open: the server may then leave the latest change,
-  // committed a moment ago, to the stream rather than render it for the poll too. Not a
-  // poll the stream asked for.
+  // The poll says when the stream is open, and how long ago its last event came: the
+  // server may then leave changes committed a moment ago to the stream rather than render
+  // them for the poll too. Not a poll the stream asked for.
+  let lastEvent = 0;
   document.addEventListener("htmx:configRequest", (event) => {
     if (!event.detail.elt || event.detail.elt.id !== "live") return;
-    if (!nudged && source.readyState === EventSource.OPEN) event.detail.parameters.stream = "1";
+    if (!nudged && source.readyState === EventSource.OPEN) {
+      event.detail.parameters.stream = String(Math.min(Date.now() - lastEvent, 999999999));
+    }
     nudged = false;
   });
   source.addEventListener("message", (event) => {
+    lastEvent = Date.now();
     let message;
     try {
       message = JSON.parse(event.data);

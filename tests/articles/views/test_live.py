@@ -283,8 +283,9 @@ def test_a_poll_leaves_the_latest_change_to_an_open_stream_for_a_moment(
     client, reviewer, reviewer2, original, settings
 ):
     """A page whose stream is open, one revision behind a change committed a moment ago,
-    gets 204: the stream brings it. Without the stream, two revisions behind, or once
-    ``live.PUSH_GRACE`` has passed (the stream failed to bring it), the poll sends it."""
+    gets 204: the stream brings it; further behind too, if its stream is flowing. Without
+    the stream, further behind with a quiet stream, or once ``live.PUSH_GRACE`` has passed
+    (the stream failed to bring it), the poll sends the changes."""
     settings.LIVE_PUSH = True
     client.force_login(reviewer)
     rev = revision(original)
@@ -299,9 +300,13 @@ def test_a_poll_leaves_the_latest_change_to_an_open_stream_for_a_moment(
     )
     assert f'id="claim-item-{claim.pk}"' in poll(client, original, rev, stream="1").text
     claim_on(original, reviewer2, "takes eighteen months")
-    # Two revisions behind: the first of them is the poll's to send, whatever the time.
-    assert f'id="claim-item-{claim.pk}"' in poll(client, original, rev, stream="1").text
-    assert poll(client, original, rev + 1, stream="1").status_code == 204
+    # Two revisions behind, its stream quiet for a minute: the poll sends both.
+    assert f'id="claim-item-{claim.pk}"' in poll(client, original, rev, stream="60000").text
+    assert poll(client, original, rev + 1, stream="60000").status_code == 204
+    # Its stream flowing (an event came a moment ago): the stream brings both.
+    assert poll(client, original, rev, stream="150").status_code == 204
+    for nonsense in ("", "-1", "x", "9" * 12):
+        assert f'id="claim-item-{claim.pk}"' in poll(client, original, rev, stream=nonsense).text
 
 
 @needs_push
