@@ -3,7 +3,9 @@
 // in as htmx swaps a poll's answer, and the open claim's verdicts and notes when the update
 // carries them (otherwise they refetch). If the page is behind that revision (it has just
 // opened, its stream dropped, the reader was selecting words), it polls at once instead,
-// from its own revision. The regular poll goes on beside the stream (presence, fallback).
+// from its own revision. The regular poll goes on beside the stream (presence, fallback);
+// it says how long ago the stream's last event came, so that the server leaves changes the
+// stream is bringing to it (articles/live.py, left_to_push).
 (function () {
   "use strict";
 
@@ -25,7 +27,8 @@
   }
 
   // The suggestion list depends on every claim of the version. A pushed update where claims
-  // were marked, moved or deleted carries the list as it is now and its fingerprint: the
+  // were marked, moved or deleted (or a suggestion dismissed, a link corrected, a version
+  // added) carries the list as it is now and its fingerprint: the
   // page swaps it in if the list it shows differs, keeping the keyboard's place in it.
   // Without the list (an older server), the page reloads it on "claims-changed", at most
   // once every 3 s, the last change included, and only if its fingerprint differs.
