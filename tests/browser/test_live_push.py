@@ -157,7 +157,9 @@ def test_a_pushed_claim_changes_the_suggestions_only_if_the_list_shown_changed(
     rosa = open_as(reviewer)
     fetched = []
     rosa.on("request", lambda r: fetched.append(r.url) if "/suggestions/" in r.url else None)
-    rosa.goto(url)
+    # The stream opens before anything changes (opened after, it would make the page poll).
+    with rosa.expect_response(lambda r: r.url.endswith(f"/versions/{original.pk}/events/")):
+        rosa.goto(url)
     items = rosa.locator("#suggestion-list .suggestion")
     expect(items).to_have_count(1)
     expect(items.first).to_have_attribute("data-start", str(every[0].start))
