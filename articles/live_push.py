@@ -40,7 +40,10 @@ from articles.models import Story, Version
 log = logging.getLogger(__name__)
 
 KEEPALIVE_SECONDS = 20  # a comment line, so proxies keep the connection and dead ones show
-QUEUE_MAX = 50  # updates a slow page may lag behind before it is told to poll instead
+# Updates a slow page may lag behind before it is told to poll instead (a poll from far
+# behind redraws every change since). Each is the bytes every page of its version shares,
+# so a long queue holds references, not copies.
+QUEUE_MAX = 200
 
 
 @dataclass(eq=False)
