@@ -424,9 +424,10 @@ NEARBY_CHARS = 5000  # how far from a counterpart the claims offered for a link 
 NEARBY_MAX = 200
 
 
-def _nearby_claims(claim: Claim) -> list[Claim]:
+def _nearby_claims(claim: Claim) -> list:
     """Claims a reviewer can name as this claim's counterpart: those of each other version
-    starting near where its counterpart stands (or is suggested, or the claim itself stands).
+    starting near where its counterpart stands (or is suggested, or the claim itself stands),
+    as rows (``pk``, ``number``, ``version_id``, ``exact``).
 
     A window, not every claim: a big story has thousands, and the list is a select in the
     panel. A claim farther away can still be named by typing its words.
@@ -446,7 +447,7 @@ def _nearby_claims(claim: Claim) -> list[Claim]:
         return []
     return list(
         Claim.objects.filter(near)
-        .only("id", "number", "version_id", "exact", "start")
+        .values_list("pk", "number", "version_id", "exact", named=True)
         .order_by("version_id", "start")[:NEARBY_MAX]
     )
 
@@ -532,7 +533,7 @@ def claim_create(request, pk):
 
 @require_GET
 def claim_detail(request, pk):
-    claims = Claim.objects.visible_to(request.user).with_verdicts().select_related("version__story")
+    claims = Claim.objects.visible_to(request.user).with_verdicts()
     claim = get_object_or_404(claims, pk=pk)  # the claim and its panel's rows, at once
     if not request.htmx:
         return redirect(f"{claim.version.get_absolute_url()}?claim={claim.pk}#hl-{claim.pk}")
