@@ -10,6 +10,7 @@ from django.core.validators import URLValidator
 from django.template.defaultfilters import filesizeformat
 
 from articles import importing, validation
+from articles.form_rendering import RENDERER
 from articles.models import Source, Story
 from articles.ratings import SCALE, Rating
 from articles.validation import MAX_QUOTE, MAX_RATIONALE
@@ -203,6 +204,9 @@ class SelectionForm(forms.Form):
 
 
 class VerdictForm(forms.Form):
+    # The claim panel's form, rendered with every panel: its widgets are remembered.
+    default_renderer = RENDERER
+
     rating = forms.ChoiceField(
         choices=Rating.choices,
         widget=forms.RadioSelect,
@@ -260,7 +264,7 @@ class SourceForm(forms.Form):
 
 
 SourceFormSet = forms.formset_factory(
-    SourceForm, extra=1, can_delete=True, max_num=20, validate_max=True
+    SourceForm, extra=1, can_delete=True, max_num=20, validate_max=True, renderer=RENDERER
 )
 
 
