@@ -26,18 +26,24 @@ class _NotPlain(Exception):
 
 
 def _key(value):
-    """``value`` as a hashable key that tells apart whatever a template could: its type
-    with each str, number, list or dict (in its order, which attributes are written in);
-    raises _NotPlain for anything else."""
+    """``value`` as a hashable key that tells apart whatever a template could: a plain str
+    as it is, any other value with its type (a SafeString is not written as the same text
+    in a str), a list or dict item by item (in its order, which attributes are written in);
+    raises _NotPlain for anything that is not plain data."""
     kind = type(value)
+    if kind is str:
+        return value
     if value is None or kind is bool or kind is int or kind is float:
         return kind, value
-    if isinstance(value, str):  # SafeString too: its type is in the key
-        return kind, str(value)
     if kind is dict:
-        return kind, tuple((_key(k), _key(v)) for k, v in value.items())
+        return kind, tuple(
+            (k if type(k) is str else _key(k), v if type(v) is str else _key(v))
+            for k, v in value.items()
+        )
     if kind is list or kind is tuple:
-        return kind, tuple(_key(item) for item in value)
+        return kind, tuple(item if type(item) is str else _key(item) for item in value)
+    if isinstance(value, str):  # SafeString, a str enum: the type tells them apart
+        return kind, str.__str__(value)
     raise _NotPlain
 
 
