@@ -635,7 +635,9 @@ class Reviewer(threading.Thread):
             return
         # As presence.js and htmx do: the page's tab, what it shows of who's here, its open
         # claim; then the requests the answer's events set off.
-        params = {"rev": self.rev, "tab": self.tab, "presence": self.fingerprint}
+        with self.page_lock:
+            sent = self.rev
+        params = {"rev": sent, "tab": self.tab, "presence": self.fingerprint}
         if self.open_claim:
             params["claim"] = self.open_claim
         if self.streaming and not nudged:
@@ -649,8 +651,8 @@ class Reviewer(threading.Thread):
             outcome = {204: "nothing new", 200: "who's here only"}.get(response.status_code)
             if (
                 response.status_code == 200
-                and LIVE_REV.search(response.text)
-                and (int(LIVE_REV.search(response.text).group(1)) != self.rev)
+                and (m := LIVE_REV.search(response.text))
+                and int(m.group(1)) != sent
             ):
                 outcome = "changes"
             with self.watch.lock:
@@ -659,6 +661,13 @@ class Reviewer(threading.Thread):
             return
         received = time.monotonic()
         with self.page_lock:
+            if self.rev != sent:
+                # live.js: a push replaced the live element while the poll was on its way;
+                # the answer is not swapped in (it would take the page back to an older
+                # revision), only its events go off. The next poll asks from the new one.
+                with self.watch.lock:
+                    self.watch.polls["dropped (a push came first)"] += 1
+                return self.follow(response)
             self.remember_revision(response)
             if m := FINGERPRINT.search(response.text):
                 self.fingerprint = m.group(1)
