@@ -296,8 +296,12 @@ def assignment_board(
 def presence_ttl() -> datetime.timedelta:
     """How long a page counts as open after its row was last written: its row is written
     at most every ``presence_refresh()`` (1.5 polls), and then three more polls may go
-    missing."""
-    return datetime.timedelta(milliseconds=4 * settings.LIVE_POLL_MS + 2000)
+    missing. Polls are ``LIVE_STREAM_POLL_MS`` apart while a page's event stream is open
+    (where push is on); a page closed properly leaves at once (``presence_leave``)."""
+    from articles import live  # it builds on the models, as this module does
+
+    beat = max(settings.LIVE_POLL_MS, settings.LIVE_STREAM_POLL_MS * live.push_enabled())
+    return datetime.timedelta(milliseconds=4 * beat + 2000)
 
 
 def presence_refresh() -> datetime.timedelta:

@@ -195,7 +195,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def server_env(db_name: str, poll_ms: int = 3000, push: bool = False) -> dict:
+def server_env(
+    db_name: str, poll_ms: int = 3000, push: bool = False, stream_poll_ms: int = 15000
+) -> dict:
     env = dict(os.environ)
     env["LIVE_PUSH"] = "1" if push else "0"
     env.update(
@@ -209,6 +211,7 @@ def server_env(db_name: str, poll_ms: int = 3000, push: bool = False) -> dict:
         SECURE_HSTS_SECONDS="0",
         ALLOWED_HOSTS="127.0.0.1",
         LIVE_POLL_MS=str(poll_ms),
+        LIVE_STREAM_POLL_MS=str(stream_poll_ms),
         CONN_MAX_AGE="60",
         LOG_LEVEL="WARNING",
         PYTHONUNBUFFERED="1",
@@ -504,11 +507,14 @@ class Reviewer(threading.Thread):
         *,
         mode: str = "closed",
         poll_every: float = 3.0,
+        stream_poll: float = 15.0,
         watch: Watch | None = None,
         events_url: str | None = None,
     ):
         super().__init__(name=username, daemon=True)
         self.mode, self.poll_every, self.watch = mode, poll_every, watch or Watch()
+        # live.js: while the stream is open, the beat's polls go at most this often.
+        self.stream_poll, self.last_poll = stream_poll, 0.0
         # Push (--push): the page's event stream, read by a thread of its own as the
         # browser does; what it asks for (a poll, the suggestions, the open claim's
         # verdicts) the page's main thread sends, as htmx would.
@@ -635,6 +641,9 @@ class Reviewer(threading.Thread):
             return
         # As presence.js and htmx do: the page's tab, what it shows of who's here, its open
         # claim; then the requests the answer's events set off.
+        if not nudged and self.streaming and time.monotonic() - self.last_poll < self.stream_poll:
+            return  # live.js cancels the beat's poll while the stream is open
+        self.last_poll = time.monotonic()
         with self.page_lock:
             sent = self.rev
         params = {"rev": sent, "tab": self.tab, "presence": self.fingerprint}
@@ -1256,7 +1265,10 @@ def latency_table(stats: Stats, seconds: float, since: float = 0.0) -> tuple[str
 
 def prepare(args, log_dir: str) -> tuple[dict, World, Server]:
     env = server_env(
-        args.db, int(getattr(args, "poll", 3.0) * 1000), push=getattr(args, "push", False)
+        args.db,
+        int(getattr(args, "poll", 3.0) * 1000),
+        push=getattr(args, "push", False),
+        stream_poll_ms=int(getattr(args, "stream_poll", 15.0) * 1000),
     )
     t0 = time.monotonic()
     create_database(args.db)
@@ -1282,6 +1294,7 @@ def login_all(
     *,
     mode="closed",
     poll_every=3.0,
+    stream_poll=15.0,
     watch=None,
     events_url=None,
 ) -> list[Reviewer]:
@@ -1294,6 +1307,7 @@ def login_all(
             stats,
             mode=mode,
             poll_every=poll_every,
+            stream_poll=stream_poll,
             watch=watch,
             events_url=events_url,
         )
@@ -1369,6 +1383,13 @@ def main() -> int:
     )
     parser.add_argument("--poll", type=float, default=3.0, help="seconds between live polls")
     parser.add_argument(
+        "--stream-poll",
+        type=float,
+        default=15.0,
+        help="with --push: seconds between live polls while the page's stream is open, as "
+        "live.js polls (the server's LIVE_STREAM_POLL_MS; 0: every --poll s)",
+    )
+    parser.add_argument(
         "--push",
         action="store_true",
         help="realistic mode: pages also read the event stream (uvicorn, LISTEN/NOTIFY), as "
@@ -1399,6 +1420,7 @@ def main() -> int:
                 stats,
                 mode=args.mode,
                 poll_every=args.poll,
+                stream_poll=args.stream_poll,
                 watch=watch,
                 events_url=events.url if events else None,
             )

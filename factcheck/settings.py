@@ -251,6 +251,9 @@ LIVE_POLL_MS = envint("LIVE_POLL_MS", 3000)
 LIVE_PUSH = envbool("LIVE_PUSH", False)
 # How long one event stream stays open before the browser reconnects (and is let in again).
 LIVE_STREAM_SECONDS = envint("LIVE_STREAM_SECONDS", 300)
+# While its stream is open a page polls this often instead (ms): the stream brings every
+# change, the poll says the page is still here and brings who else is (presence).
+LIVE_STREAM_POLL_MS = envint("LIVE_STREAM_POLL_MS", 15000)
 
 LOGGING = {
     "version": 1,

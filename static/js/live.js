@@ -3,9 +3,9 @@
 // in as htmx swaps a poll's answer, and the open claim's verdicts and notes when the update
 // carries them (otherwise they refetch). If the page is behind that revision (it has just
 // opened, its stream dropped, the reader was selecting words), it polls at once instead,
-// from its own revision. The regular poll goes on beside the stream (presence, fallback);
-// it says how long ago the stream's last event came, so that the server leaves changes the
-// stream is bringing to it (articles/live.py, left_to_push).
+// from its own revision. The regular poll goes on beside the stream, slower (presence,
+// fallback); it says how long ago the stream's last event came, so that the server leaves
+// changes the stream is bringing to it (articles/live.py, left_to_push).
 (function () {
   "use strict";
 
@@ -120,6 +120,20 @@
   }
 
   const source = new EventSource(config.dataset.url);
+  // While the stream is open it brings every change: the regular poll is then only the
+  // page saying it is still here and asking who else is (presence), every pollMs (15 s)
+  // rather than every few seconds. A poll the stream asks for (live-nudge) always goes.
+  const STREAM_POLL_MS = Number(config.dataset.pollMs) || 15000;
+  let lastPoll = 0;
+  document.addEventListener("htmx:confirm", (event) => {
+    if (!event.detail.elt || event.detail.elt.id !== "live") return;
+    const beat = !event.detail.triggeringEvent; // htmx's "every": no event
+    if (beat && source.readyState === EventSource.OPEN && Date.now() - lastPoll < STREAM_POLL_MS) {
+      event.preventDefault();
+      return;
+    }
+    lastPoll = Date.now();
+  });
   // The poll says when the stream is open, and how long ago its last event came: the
   // server may then leave changes committed a moment ago to the stream rather than render
   // them for the poll too. Not a poll the stream asked for.

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from articles import reviewing, workflow
@@ -206,6 +207,18 @@ def test_the_board_names_those_assigned_the_whole_version_first(
         assert reviewer.pk < reviewer2.pk and editor.pk < reviewer2.pk
         assert by_claim[a.pk] == [editor, reviewer2, reviewer]
         assert by_claim[b.pk] == [editor, reviewer2]
+
+
+def test_a_page_counts_as_here_for_four_polls_of_its_beat(settings):
+    """Pages poll every LIVE_POLL_MS, or every LIVE_STREAM_POLL_MS while their event stream
+    is open (where push is on: PostgreSQL and LIVE_PUSH): a page is here until four of
+    them went missing, plus two seconds."""
+    settings.LIVE_POLL_MS, settings.LIVE_STREAM_POLL_MS = 3000, 15000
+    settings.LIVE_PUSH = False
+    assert workflow.presence_ttl() == datetime.timedelta(seconds=14)
+    settings.LIVE_PUSH = True
+    pushing = connection.vendor == "postgresql"
+    assert workflow.presence_ttl() == datetime.timedelta(seconds=62 if pushing else 14)
 
 
 def test_presence_expires_and_leaves_no_trace(reviewer, reviewer2, original, claims, settings):

@@ -3,6 +3,7 @@ through the poll when the stream cannot be had. The app is served by uvicorn (AS
 the ``events`` service serves the stream in docker-compose."""
 
 import re
+import time
 
 import pytest
 from django.db import connection
@@ -124,10 +125,37 @@ def test_without_the_stream_the_poll_still_brings_changes(
         page.goto("about:blank")
 
 
+def test_with_the_stream_open_the_page_polls_only_now_and_then(
+    asgi, settings, open_as, reviewer, reviewer2, original
+):
+    """The stream brings every change: the poll is then only the page saying it is here
+    (and asking who else is), every LIVE_STREAM_POLL_MS rather than every LIVE_POLL_MS."""
+    settings.LIVE_POLL_MS = 300
+    settings.LIVE_STREAM_POLL_MS = 2000
+    rosa = open_as(reviewer)
+    polls = []
+    rosa.on("request", lambda r: polls.append(time.monotonic()) if "/live/" in r.url else None)
+    with rosa.expect_response(lambda r: r.url.endswith(f"/versions/{original.pk}/events/")):
+        rosa.goto(f"{asgi.url}/versions/{original.pk}/")
+    rosa.wait_for_timeout(4500)
+    # At most one poll every 2 s (three in 4.5 s, the first maybe before the stream
+    # opened), not one every 0.3 s (fifteen).
+    assert 1 <= len(polls) <= 4, polls
+    gaps = [b - a for a, b in zip(polls[1:], polls[2:], strict=False)]
+    assert all(gap > 1.8 for gap in gaps), gaps
+    # Changes still arrive at once, by the stream.
+    claim_on(original, reviewer2, "takes eighteen months")
+    expect(rosa.locator("#version-text mark", has_text="takes eighteen months")).to_be_visible(
+        timeout=3000
+    )
+    rosa.goto("about:blank")
+
+
 def test_with_the_stream_open_the_poll_says_so(asgi, settings, open_as, reviewer, original):
     """And how long ago its last event came: so that the server may leave changes
     committed a moment ago to the stream."""
     settings.LIVE_POLL_MS = 700
+    settings.LIVE_STREAM_POLL_MS = 1000
     rosa = open_as(reviewer)
     polls = []
     rosa.on("request", lambda r: polls.append(r.url) if "/live/" in r.url else None)
