@@ -123,7 +123,7 @@
   // While the stream is open it brings every change: the regular poll is then only the
   // page saying it is still here and asking who else is (presence), every pollMs (15 s)
   // rather than every few seconds. A poll the stream asks for (live-nudge) always goes.
-  const STREAM_POLL_MS = Number(config.dataset.pollMs) || 15000;
+  const STREAM_POLL_MS = Number(config.dataset.pollMs ?? 15000); // 0: every beat
   let lastPoll = 0;
   document.addEventListener("htmx:confirm", (event) => {
     if (!event.detail.elt || event.detail.elt.id !== "live") return;
