@@ -43,14 +43,14 @@ def mark(version, user, words):
     return reviewing.claim_create(version=version, user=user, start=start, end=end, exact=words)[0]
 
 
-def judge(claim, user, rating, rationale="", sources=()):
+def judge(claim, user, rating, rationale="", sources=(), revision=None):
     return reviewing.verdict_save(
         claim=claim,
         user=user,
         rating=rating,
         rationale=rationale,
         sources=list(sources),
-        revision=None,
+        revision=revision,
     )
 
 

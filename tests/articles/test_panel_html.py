@@ -21,6 +21,7 @@ from articles.forms import SourceFormSet, VerdictForm
 from articles.models import Claim, Counterpart, Note, Story, Verdict
 from articles.ratings import Rating
 from articles.versions import import_version
+from tests.articles.test_export import judge
 from tests.conftest import ORIGINAL, span_of
 
 pytestmark = pytest.mark.django_db
@@ -68,17 +69,6 @@ def mark(version, user, words) -> Claim:
         version=version, user=user, start=start, end=end, exact=version.text[start:end]
     )
     return claim
-
-
-def judge(claim, user, rating, rationale="", sources=(), revision=None):
-    return reviewing.verdict_save(
-        claim=claim,
-        user=user,
-        rating=rating,
-        rationale=rationale,
-        sources=list(sources),
-        revision=revision,
-    )
 
 
 FIGURE = {"kind": "number", "text": f"£4.2m vs £42m {NASTY}", "material": True}

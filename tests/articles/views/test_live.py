@@ -4,11 +4,11 @@ import json
 import re
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 
 from articles import live, reviewing, suggestions
 from articles.models import Story
+from tests.articles.test_live_push import postgres_only
 from tests.articles.test_workflow import claim_on
 
 pytestmark = pytest.mark.django_db
@@ -272,13 +272,7 @@ def test_the_queries_of_a_poll_with_changes_do_not_grow_with_them(
     assert response.text.count('id="claim-item-') == changed
 
 
-needs_push = pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="push (and so a poll leaving a change to it) needs PostgreSQL's LISTEN/NOTIFY",
-)
-
-
-@needs_push
+@postgres_only
 def test_a_poll_leaves_the_latest_change_to_an_open_stream_for_a_moment(
     client, reviewer, reviewer2, original, settings
 ):
@@ -309,7 +303,7 @@ def test_a_poll_leaves_the_latest_change_to_an_open_stream_for_a_moment(
         assert f'id="claim-item-{claim.pk}"' in poll(client, original, rev, stream=nonsense).text
 
 
-@needs_push
+@postgres_only
 def test_who_is_here_answered_alone_keeps_the_revision_the_page_shows(
     client, reviewer, reviewer2, original, settings
 ):
