@@ -42,7 +42,9 @@
   }
   function swapSuggestions(html) {
     const list = document.getElementById("suggestion-list");
-    if (!list) return;
+    // A form of the list on its way (mark, dismiss) brings the list in its own answer,
+    // which would find its fragments' places gone if the list were replaced under it.
+    if (!list || list.querySelector(".htmx-request")) return;
     const items = () => Array.from(document.querySelectorAll("#suggestion-list .suggestion"));
     const active = document.activeElement;
     const focused = active && active.closest ? active.closest("#suggestion-list .suggestion") : null;

@@ -261,6 +261,37 @@ def test_a_suggestion_dismissed_elsewhere_leaves_the_list_even_after_later_write
     rosa.goto("about:blank")
 
 
+def test_a_suggestion_marked_here_while_its_push_comes_first_swaps_cleanly(
+    asgi, settings, open_as, reviewer, original
+):
+    """Marking a suggestion: the push of that very claim may reach the page before the
+    mark's own answer. The list is then left for the answer to replace (before, the push
+    replaced the list under the form on its way, and the answer's fragments found no
+    place: a console error for each)."""
+    settings.LIVE_POLL_MS = 600_000  # only the stream brings changes
+    rosa = open_as(reviewer)
+    errors = []
+    rosa.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    with rosa.expect_response(lambda r: r.url.endswith(f"/versions/{original.pk}/events/")):
+        rosa.goto(f"{asgi.url}/versions/{original.pk}/")
+    first = rosa.locator("#suggestion-list .suggestion").first
+    words = first.locator(".suggestion__text").text_content()
+
+    def held(route):
+        answer = route.fetch()  # the claim is marked and its push sent now
+        rosa.wait_for_timeout(1500)  # the push arrives first
+        route.fulfill(response=answer)
+
+    rosa.route("**/suggestions/accept/", held)
+    first.locator("[data-accept]").click()
+    expect(rosa.locator("#claim-panel")).to_contain_text("marked from a suggestion")
+    expect(rosa.locator("#claim-count")).to_have_text("1")
+    expect(rosa.locator("#suggestion-list .suggestion").first).not_to_contain_text(words[:40])
+    rosa.wait_for_timeout(300)
+    assert errors == []
+    rosa.goto("about:blank")
+
+
 def test_a_push_while_a_poll_is_on_its_way_leaves_no_stray_answer(
     asgi, settings, open_as, reviewer, reviewer2, original
 ):
